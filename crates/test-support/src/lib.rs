@@ -1,0 +1,203 @@
+//! Test helpers shared by the kdvc crates. Not part of kdvc's API.
+//!
+//! The tests use the real Kedro 1.7.0 and DVC 3.67.1 as oracles. They live in a virtual environment that
+//! `scripts/setup-venv` creates (the README's test command runs it first). A test never skips because a tool
+//! is missing: [`venv`] panics with a message that says how to install it.
+
+#![allow(clippy::missing_panics_doc)]
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Environment variables that turn off Kedro's and DVC's usage reporting. Every call of either sets them.
+pub const TELEMETRY_OFF: [(&str, &str); 3] = [
+    ("DO_NOT_TRACK", "1"),
+    ("KEDRO_DISABLE_TELEMETRY", "true"),
+    ("DVC_NO_ANALYTICS", "1"),
+];
+
+/// The workspace root (the directory holding the top-level `Cargo.toml`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/test-support sits two levels below the workspace root")
+        .to_path_buf()
+}
+
+/// The directory of committed fixture projects, `<root>/fixtures`.
+pub fn fixtures_dir() -> PathBuf {
+    workspace_root().join("fixtures")
+}
+
+/// The virtual environment with the pinned Kedro and DVC.
+///
+/// Taken from `KDVC_TEST_VENV`, else `<root>/target/kdvc-venv`. Panics, naming the fix, when it is missing:
+/// tests must not skip silently.
+pub fn venv() -> PathBuf {
+    let dir = std::env::var_os("KDVC_TEST_VENV")
+        .map_or_else(|| workspace_root().join("target/kdvc-venv"), PathBuf::from);
+    for tool in ["python", "kedro", "dvc"] {
+        assert!(
+            dir.join("bin").join(tool).exists(),
+            "the test environment has no {tool} at {}: run ./scripts/test (or ./scripts/setup-venv) \
+             to install the pinned Kedro and DVC",
+            dir.join("bin").join(tool).display()
+        );
+    }
+    dir
+}
+
+/// Path of a program in the test virtual environment (`python`, `kedro`, `dvc`, `ruff`).
+pub fn venv_bin(name: &str) -> PathBuf {
+    venv().join("bin").join(name)
+}
+
+/// A [`Command`] for a program of the virtual environment, with telemetry off, the venv's `bin` first on
+/// `PATH` and a fixed git identity.
+pub fn tool(name: &str) -> Command {
+    let mut cmd = Command::new(venv_bin(name));
+    configure(&mut cmd);
+    cmd
+}
+
+/// Applies the test environment (telemetry off, venv on `PATH`, git identity) to any command.
+pub fn configure(cmd: &mut Command) {
+    for (k, v) in TELEMETRY_OFF {
+        cmd.env(k, v);
+    }
+    let bin = venv().join("bin");
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut paths = vec![bin];
+    paths.extend(std::env::split_paths(&path));
+    cmd.env("PATH", std::env::join_paths(paths).expect("valid PATH"));
+    cmd.env("VIRTUAL_ENV", venv());
+    cmd.env("GIT_AUTHOR_NAME", "kdvc-tests")
+        .env("GIT_AUTHOR_EMAIL", "tests@kdvc.invalid")
+        .env("GIT_COMMITTER_NAME", "kdvc-tests")
+        .env("GIT_COMMITTER_EMAIL", "tests@kdvc.invalid")
+        .env("NO_COLOR", "1")
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+}
+
+/// Runs a command, panicking with its full output if it fails. Returns the output.
+pub fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed with {}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs a command and returns its stdout as a string, panicking if it fails.
+pub fn stdout_of(cmd: &mut Command) -> String {
+    String::from_utf8(run_ok(cmd).stdout).expect("utf-8 output")
+}
+
+/// Runs a program of the virtual environment in `dir` with `args`, panicking if it fails; returns stdout.
+pub fn run_tool<I, S>(name: &str, dir: &Path, args: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    stdout_of(tool(name).current_dir(dir).args(args))
+}
+
+/// Runs `git` in `dir` with the test identity, panicking if it fails; returns stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::new("git");
+    configure(&mut cmd);
+    stdout_of(cmd.current_dir(dir).args(args))
+}
+
+/// Recursively copies a directory (regular files, directories and symlinks).
+pub fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap_or_else(|e| panic!("mkdir {}: {e}", dst.display()));
+    for entry in std::fs::read_dir(src).unwrap_or_else(|e| panic!("read {}: {e}", src.display())) {
+        let entry = entry.expect("dir entry");
+        let ty = entry.file_type().expect("file type");
+        let to = dst.join(entry.file_name());
+        if ty.is_dir() {
+            if entry.file_name() == "__pycache__" {
+                continue;
+            }
+            copy_dir(&entry.path(), &to);
+        } else if ty.is_symlink() {
+            let target = std::fs::read_link(entry.path()).expect("read link");
+            std::os::unix::fs::symlink(target, &to).expect("symlink");
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap_or_else(|e| panic!("copy to {}: {e}", to.display()));
+        }
+    }
+}
+
+/// A fresh copy of `fixtures/<name>` in a temporary directory. The directory is removed when dropped.
+pub struct FixtureCopy {
+    /// Keeps the temporary directory alive.
+    pub tmp: tempfile::TempDir,
+    /// The project root inside it.
+    pub root: PathBuf,
+}
+
+/// Copies `fixtures/<name>` (or an absolute path) into a new temporary directory.
+pub fn fixture_copy(name: &str) -> FixtureCopy {
+    let src = if Path::new(name).is_absolute() {
+        PathBuf::from(name)
+    } else {
+        fixtures_dir().join(name)
+    };
+    assert!(src.is_dir(), "no fixture project at {}", src.display());
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path().join(src.file_name().expect("fixture name"));
+    copy_dir(&src, &root);
+    FixtureCopy { tmp, root }
+}
+
+/// Makes `dir` a git repository with one commit of everything in it, and `dvc init` in it.
+pub fn git_dvc_init(dir: &Path) {
+    git(dir, &["init", "-q", "-b", "main"]);
+    run_tool("dvc", dir, ["init", "-q"]);
+    run_tool("dvc", dir, ["config", "core.autostage", "false"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "initial"]);
+}
+
+/// Runs a Python snippet with the venv's interpreter in `dir` and parses its stdout as JSON.
+///
+/// Kedro logs to stdout, so snippets should print their JSON as the last line; this takes the last
+/// non-empty line.
+pub fn python_json(dir: &Path, code: &str) -> serde_json::Value {
+    let out = stdout_of(tool("python").current_dir(dir).arg("-c").arg(code));
+    let last = out
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_else(|| panic!("python printed nothing:\n{code}"));
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("not JSON ({e}): {last}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workspace_root_has_the_workspace_manifest() {
+        let manifest = std::fs::read_to_string(workspace_root().join("Cargo.toml")).unwrap();
+        assert!(manifest.contains("[workspace]"));
+    }
+
+    #[test]
+    fn the_pinned_tools_are_installed() {
+        let kedro = run_tool("kedro", &workspace_root(), ["--version"]);
+        assert!(kedro.contains("1.7.0"), "kedro --version said {kedro}");
+        let dvc = run_tool("dvc", &workspace_root(), ["--version"]);
+        assert_eq!(dvc.trim(), "3.67.1");
+    }
+}
