@@ -220,7 +220,7 @@ pub fn generate(dir: &Path, spec: &Spec) -> io::Result<Generated> {
         }
         for n in 0..spec.nodes_per_pipeline {
             let func = format!("step_{n:03}");
-            let uses_param = n % 3 == 0;
+            let uses_param = n.is_multiple_of(3);
             let _ = write!(
                 nodes_py,
                 "\ndef {func}(df: pd.DataFrame{}) -> pd.DataFrame:\n    \"\"\"Step {n}.\"\"\"\n    out = scale_frame(df)\n    out[\"s{n}\"] = FACTOR * {n}{}{lib_call}\n    return out\n\n",
@@ -277,7 +277,7 @@ pub fn generate(dir: &Path, spec: &Spec) -> io::Result<Generated> {
             let _ = write!(
                 catalog,
                 "extra_{i:05}:\n  type: pandas.CSVDataset\n  filepath: data/04_feature/extra_{i:05}.csv\n{}  load_args:\n    sep: \",\"\n\n",
-                if i % 7 == 0 {
+                if i.is_multiple_of(7) {
                     "  versioned: true\n"
                 } else {
                     ""
