@@ -12,3 +12,11 @@
 //! What it leaves out: anything that needs Python to run. Reading Python source is the job of
 //! `kdvc-code-trace`, which builds the pipeline types defined here. Custom resolvers, hooks that
 //! change the catalog at run time and dataset classes' own behaviour are not modelled.
+
+pub mod error;
+pub mod project;
+pub mod settings;
+
+pub use error::{Error, Location, Result};
+pub use project::{Project, ProjectMetadata};
+pub use settings::{MergeStrategy, Setting, Settings};
