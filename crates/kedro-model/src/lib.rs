@@ -14,6 +14,7 @@
 //! change the catalog at run time and dataset classes' own behaviour are not modelled.
 
 pub mod error;
+pub mod pipeline;
 pub mod project;
 pub mod settings;
 
