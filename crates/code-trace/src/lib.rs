@@ -10,3 +10,5 @@
 //!
 //! What it leaves out: executing Python. The optional introspection mode runs the project's own
 //! interpreter only when asked to.
+
+pub mod fingerprint;

@@ -1,0 +1,671 @@
+//! Structural normalization: a blake3 hash of a tree-sitter subtree that ignores formatting.
+//!
+//! The walk emits, into one streaming hasher, the kind of every named node on entry and a close marker on
+//! exit, the text of named leaves, only the kind of anonymous tokens, and then applies the rules of
+//! code-fingerprint.md §7.1:
+//!
+//! - comments and backslash continuations are dropped, and so are docstrings (first statement of a module,
+//!   class or function body that is a plain, non-f, non-bytes string);
+//! - `,` `(` `)` `;` tokens are dropped (the tree shape keeps their meaning), `parenthesized_expression`
+//!   collapses to its child, `expression_list` hashes as `tuple`, `pattern_list` as `tuple_pattern`, a
+//!   one-element `tuple_pattern` without a comma as its element, and an empty class `()` disappears;
+//! - strings are hashed by **value**: implicit concatenations are folded, escapes are decoded (`\x41` and `A`
+//!   are the same), the prefix only says str / bytes / t-string, quote style and raw-ness vanish; f-string
+//!   interpolations are hashed structurally except self-documenting `{expr=}`, hashed verbatim because the
+//!   spaces are printed; format specifiers are hashed verbatim;
+//! - numbers are hashed by value: ints in decimal (`0x10` is `16`), floats by IEEE bits (`2.` is `2.0`),
+//!   imaginary literals as a float plus `j`; int and float stay different;
+//! - source bytes inside a node that no child covers are hashed too (gap hashing), so text is never lost
+//!   to a grammar quirk.
+//!
+//! Variables are never renamed and `"a" + "b"` stays different from `"ab"`: both would be unsafe.
+
+use tree_sitter::{Node, TreeCursor};
+
+use super::grammar::{self, Kinds};
+
+/// Version of the normalization rules; part of every fingerprint and every cache key. Bump it whenever a
+/// rule changes what is hashed.
+pub const NORMALIZER_VERSION: &str = "kdvc-normalize-1";
+
+/// Deeper subtrees than this are hashed by their raw (whitespace-stripped) bytes, so that pathological
+/// nesting cannot overflow the stack.
+const MAX_DEPTH: usize = 400;
+
+const T_OPEN: u8 = 1;
+const T_CLOSE: u8 = 2;
+const T_LEAF: u8 = 3;
+const T_ANON: u8 = 4;
+const T_GAP: u8 = 5;
+const T_STR: u8 = 6;
+const T_LIT: u8 = 7;
+const T_INTERP_RAW: u8 = 8;
+const T_NUM: u8 = 9;
+const T_BLOCK: u8 = 10;
+const T_RAWSUB: u8 = 11;
+
+/// A 32-byte blake3 digest.
+pub(crate) type Digest = [u8; 32];
+
+/// Hex spelling of a digest.
+pub(crate) fn hex(d: &Digest) -> String {
+    blake3::Hash::from_bytes(*d).to_hex().to_string()
+}
+
+/// Hash of raw bytes (the conservative fallback for code that does not parse).
+pub(crate) fn raw_digest(bytes: &[u8]) -> Digest {
+    let mut h = blake3::Hasher::new();
+    h.update(b"kdvc-raw\0");
+    h.update(bytes);
+    *h.finalize().as_bytes()
+}
+
+/// Streams the normalized form of subtrees into a blake3 hasher.
+pub(crate) struct Normalizer<'a> {
+    src: &'a [u8],
+    k: &'static Kinds,
+    h: blake3::Hasher,
+    depth: usize,
+    /// Hash `block` nodes as a placeholder (used for the header of a compound statement).
+    skip_blocks: bool,
+}
+
+impl<'a> Normalizer<'a> {
+    /// A normalizer over `src` (the bytes the tree was parsed from).
+    pub(crate) fn new(src: &'a [u8]) -> Self {
+        Self {
+            src,
+            k: grammar::kinds(),
+            h: blake3::Hasher::new(),
+            depth: 0,
+            skip_blocks: false,
+        }
+    }
+
+    /// Hash of one subtree.
+    pub(crate) fn digest(src: &'a [u8], node: Node<'_>) -> Digest {
+        let mut n = Self::new(src);
+        n.node(node, false);
+        *n.h.finalize().as_bytes()
+    }
+
+    /// Hash of a compound statement without its bodies (`if` condition, `except` types, ...).
+    #[allow(dead_code)]
+    pub(crate) fn header_digest(src: &'a [u8], node: Node<'_>) -> Digest {
+        let mut n = Self::new(src);
+        n.skip_blocks = true;
+        n.node(node, false);
+        *n.h.finalize().as_bytes()
+    }
+
+    fn tag(&mut self, t: u8) {
+        self.h.update(&[t]);
+    }
+
+    fn kind(&mut self, id: u16) {
+        self.h.update(&id.to_le_bytes());
+    }
+
+    fn bytes(&mut self, b: &[u8]) {
+        self.h.update(&(b.len() as u64).to_le_bytes());
+        self.h.update(b);
+    }
+
+    fn text(&self, n: Node<'_>) -> &'a [u8] {
+        &self.src[n.start_byte().min(self.src.len())..n.end_byte().min(self.src.len())]
+    }
+
+    fn gap(&mut self, from: usize, to: usize) {
+        if to <= from {
+            return;
+        }
+        let slice = &self.src[from.min(self.src.len())..to.min(self.src.len())];
+        let kept = strip_layout(slice);
+        if !kept.is_empty() {
+            self.tag(T_GAP);
+            self.bytes(&kept);
+        }
+    }
+
+    fn is_transparent_child(&self, n: Node<'_>) -> bool {
+        n.is_named() && n.kind_id() != self.k.comment && n.kind_id() != self.k.line_continuation
+    }
+
+    /// Emits a node. `doc_body` is true when `n` is the body block of a function or class.
+    fn node(&mut self, n: Node<'_>, doc_body: bool) {
+        let k = self.k;
+        let id = n.kind_id();
+        if id == k.comment || id == k.line_continuation {
+            return;
+        }
+        if !n.is_named() {
+            if id == k.tok_comma
+                || id == k.tok_lparen
+                || id == k.tok_rparen
+                || id == k.tok_semicolon
+            {
+                return;
+            }
+            self.tag(T_ANON);
+            self.kind(id);
+            return;
+        }
+        if self.depth > MAX_DEPTH {
+            self.tag(T_RAWSUB);
+            let raw = strip_layout(self.text(n));
+            self.bytes(&raw);
+            return;
+        }
+        if id == k.string {
+            self.strings(&[n]);
+            return;
+        }
+        if id == k.concatenated_string {
+            let mut c = n.walk();
+            let parts: Vec<Node<'_>> = n.named_children(&mut c).collect();
+            self.strings(&parts);
+            return;
+        }
+        if id == k.integer || id == k.float {
+            self.number(n);
+            return;
+        }
+        if id == k.block && self.skip_blocks {
+            self.tag(T_BLOCK);
+            return;
+        }
+        if id == k.parenthesized_expression
+            || (id == k.tuple_pattern && self.single_unparenthesized(n))
+        {
+            let mut c = n.walk();
+            let inner: Vec<Node<'_>> = n
+                .children(&mut c)
+                .filter(|ch| self.is_transparent_child(*ch))
+                .collect();
+            if inner.len() == 1 {
+                self.depth += 1;
+                self.node(inner[0], false);
+                self.depth -= 1;
+                return;
+            }
+        }
+        if n.child_count() == 0 {
+            self.tag(T_LEAF);
+            self.kind(id);
+            let t = self.text(n);
+            self.bytes(t);
+            return;
+        }
+        let shown = if id == k.expression_list {
+            k.tuple
+        } else if id == k.pattern_list {
+            k.tuple_pattern
+        } else {
+            id
+        };
+        self.tag(T_OPEN);
+        self.kind(shown);
+        self.depth += 1;
+        let is_def = id == k.function_definition || id == k.class_definition;
+        let doc_allowed = id == k.module || (id == k.block && doc_body);
+        let mut first_stmt = true;
+        let mut pos = n.start_byte();
+        let mut c: TreeCursor<'_> = n.walk();
+        if c.goto_first_child() {
+            loop {
+                let child = c.node();
+                let field = c.field_name();
+                self.gap(pos, child.start_byte());
+                pos = pos.max(child.end_byte());
+                let mut skip = false;
+                if doc_allowed && self.is_transparent_child(child) {
+                    if first_stmt && self.is_docstring(child) {
+                        skip = true;
+                    }
+                    first_stmt = false;
+                }
+                if id == k.class_definition
+                    && field == Some("superclasses")
+                    && !child
+                        .children(&mut child.walk())
+                        .any(|ch| self.is_transparent_child(ch))
+                {
+                    skip = true;
+                }
+                if !skip {
+                    self.node(child, is_def && field == Some("body"));
+                }
+                if !c.goto_next_sibling() {
+                    break;
+                }
+            }
+        }
+        self.gap(pos, n.end_byte());
+        self.depth -= 1;
+        self.tag(T_CLOSE);
+    }
+
+    /// A `tuple_pattern` with one element and no comma: `(x) = 1`.
+    fn single_unparenthesized(&self, n: Node<'_>) -> bool {
+        let mut c = n.walk();
+        let mut named = 0;
+        for ch in n.children(&mut c) {
+            if ch.kind_id() == self.k.tok_comma {
+                return false;
+            }
+            if self.is_transparent_child(ch) {
+                named += 1;
+            }
+        }
+        named == 1
+    }
+
+    /// An expression statement holding only a plain (non-f, non-bytes) string or concatenation of them.
+    fn is_docstring(&self, stmt: Node<'_>) -> bool {
+        if stmt.kind_id() != self.k.expression_statement {
+            return false;
+        }
+        let mut c = stmt.walk();
+        let kids: Vec<Node<'_>> = stmt
+            .children(&mut c)
+            .filter(|ch| self.is_transparent_child(*ch))
+            .collect();
+        if kids.len() != 1 {
+            return false;
+        }
+        let e = kids[0];
+        let plain = |s: Node<'_>| -> bool {
+            if s.kind_id() != self.k.string {
+                return false;
+            }
+            let info = string_info(self.src, s, self.k);
+            !info.f && !info.bytes && !info.t
+        };
+        if e.kind_id() == self.k.string {
+            return plain(e);
+        }
+        if e.kind_id() == self.k.concatenated_string {
+            let mut c2 = e.walk();
+            let mut all = true;
+            for s in e.named_children(&mut c2) {
+                if s.kind_id() == self.k.comment {
+                    continue;
+                }
+                all &= plain(s);
+            }
+            return all;
+        }
+        false
+    }
+
+    fn strings(&mut self, parts: &[Node<'_>]) {
+        let mut bytes = false;
+        let mut t = false;
+        for p in parts {
+            if p.kind_id() == self.k.string {
+                let info = string_info(self.src, *p, self.k);
+                bytes |= info.bytes;
+                t |= info.t;
+            }
+        }
+        self.tag(T_STR);
+        self.h.update(&[if t {
+            3
+        } else if bytes {
+            1
+        } else {
+            0
+        }]);
+        let mut lit: Vec<u8> = Vec::new();
+        for p in parts {
+            let p = *p;
+            if p.kind_id() == self.k.comment {
+                continue;
+            }
+            if p.kind_id() != self.k.string {
+                self.flush(&mut lit);
+                self.node(p, false);
+                continue;
+            }
+            let info = string_info(self.src, p, self.k);
+            let end_limit = p
+                .end_byte()
+                .saturating_sub(info.delim_len)
+                .max(info.content_start);
+            let mut pos = info.content_start;
+            let mut c = p.walk();
+            for ch in p.children(&mut c) {
+                if ch.kind_id() == self.k.interpolation {
+                    decode_literal(
+                        &self.src[pos.min(ch.start_byte())..ch.start_byte()],
+                        &info,
+                        &mut lit,
+                    );
+                    self.flush(&mut lit);
+                    self.interpolation(ch);
+                    pos = ch.end_byte();
+                }
+            }
+            if pos < end_limit {
+                decode_literal(&self.src[pos..end_limit], &info, &mut lit);
+            }
+        }
+        self.flush(&mut lit);
+        self.tag(T_CLOSE);
+    }
+
+    fn flush(&mut self, lit: &mut Vec<u8>) {
+        if !lit.is_empty() {
+            self.tag(T_LIT);
+            self.bytes(lit);
+            lit.clear();
+        }
+    }
+
+    fn interpolation(&mut self, n: Node<'_>) {
+        let mut c = n.walk();
+        let kids: Vec<Node<'_>> = n.children(&mut c).collect();
+        if kids
+            .iter()
+            .any(|ch| ch.kind_id() == self.k.tok_eq && !ch.is_named())
+        {
+            self.tag(T_INTERP_RAW);
+            let t = self.text(n);
+            self.bytes(t);
+            return;
+        }
+        self.tag(T_OPEN);
+        self.kind(self.k.interpolation);
+        self.depth += 1;
+        for ch in kids {
+            let id = ch.kind_id();
+            if !ch.is_named() || id == self.k.comment {
+                continue;
+            }
+            if id == self.k.format_specifier || id == self.k.type_conversion {
+                self.tag(T_LEAF);
+                self.kind(id);
+                let t = self.text(ch);
+                self.bytes(t);
+            } else {
+                self.node(ch, false);
+            }
+        }
+        self.depth -= 1;
+        self.tag(T_CLOSE);
+    }
+
+    fn number(&mut self, n: Node<'_>) {
+        let text: String = String::from_utf8_lossy(self.text(n))
+            .chars()
+            .filter(|c| *c != '_')
+            .flat_map(char::to_lowercase)
+            .collect();
+        self.tag(T_NUM);
+        if let Some(body) = text.strip_suffix('j') {
+            self.h.update(b"j");
+            match body.parse::<f64>() {
+                Ok(v) => {
+                    self.h.update(&v.to_bits().to_le_bytes());
+                }
+                Err(_) => self.bytes(body.as_bytes()),
+            }
+            return;
+        }
+        if n.kind_id() == self.k.integer {
+            let parsed = if let Some(d) = text.strip_prefix("0x") {
+                u128::from_str_radix(d, 16)
+            } else if let Some(d) = text.strip_prefix("0o") {
+                u128::from_str_radix(d, 8)
+            } else if let Some(d) = text.strip_prefix("0b") {
+                u128::from_str_radix(d, 2)
+            } else {
+                text.parse::<u128>()
+            };
+            match parsed {
+                Ok(v) => {
+                    self.h.update(b"i");
+                    self.bytes(v.to_string().as_bytes());
+                }
+                Err(_) => {
+                    self.h.update(b"t");
+                    self.bytes(text.as_bytes());
+                }
+            }
+        } else {
+            match text.parse::<f64>() {
+                Ok(v) => {
+                    self.h.update(b"f");
+                    self.h.update(&v.to_bits().to_le_bytes());
+                }
+                Err(_) => {
+                    self.h.update(b"t");
+                    self.bytes(text.as_bytes());
+                }
+            }
+        }
+    }
+}
+
+/// Removes whitespace and backslash-newline continuations.
+fn strip_layout(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'\\' {
+            let mut j = i + 1;
+            if j < bytes.len() && bytes[j] == b'\r' {
+                j += 1;
+            }
+            if j < bytes.len() && bytes[j] == b'\n' {
+                i = j + 1;
+                continue;
+            }
+        }
+        if !b.is_ascii_whitespace() {
+            out.push(b);
+        }
+        i += 1;
+    }
+    out
+}
+
+/// What the prefix and delimiters of one string literal say.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StringInfo {
+    pub(crate) raw: bool,
+    pub(crate) bytes: bool,
+    pub(crate) f: bool,
+    pub(crate) t: bool,
+    /// Byte offset where the content starts (after prefix and opening quotes).
+    pub(crate) content_start: usize,
+    /// Length of the closing delimiter (1 or 3).
+    pub(crate) delim_len: usize,
+}
+
+/// Reads the prefix and the delimiters of a `string` node.
+pub(crate) fn string_info(src: &[u8], s: Node<'_>, k: &Kinds) -> StringInfo {
+    let mut info = StringInfo {
+        raw: false,
+        bytes: false,
+        f: false,
+        t: false,
+        content_start: s.start_byte(),
+        delim_len: 1,
+    };
+    let mut c = s.walk();
+    let start = s.children(&mut c).find(|ch| ch.kind_id() == k.string_start);
+    let Some(start) = start else {
+        return info;
+    };
+    let text = &src[start.start_byte().min(src.len())..start.end_byte().min(src.len())];
+    let mut quotes = 0;
+    for &b in text {
+        match b.to_ascii_lowercase() {
+            b'r' => info.raw = true,
+            b'b' => info.bytes = true,
+            b'f' => info.f = true,
+            b't' => info.t = true,
+            b'"' | b'\'' => quotes += 1,
+            _ => {}
+        }
+    }
+    info.delim_len = if quotes >= 3 { 3 } else { 1 };
+    info.content_start = start.end_byte();
+    info
+}
+
+/// Decodes the literal text of (a part of) a string into its value bytes, appending to `out`.
+///
+/// Line endings become `\n` (Python reads sources with universal newlines). f/t-strings turn `{{`/`}}` into
+/// braces. Non-raw strings decode their escapes; lone surrogates (`\ud800`) and values that are not valid
+/// UTF-8 are encoded with a `0xFF` marker byte, which UTF-8 never contains, so the encoding stays injective.
+pub(crate) fn decode_literal(text: &[u8], info: &StringInfo, out: &mut Vec<u8>) {
+    let mut i = 0;
+    let n = text.len();
+    while i < n {
+        let b = text[i];
+        if b == b'\r' {
+            out.push(b'\n');
+            i += if i + 1 < n && text[i + 1] == b'\n' {
+                2
+            } else {
+                1
+            };
+            continue;
+        }
+        if (info.f || info.t) && (b == b'{' || b == b'}') && i + 1 < n && text[i + 1] == b {
+            out.push(b);
+            i += 2;
+            continue;
+        }
+        if b != b'\\' || info.raw || i + 1 >= n {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let e = text[i + 1];
+        i += 2;
+        match e {
+            b'\n' => {}
+            b'\r' => {
+                if i < n && text[i] == b'\n' {
+                    i += 1;
+                }
+            }
+            b'\\' => out.push(b'\\'),
+            b'\'' => out.push(b'\''),
+            b'"' => out.push(b'"'),
+            b'a' => out.push(7),
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b't' => out.push(b'\t'),
+            b'v' => out.push(11),
+            b'0'..=b'7' => {
+                let mut v: u32 = u32::from(e - b'0');
+                let mut k = 0;
+                while k < 2 && i < n && (b'0'..=b'7').contains(&text[i]) {
+                    v = v * 8 + u32::from(text[i] - b'0');
+                    i += 1;
+                    k += 1;
+                }
+                push_value(v, info.bytes, out);
+            }
+            b'x' => match hex_digits(text, i, 2) {
+                Some(v) => {
+                    i += 2;
+                    push_value(v, info.bytes, out);
+                }
+                None => out.extend_from_slice(b"\\x"),
+            },
+            b'u' | b'U' if !info.bytes => {
+                let len = if e == b'u' { 4 } else { 8 };
+                match hex_digits(text, i, len) {
+                    Some(v) => {
+                        i += len;
+                        push_value(v, false, out);
+                    }
+                    None => {
+                        out.push(b'\\');
+                        out.push(e);
+                    }
+                }
+            }
+            b'N' if !info.bytes && i < n && text[i] == b'{' => {
+                // \N{NAME}: names are case-insensitive; no name table here, so keep the upper-cased name.
+                let close = text[i..].iter().position(|&c| c == b'}').map(|p| i + p);
+                match close {
+                    Some(end) => {
+                        out.extend_from_slice(&[0xFF, b'N']);
+                        out.extend(text[i + 1..end].iter().map(u8::to_ascii_uppercase));
+                        out.push(0xFF);
+                        i = end + 1;
+                    }
+                    None => out.extend_from_slice(b"\\N"),
+                }
+            }
+            other => {
+                out.push(b'\\');
+                out.push(other);
+            }
+        }
+    }
+}
+
+fn hex_digits(text: &[u8], at: usize, len: usize) -> Option<u32> {
+    let s = text.get(at..at + len)?;
+    let s = std::str::from_utf8(s).ok()?;
+    if !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(s, 16).ok()
+}
+
+fn push_value(v: u32, bytes: bool, out: &mut Vec<u8>) {
+    if bytes {
+        out.push((v & 0xFF) as u8);
+        return;
+    }
+    match char::from_u32(v) {
+        Some(ch) => {
+            let mut buf = [0u8; 4];
+            out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+        }
+        None => {
+            out.push(0xFF);
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+}
+
+/// Structural hash of a whole Python source (a module), hex. Source that does not parse cleanly gets the
+/// raw-bytes fallback hash (prefixed `raw:`), so any edit to it changes the hash.
+pub fn normalize_source_hash(src: &str) -> String {
+    match grammar::parse(src.as_bytes()) {
+        Some(tree) if !tree.root_node().has_error() => {
+            hex(&Normalizer::digest(src.as_bytes(), tree.root_node()))
+        }
+        _ => format!("raw:{}", hex(&raw_digest(src.as_bytes()))),
+    }
+}
+
+/// Structural hash of a Python expression (a lambda's text, say), hex. Falls back to a raw hash (prefixed
+/// `raw:`) when the text is not a valid expression.
+pub fn normalize_expression_hash(src: &str) -> String {
+    normalize_source_hash(src)
+}
+
+/// Structural hash of the text of call arguments, such as the extra arguments of a `functools.partial`
+/// (`0.5, cols=["a"]`), hex. Falls back to a raw hash (prefixed `raw:`) when the text does not parse.
+pub fn normalize_arguments_hash(src: &str) -> String {
+    let wrapped = format!("_(\n{src}\n)");
+    match grammar::parse(wrapped.as_bytes()) {
+        Some(tree) if !tree.root_node().has_error() => {
+            hex(&Normalizer::digest(wrapped.as_bytes(), tree.root_node()))
+        }
+        _ => format!("raw:{}", hex(&raw_digest(src.as_bytes()))),
+    }
+}
