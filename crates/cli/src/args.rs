@@ -1,0 +1,62 @@
+//! Command-line arguments (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Kedro pipelines as DVC pipelines, with code-aware invalidation.
+///
+/// kdvc reads a Kedro project statically (no Python needed) and writes what DVC needs to run it.
+/// Exit status: 0 on success, 2 on error.
+#[derive(Debug, Parser)]
+#[command(name = "kdvc", version, about, long_about = None, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The sub-commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Show every dataset of the catalog: type, location, versioned, persisted.
+    Catalog(ConfigArgs),
+    /// Show the merged parameters.
+    Params(ConfigArgs),
+    /// Hash files or directories exactly as DVC records them (md5, size, nfiles).
+    Hash(HashArgs),
+}
+
+/// Where the project is and how its configuration is loaded.
+#[derive(Debug, Args)]
+pub(crate) struct ProjectArgs {
+    /// The Kedro project (any directory inside it). Defaults to the current directory.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub(crate) project: PathBuf,
+    /// The Kedro run environment (else KEDRO_ENV, else the project's default, usually `local`).
+    #[arg(long, short = 'e', value_name = "ENV")]
+    pub(crate) env: Option<String>,
+}
+
+/// Arguments of commands that read the project's configuration.
+#[derive(Debug, Args)]
+pub(crate) struct ConfigArgs {
+    #[command(flatten)]
+    pub(crate) project: ProjectArgs,
+    /// Runtime parameters, as `kedro run --params`: `key=value,a.b=value`.
+    #[arg(long, value_name = "K=V,...")]
+    pub(crate) params: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Arguments of `kdvc hash`.
+#[derive(Debug, Args)]
+pub(crate) struct HashArgs {
+    /// Files or directories to hash.
+    #[arg(required = true, value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Print JSON: `[{"path", "md5", "size", "nfiles"}]`.
+    #[arg(long)]
+    pub(crate) json: bool,
+}

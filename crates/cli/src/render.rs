@@ -1,0 +1,65 @@
+//! Rendering errors for people: the message, the cause chain and, where a library error names a file and
+//! a line, a snippet of that file.
+
+use std::io::Write as _;
+
+/// Whether the error is a closed pipe (`kdvc ... | head`), which is not a failure.
+pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Prints `error: ...` with its causes to stderr, with a source snippet when the location is known.
+pub(crate) fn report(err: &anyhow::Error) {
+    let mut stderr = std::io::stderr().lock();
+    let snippet = crate::commands::location_of(err).and_then(|loc| snippet(&loc));
+    let _ = writeln!(stderr, "error: {err}");
+    for cause in err.chain().skip(1) {
+        let _ = writeln!(stderr, "  caused by: {cause}");
+    }
+    if let Some(snippet) = snippet {
+        let _ = write!(stderr, "{snippet}");
+    }
+}
+
+/// A file position that an error points at.
+pub(crate) struct SourceLocation {
+    pub(crate) file: std::path::PathBuf,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+}
+
+/// Renders the lines around `loc` with a caret under the column, like a compiler does.
+fn snippet(loc: &SourceLocation) -> Option<String> {
+    if loc.line == 0 {
+        return None;
+    }
+    let text = std::fs::read_to_string(&loc.file).ok()?;
+    let lines: Vec<&str> = text.lines().collect();
+    let idx = loc.line.checked_sub(1)?;
+    let line = lines.get(idx)?;
+    let width = (loc.line + 1).to_string().len();
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{:>width$} --> {}:{}:{}\n",
+        "",
+        loc.file.display(),
+        loc.line,
+        loc.column
+    ));
+    if idx > 0 {
+        out.push_str(&format!("{:>width$} | {}\n", idx, lines[idx - 1]));
+    }
+    out.push_str(&format!("{:>width$} | {}\n", loc.line, line));
+    if loc.column > 0 {
+        out.push_str(&format!(
+            "{:>width$} | {}^\n",
+            "",
+            " ".repeat(loc.column - 1)
+        ));
+    }
+    Some(out)
+}
