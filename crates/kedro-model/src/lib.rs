@@ -13,11 +13,19 @@
 //! `kdvc-code-trace`, which builds the pipeline types defined here. Custom resolvers, hooks that
 //! change the catalog at run time and dataset classes' own behaviour are not modelled.
 
+pub mod catalog;
+pub mod config;
 pub mod error;
+pub mod params;
 pub mod pipeline;
 pub mod project;
 pub mod settings;
+pub mod value;
+pub mod yaml;
 
+pub use catalog::{Catalog, DatasetInfo};
+pub use config::{KedroConfig, LoadOptions};
 pub use error::{Error, Location, Result};
+pub use params::{Parameters, Provenance};
 pub use project::{Project, ProjectMetadata};
 pub use settings::{MergeStrategy, Setting, Settings};
