@@ -168,3 +168,19 @@ fn factories_fixture_prod_with_params() {
         &["ns.model_out", "x_companies", "anything"],
     );
 }
+
+#[test]
+fn soft_merge_custom_patterns_and_conf_source() {
+    compare("config-soft", "", "", &["city_features", "trips"]);
+    compare(
+        "config-soft",
+        "staging",
+        "model.alpha=0.1",
+        &["city_features"],
+    );
+}
+
+#[test]
+fn config_loader_args_without_envs_reads_the_conf_root() {
+    compare("config-rootenv", "", "", &["x"]);
+}
