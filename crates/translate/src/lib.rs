@@ -5,3 +5,24 @@
 //! user's own stages, `.dvc` files for raw inputs, and Argo Workflow rendering.
 //!
 //! What it leaves out: file-format details (see `kdvc-dvc-model`) and reading Python (see `kdvc-code-trace`).
+
+pub mod config;
+pub mod emit;
+pub mod error;
+mod gitignore;
+pub mod input;
+pub mod merge;
+pub mod names;
+pub mod params;
+pub mod plan;
+pub mod translate;
+mod yaml;
+
+pub use config::{KdvcConfig, MatchRules, OutKind};
+pub use error::{Error, Result};
+pub use gitignore::NEGATION_BLOCK;
+pub use input::{DatasetInfo, DatasetLocation, NodeInput, ParamIssue, ParamSource, PlanInput};
+pub use merge::{MergeOutcome, UserStages, merge_dvc_yaml, prune_lock, user_stages};
+pub use params::{ParamEdit, annotate_sources, check_source, set_param, set_scalar};
+pub use plan::{FingerprintSeam, OutPlan, Plan, PlanOptions, RawInput, StagePlan, plan};
+pub use translate::{CacheObject, CacheSource, FileChange, TranslateReport, Translation, prepare};

@@ -1,0 +1,86 @@
+//! Typed errors of the translation. Each carries the file and, where there is one, the line and column.
+
+use std::path::PathBuf;
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while planning, merging or writing.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `[tool.kdvc]` in pyproject.toml is invalid (unknown key, wrong type, bad glob).
+    #[error("{file}:{line}:{col}: {message}")]
+    Config {
+        /// The pyproject.toml.
+        file: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        col: usize,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A YAML file kdvc has to read (dvc.yaml, dvc.lock, a `.dvc` file, a parameters file) is malformed.
+    #[error("{file}:{line}:{col}: {message}")]
+    Yaml {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        col: usize,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Hashing a raw input failed.
+    #[error("cannot hash {}: {message}", path.display())]
+    Hash {
+        /// The data path.
+        path: PathBuf,
+        /// What dvc-model said.
+        message: String,
+    },
+    /// The Kedro project could not be read (catalog, parameters, pipelines).
+    #[error("{0}")]
+    Kedro(String),
+    /// A parameter key given to `kdvc exp run -S` cannot be set.
+    #[error("parameter '{key}': {message}")]
+    Param {
+        /// The Kedro parameter key.
+        key: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// The plan is inconsistent in a way DVC would reject (e.g. two stages writing the same path).
+    #[error("{0}")]
+    Plan(String),
+}
+
+impl Error {
+    /// An I/O error on `path`.
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// A YAML error in `file` from the parser's error.
+    pub(crate) fn yaml(file: impl Into<PathBuf>, e: crate::yaml::YamlError) -> Self {
+        Self::Yaml {
+            file: file.into(),
+            line: e.line,
+            col: e.col,
+            message: e.message,
+        }
+    }
+}

@@ -1,0 +1,470 @@
+//! Putting it together: compute every file translate writes, then write them (or diff them for
+//! `kdvc check`).
+//!
+//! [`prepare`] reads the project's current files and computes the new contents of dvc.yaml, dvc.lock
+//! (pruned), the `.dvc` files of raw inputs, and the `.gitignore` files, plus the DVC cache objects of raw
+//! inputs. Nothing is written until [`Translation::write`]; if a write fails, the files already written
+//! are put back as they were.
+//!
+//! Why the cache objects: a `.dvc` file whose object is missing from `.dvc/cache` makes `dvc status`
+//! report `not in cache` (verified with DVC 3.67.1), so kdvc copies raw data into the cache exactly as
+//! `dvc add` does. Objects are content-addressed and written with temp + rename; they are not part of
+//! `kdvc check`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use kdvc_dvc_model::{DvcFile, HashOptions};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::gitignore::{self, IgnoreView, NEGATION_BLOCK};
+use crate::input::PlanInput;
+use crate::merge::{merge_dvc_yaml, prune_lock, user_stages};
+use crate::plan::{Plan, PlanOptions, plan};
+
+/// One text file translate writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileChange {
+    /// Path relative to the project root.
+    pub path: String,
+    /// The current content (`None` = the file does not exist).
+    pub old: Option<String>,
+    /// The new content.
+    pub new: String,
+}
+
+/// A DVC cache object to create (raw data copied as `dvc add` would).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheObject {
+    /// Destination (absolute).
+    pub dest: PathBuf,
+    /// Where the bytes come from.
+    pub source: CacheSource,
+}
+
+/// The bytes of a [`CacheObject`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheSource {
+    /// Copy this file.
+    File(PathBuf),
+    /// A directory manifest.
+    Bytes(Vec<u8>),
+}
+
+/// What translate did (or would do), for the CLI to print.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TranslateReport {
+    /// Generated stages that are new.
+    pub stages_added: Vec<String>,
+    /// Generated stages whose definition changed.
+    pub stages_changed: Vec<String>,
+    /// Generated stages removed (their nodes are gone).
+    pub stages_removed: Vec<String>,
+    /// Generated stages unchanged.
+    pub stages_unchanged: Vec<String>,
+    /// Fused groups: stage name and its nodes.
+    pub fused_groups: Vec<(String, Vec<String>)>,
+    /// Remote datasets DVC does not track: (dataset, URL).
+    pub remote_datasets: Vec<(String, String)>,
+    /// `.dvc` files written or updated.
+    pub dvc_files: Vec<String>,
+    /// `.gitignore` files changed, with the lines added.
+    pub gitignore_changes: Vec<(String, Vec<String>)>,
+    /// dvc.lock entries pruned.
+    pub lock_pruned: Vec<String>,
+    /// Number of cache objects to add.
+    pub cache_objects: usize,
+    /// Notes: fallbacks and things the user should know.
+    pub notes: Vec<String>,
+}
+
+/// Everything translate would write.
+#[derive(Debug, Clone)]
+pub struct Translation {
+    /// The project root.
+    pub root: PathBuf,
+    /// The plan.
+    pub plan: Plan,
+    /// Text files that change (unchanged files are not listed), in writing order.
+    pub changes: Vec<FileChange>,
+    /// Cache objects that are missing.
+    pub cache_objects: Vec<CacheObject>,
+    /// The summary.
+    pub report: TranslateReport,
+}
+
+fn read_opt(path: &Path) -> Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+/// The DVC cache directory (`.dvc/config` `[cache] dir`, else `.dvc/cache`); `None` without `.dvc/`.
+fn cache_dir(root: &Path) -> Option<PathBuf> {
+    let dvc = root.join(".dvc");
+    if !dvc.is_dir() {
+        return None;
+    }
+    let mut dir = dvc.join("cache");
+    for cfg in ["config", "config.local"] {
+        let Ok(text) = std::fs::read_to_string(dvc.join(cfg)) else {
+            continue;
+        };
+        let mut in_cache = false;
+        for line in text.lines() {
+            let l = line.trim();
+            if l.starts_with('[') {
+                in_cache = l == "[cache]";
+            } else if in_cache
+                && let Some((k, v)) = l.split_once('=')
+                && k.trim() == "dir"
+            {
+                dir = dvc.join(v.trim());
+            }
+        }
+    }
+    Some(dir)
+}
+
+fn object_path(cache: &Path, md5: &str) -> PathBuf {
+    cache
+        .join("files")
+        .join("md5")
+        .join(&md5[..2])
+        .join(&md5[2..])
+}
+
+/// Computes what translate writes for `input` in the project at `root`.
+///
+/// `opts.user_stages` / `opts.user_outs` are filled from the existing dvc.yaml here.
+pub fn prepare(root: &Path, input: &PlanInput, opts: &PlanOptions) -> Result<Translation> {
+    let yaml_path = root.join("dvc.yaml");
+    let existing = read_opt(&yaml_path)?;
+    let users = match &existing {
+        Some(t) => user_stages(t, &yaml_path)?,
+        None => Default::default(),
+    };
+    let mut opts = opts.clone();
+    opts.user_stages.extend(users.names.iter().cloned());
+    opts.user_outs.extend(users.outs.iter().cloned());
+    let plan = plan(input, &opts)?;
+
+    let mut report = TranslateReport {
+        fused_groups: plan.fused_groups.clone(),
+        remote_datasets: plan.remote_datasets.clone(),
+        notes: plan.notes.clone(),
+        ..TranslateReport::default()
+    };
+    let mut changes: Vec<FileChange> = Vec::new();
+    // Planned texts of files several steps touch (.gitignore files).
+    let mut texts: BTreeMap<String, (Option<String>, String)> = BTreeMap::new();
+    let mut cache_objects = Vec::new();
+    let cache = cache_dir(root);
+    if cache.is_none() && !plan.raw_inputs.is_empty() {
+        report.notes.push(
+            "no .dvc directory: run `dvc init`, then translate again so that raw data is cached \
+             (until then `dvc status` reports it 'not in cache')"
+                .into(),
+        );
+    }
+
+    // .dvc files for raw inputs.
+    let hash_opts = HashOptions {
+        repo_root: Some(root.to_path_buf()),
+        ..HashOptions::default()
+    };
+    let mut dvc_files: Vec<String> = Vec::new();
+    for raw in &plan.raw_inputs {
+        let data = root.join(&raw.path);
+        if !data.exists() {
+            report.notes.push(format!(
+                "raw input {} ({}) does not exist: no .dvc file written",
+                raw.path,
+                raw.datasets.join(", ")
+            ));
+            continue;
+        }
+        let info = if data.is_dir() {
+            let m = kdvc_dvc_model::dir_manifest(&data, &hash_opts).map_err(|e| Error::Hash {
+                path: data.clone(),
+                message: e.to_string(),
+            })?;
+            if let Some(c) = &cache {
+                let dest = object_path(c, &m.info.md5);
+                if !dest.exists() {
+                    cache_objects.push(CacheObject {
+                        dest,
+                        source: CacheSource::Bytes(m.bytes.clone()),
+                    });
+                }
+                for e in &m.entries {
+                    let dest = object_path(c, &e.md5);
+                    if !dest.exists() && !cache_objects.iter().any(|o| o.dest == dest) {
+                        cache_objects.push(CacheObject {
+                            dest,
+                            source: CacheSource::File(e.path.clone()),
+                        });
+                    }
+                }
+            }
+            m.info
+        } else {
+            let h = kdvc_dvc_model::hash_path(&data, &hash_opts).map_err(|e| Error::Hash {
+                path: data.clone(),
+                message: e.to_string(),
+            })?;
+            if let Some(c) = &cache {
+                let dest = object_path(c, &h.md5);
+                if !dest.exists() && !cache_objects.iter().any(|o| o.dest == dest) {
+                    cache_objects.push(CacheObject {
+                        dest,
+                        source: CacheSource::File(data.clone()),
+                    });
+                }
+            }
+            h
+        };
+        let (dir, name) = match raw.path.rsplit_once('/') {
+            Some((d, n)) => (d.to_string(), n.to_string()),
+            None => (String::new(), raw.path.clone()),
+        };
+        let dvc_rel = format!("{}.dvc", raw.path);
+        let dvc_path = root.join(&dvc_rel);
+        let old = read_opt(&dvc_path)?;
+        let wanted = DvcFile::for_output(name.clone(), &info);
+        let same = old
+            .as_deref()
+            .and_then(|t| DvcFile::parse(t, &dvc_path).ok())
+            .is_some_and(|f| {
+                f.outs.len() == 1 && wanted.outs.len() == 1 && {
+                    let (a, b) = (&f.outs[0], &wanted.outs[0]);
+                    (&a.path, &a.hash, &a.md5, a.size, a.nfiles)
+                        == (&b.path, &b.hash, &b.md5, b.size, b.nfiles)
+                }
+            });
+        if !same {
+            changes.push(FileChange {
+                path: dvc_rel.clone(),
+                old: old.clone(),
+                new: wanted.to_yaml(),
+            });
+            report.dvc_files.push(dvc_rel.clone());
+        }
+        dvc_files.push(dvc_rel);
+        // The data directory's .gitignore, as `dvc add` writes it.
+        let gi = if dir.is_empty() {
+            ".gitignore".to_string()
+        } else {
+            format!("{dir}/.gitignore")
+        };
+        let line = format!("/{}", gitignore::escape(&name));
+        let entry = match texts.remove(&gi) {
+            Some(e) => e,
+            None => {
+                let old = read_opt(&root.join(&gi))?;
+                let cur = old.clone().unwrap_or_default();
+                (old, cur)
+            }
+        };
+        let (old, cur) = entry;
+        let cur = gitignore::with_line(&cur, &line).unwrap_or(cur);
+        texts.insert(gi, (old, cur));
+    }
+
+    // Root .gitignore negation when a .dvc file would be ignored.
+    {
+        let snapshot: BTreeMap<String, String> = texts
+            .iter()
+            .map(|(k, (_, v))| (k.clone(), v.clone()))
+            .collect();
+        let lookup = move |p: &str| snapshot.get(p).cloned();
+        let view = IgnoreView::new(root, &lookup);
+        let ignored: Vec<&String> = dvc_files
+            .iter()
+            .filter(|f| view.is_ignored(f, false))
+            .collect();
+        if !ignored.is_empty() {
+            let gi = ".gitignore".to_string();
+            let (old, cur) = match texts.remove(&gi) {
+                Some(e) => e,
+                None => {
+                    let old = read_opt(&root.join(&gi))?;
+                    let cur = old.clone().unwrap_or_default();
+                    (old, cur)
+                }
+            };
+            let mut new = cur.clone();
+            if !new.contains(NEGATION_BLOCK) {
+                if !new.is_empty() && !new.ends_with('\n') {
+                    new.push('\n');
+                }
+                if !new.is_empty() {
+                    new.push('\n');
+                }
+                new.push_str(NEGATION_BLOCK);
+            }
+            texts.insert(gi, (old, new));
+            let snapshot: BTreeMap<String, String> = texts
+                .iter()
+                .map(|(k, (_, v))| (k.clone(), v.clone()))
+                .collect();
+            let lookup = move |p: &str| snapshot.get(p).cloned();
+            let view = IgnoreView::new(root, &lookup);
+            for f in dvc_files.iter().filter(|f| view.is_ignored(f, false)) {
+                report.notes.push(format!(
+                    "{f} is still git-ignored (a parent directory is ignored): DVC will refuse it; \
+                     un-ignore its directory in .gitignore"
+                ));
+            }
+        }
+    }
+    for (path, (old, new)) in texts {
+        if old.as_deref() != Some(new.as_str()) {
+            let before: BTreeSet<&str> = old.as_deref().unwrap_or("").lines().collect();
+            let added: Vec<String> = new
+                .lines()
+                .filter(|l| !before.contains(l) && !l.is_empty())
+                .map(str::to_string)
+                .collect();
+            report.gitignore_changes.push((path.clone(), added));
+            changes.push(FileChange { path, old, new });
+        }
+    }
+
+    // dvc.yaml.
+    let merged = merge_dvc_yaml(existing.as_deref(), &plan.stages, &yaml_path)?;
+    if existing.as_deref() != Some(merged.text.as_str()) {
+        changes.push(FileChange {
+            path: "dvc.yaml".into(),
+            old: existing.clone(),
+            new: merged.text.clone(),
+        });
+    }
+    report.stages_added = merged.added;
+    report.stages_changed = merged.changed;
+    report.stages_removed = merged.removed.clone();
+    report.stages_unchanged = merged.unchanged;
+
+    // dvc.lock: prune entries of removed generated stages.
+    let lock_path = root.join("dvc.lock");
+    if let Some(lock) = read_opt(&lock_path)? {
+        let removed: BTreeSet<String> = merged.removed.into_iter().collect();
+        if let Some(new) = prune_lock(&lock, &removed, &lock_path)? {
+            let doc = crate::merge::parse_stages(&lock, &lock_path)?;
+            report.lock_pruned = doc
+                .stages
+                .iter()
+                .filter(|s| removed.contains(&s.name))
+                .map(|s| s.name.clone())
+                .collect();
+            changes.push(FileChange {
+                path: "dvc.lock".into(),
+                old: Some(lock),
+                new,
+            });
+        }
+    }
+    report.cache_objects = cache_objects.len();
+    Ok(Translation {
+        root: root.to_path_buf(),
+        plan,
+        changes,
+        cache_objects,
+        report,
+    })
+}
+
+impl Translation {
+    /// Whether the files on disk are already what translate writes (cache objects aside).
+    pub fn is_clean(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// A unified diff of every change (`a/<path>` -> `b/<path>`), empty when clean.
+    pub fn diff(&self) -> String {
+        let mut out = String::new();
+        for c in &self.changes {
+            let old = c.old.as_deref().unwrap_or("");
+            let diff = similar::TextDiff::from_lines(old, &c.new);
+            let a = if c.old.is_some() {
+                format!("a/{}", c.path)
+            } else {
+                "/dev/null".to_string()
+            };
+            out.push_str(
+                &diff
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&a, &format!("b/{}", c.path))
+                    .to_string(),
+            );
+        }
+        out
+    }
+
+    /// Writes cache objects, then every changed file atomically. If a write fails, files already
+    /// written are restored and the error is returned.
+    pub fn write(&self) -> Result<()> {
+        for obj in &self.cache_objects {
+            write_object(obj)?;
+        }
+        let mut done: Vec<&FileChange> = Vec::new();
+        for c in &self.changes {
+            let path = self.root.join(&c.path);
+            let res = (|| {
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                }
+                kdvc_dvc_model::write_atomic(&path, c.new.as_bytes())
+                    .map_err(|e| Error::io(&path, std::io::Error::other(e.to_string())))
+            })();
+            if let Err(e) = res {
+                for d in done.iter().rev() {
+                    let p = self.root.join(&d.path);
+                    let _ = match &d.old {
+                        Some(old) => {
+                            kdvc_dvc_model::write_atomic(&p, old.as_bytes()).map_err(|_| ())
+                        }
+                        None => std::fs::remove_file(&p).map_err(|_| ()),
+                    };
+                }
+                return Err(e);
+            }
+            done.push(c);
+        }
+        Ok(())
+    }
+}
+
+fn write_object(obj: &CacheObject) -> Result<()> {
+    if obj.dest.exists() {
+        return Ok(());
+    }
+    let dir = obj.dest.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    match &obj.source {
+        CacheSource::Bytes(b) => kdvc_dvc_model::write_atomic(&obj.dest, b)
+            .map_err(|e| Error::io(&obj.dest, std::io::Error::other(e.to_string())))?,
+        CacheSource::File(p) => {
+            // Copy to a temporary name next to the destination, then rename: never a partial object.
+            let name = obj
+                .dest
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let tmp = dir.join(format!(".{name}.kdvc-tmp-{}", std::process::id()));
+            std::fs::copy(p, &tmp).map_err(|e| Error::io(p, e))?;
+            std::fs::rename(&tmp, &obj.dest).map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                Error::io(&obj.dest, e)
+            })?;
+        }
+    }
+    // DVC makes cache objects read-only; do the same (best effort).
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(&obj.dest, std::fs::Permissions::from_mode(0o444));
+    Ok(())
+}
