@@ -219,7 +219,7 @@ impl<'a> Normalizer<'a> {
                 pos = pos.max(child.end_byte());
                 let mut skip = false;
                 if doc_allowed && self.is_transparent_child(child) {
-                    if first_stmt && self.is_docstring(child) {
+                    if first_stmt && is_docstring(self.src, self.k, child) {
                         skip = true;
                     }
                     first_stmt = false;
@@ -258,44 +258,6 @@ impl<'a> Normalizer<'a> {
             }
         }
         named == 1
-    }
-
-    /// An expression statement holding only a plain (non-f, non-bytes) string or concatenation of them.
-    fn is_docstring(&self, stmt: Node<'_>) -> bool {
-        if stmt.kind_id() != self.k.expression_statement {
-            return false;
-        }
-        let mut c = stmt.walk();
-        let kids: Vec<Node<'_>> = stmt
-            .children(&mut c)
-            .filter(|ch| self.is_transparent_child(*ch))
-            .collect();
-        if kids.len() != 1 {
-            return false;
-        }
-        let e = kids[0];
-        let plain = |s: Node<'_>| -> bool {
-            if s.kind_id() != self.k.string {
-                return false;
-            }
-            let info = string_info(self.src, s, self.k);
-            !info.f && !info.bytes && !info.t
-        };
-        if e.kind_id() == self.k.string {
-            return plain(e);
-        }
-        if e.kind_id() == self.k.concatenated_string {
-            let mut c2 = e.walk();
-            let mut all = true;
-            for s in e.named_children(&mut c2) {
-                if s.kind_id() == self.k.comment {
-                    continue;
-                }
-                all &= plain(s);
-            }
-            return all;
-        }
-        false
     }
 
     fn strings(&mut self, parts: &[Node<'_>]) {
@@ -445,6 +407,40 @@ impl<'a> Normalizer<'a> {
             }
         }
     }
+}
+
+/// An expression statement holding only a plain (non-f, non-bytes) string or a concatenation of them.
+pub(crate) fn is_docstring(src: &[u8], k: &Kinds, stmt: Node<'_>) -> bool {
+    if stmt.kind_id() != k.expression_statement {
+        return false;
+    }
+    let useful = |ch: &Node<'_>| {
+        ch.is_named() && ch.kind_id() != k.comment && ch.kind_id() != k.line_continuation
+    };
+    let mut c = stmt.walk();
+    let kids: Vec<Node<'_>> = stmt.children(&mut c).filter(useful).collect();
+    if kids.len() != 1 {
+        return false;
+    }
+    let e = kids[0];
+    let plain = |s: Node<'_>| -> bool {
+        if s.kind_id() != k.string {
+            return false;
+        }
+        let info = string_info(src, s, k);
+        !info.f && !info.bytes && !info.t
+    };
+    if e.kind_id() == k.string {
+        return plain(e);
+    }
+    if e.kind_id() == k.concatenated_string {
+        let mut c2 = e.walk();
+        return e
+            .named_children(&mut c2)
+            .filter(|s| s.kind_id() != k.comment)
+            .all(plain);
+    }
+    false
 }
 
 /// Removes whitespace and backslash-newline continuations.
@@ -661,11 +657,46 @@ pub fn normalize_expression_hash(src: &str) -> String {
 /// Structural hash of the text of call arguments, such as the extra arguments of a `functools.partial`
 /// (`0.5, cols=["a"]`), hex. Falls back to a raw hash (prefixed `raw:`) when the text does not parse.
 pub fn normalize_arguments_hash(src: &str) -> String {
-    let wrapped = format!("_(\n{src}\n)");
+    let wrapped = format!("__kdvc_partial__(\n{src}\n)");
     match grammar::parse(wrapped.as_bytes()) {
         Some(tree) if !tree.root_node().has_error() => {
             hex(&Normalizer::digest(wrapped.as_bytes(), tree.root_node()))
         }
         _ => format!("raw:{}", hex(&raw_digest(src.as_bytes()))),
     }
+}
+
+/// The value of a plain string literal (or implicit concatenation of them) without interpolations, if it is
+/// valid UTF-8 text. Used for `__all__`, `importlib.import_module("...")` and `getattr(m, "...")`.
+pub(crate) fn literal_string(src: &[u8], k: &Kinds, node: Node<'_>) -> Option<String> {
+    let parts: Vec<Node<'_>> = if node.kind_id() == k.string {
+        vec![node]
+    } else if node.kind_id() == k.concatenated_string {
+        let mut c = node.walk();
+        node.named_children(&mut c)
+            .filter(|n| n.kind_id() != k.comment)
+            .collect()
+    } else {
+        return None;
+    };
+    let mut out = Vec::new();
+    for p in parts {
+        if p.kind_id() != k.string {
+            return None;
+        }
+        let info = string_info(src, p, k);
+        if info.bytes || info.t {
+            return None;
+        }
+        let mut c = p.walk();
+        if p.children(&mut c).any(|ch| ch.kind_id() == k.interpolation) {
+            return None;
+        }
+        let end = p
+            .end_byte()
+            .saturating_sub(info.delim_len)
+            .max(info.content_start);
+        decode_literal(&src[info.content_start.min(end)..end], &info, &mut out);
+    }
+    String::from_utf8(out).ok()
 }

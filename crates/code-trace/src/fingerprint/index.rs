@@ -1,0 +1,1568 @@
+//! Name resolution across the project (§3), the symbol graph, Merkle hashes over its strongly connected
+//! components (§4) and per-node fingerprints (§5).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::cache::{self, SummaryCache};
+use super::normalize::{Digest, hex};
+use super::pins::{self, Pins};
+use super::source::SourceProvider;
+use super::summary::{self, Binding, Dynamic, FileSummary, Ref, Unit};
+use super::{Error, GRAMMAR_VERSION, NORMALIZER_VERSION, SCHEMA_VERSION, TOOL_VERSION, grammar};
+
+/// Where a project's first-party Python lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectSources {
+    /// The project root (holds `pyproject.toml`, `.kdvc/`, lock files).
+    pub root: PathBuf,
+    /// Source roots relative to `root` (Kedro's `[tool.kedro] source_dir`, default `src`). Every `.py` file
+    /// below them is first-party; module names are their paths relative to the source root.
+    pub source_roots: Vec<PathBuf>,
+    /// The Kedro package name (`[tool.kedro] package_name`).
+    pub package: String,
+}
+
+impl ProjectSources {
+    /// A Kedro project: one source root `source_dir` (usually `src`) holding `package`.
+    pub fn kedro(
+        root: impl Into<PathBuf>,
+        source_dir: impl Into<PathBuf>,
+        package: impl Into<String>,
+    ) -> Self {
+        Self {
+            root: root.into(),
+            source_roots: vec![source_dir.into()],
+            package: package.into(),
+        }
+    }
+}
+
+/// What a Kedro node runs, as the pipeline reader found it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FuncRef {
+    /// A function (or `Class.method`) defined in a module.
+    Function {
+        /// Dotted module, `demo.pipelines.alpha.nodes`.
+        module: String,
+        /// The name in that module; may be dotted (`Cleaner.run`).
+        name: String,
+    },
+    /// `functools.partial(inner, <args>)`.
+    Partial {
+        /// The wrapped callable.
+        inner: Box<FuncRef>,
+        /// Raw source text of the extra arguments (`0.5, cols=["a"]`), normalized before hashing.
+        args: String,
+        /// The module the `partial(...)` expression is written in; names in `args` resolve there.
+        module: Option<String>,
+    },
+    /// A lambda.
+    Lambda {
+        /// The module it is defined in (names in its body resolve there).
+        module: String,
+        /// Raw source text of the lambda, normalized before hashing.
+        source: String,
+    },
+}
+
+/// A Kedro node's entry into the code: its function plus the code it reaches through the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EntryPoint {
+    /// The node's function.
+    pub func: FuncRef,
+    /// Dotted symbols of custom dataset classes the node's datasets use (`my_pkg.datasets.FooDataset`);
+    /// third-party ones (`kedro_datasets.pandas.CSVDataset`) contribute their distribution version.
+    #[serde(default)]
+    pub extra_symbols: Vec<String>,
+}
+
+impl EntryPoint {
+    /// An entry point for a plain function.
+    pub fn function(module: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            func: FuncRef::Function {
+                module: module.into(),
+                name: name.into(),
+            },
+            extra_symbols: Vec::new(),
+        }
+    }
+}
+
+/// Why a fingerprint is wider (or less certain) than the code it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WarningKind {
+    /// A file does not parse; its raw bytes are hashed.
+    ParseError,
+    /// A name could not be resolved; the whole module is in the closure.
+    Unresolved,
+    /// A first-party module that does not exist is imported; the whole package is in the closure.
+    UnknownModule,
+    /// `globals()`, `exec`, `eval` or `sys.modules`: the whole module is in the closure.
+    DynamicCode,
+    /// `importlib.import_module` with a computed name: the whole package is in the closure.
+    DynamicImport,
+    /// A relative import goes above the top-level package.
+    BadRelativeImport,
+    /// An entry point's function or extra symbol was not found.
+    MissingEntry,
+    /// Two files give the same module name; the first one is used.
+    DuplicateModule,
+    /// The summary cache could not be written (fingerprints are still right).
+    Cache,
+}
+
+/// A warning attached to the code it concerns.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Warning {
+    /// What kind of fallback happened.
+    pub kind: WarningKind,
+    /// The module concerned (dotted), empty if none.
+    pub module: String,
+    /// The file, relative to the project root, if known.
+    pub file: Option<String>,
+    /// 1-based line, if known.
+    pub line: Option<u32>,
+    /// What happened and what to do.
+    pub message: String,
+}
+
+/// One member of a node's closure.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SymbolRecord {
+    /// `pkg.mod:name` for a symbol, `pkg.mod` for a module's top-level statements, `pkg.mod:*` for a whole
+    /// module (fallback), `pkg.*` for a whole package (fallback), `<lambda>`/`<partial args>` for entry code.
+    pub symbol: String,
+    /// File relative to the project root (`/`-separated), if the symbol lives in one.
+    pub file: Option<String>,
+    /// 1-based line (records only, never hashed).
+    pub line: u32,
+    /// Hash of the symbol's own code (hex).
+    pub hash: String,
+}
+
+/// A third-party distribution the closure imports.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ExternalRecord {
+    /// Normalized distribution name.
+    pub dist: String,
+    /// Pinned version from the lock/requirements file, if any.
+    pub version: Option<String>,
+}
+
+/// A node's fingerprint and the record that explains it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    /// The fingerprint (hex blake3).
+    pub hash: String,
+    /// Python version recorded (see [`super::pins`]).
+    pub python: String,
+    /// Every first-party symbol the node can execute, sorted by symbol.
+    pub closure: Vec<SymbolRecord>,
+    /// Third-party distributions imported by the closure, sorted.
+    pub externals: Vec<ExternalRecord>,
+    /// Fallbacks that widened the closure.
+    pub warnings: Vec<Warning>,
+}
+
+/// What changed between two records of one node.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosureChange {
+    /// Symbols whose code changed.
+    pub changed: Vec<String>,
+    /// Symbols new in the closure.
+    pub added: Vec<String>,
+    /// Symbols no longer in the closure.
+    pub removed: Vec<String>,
+    /// Distributions whose pinned version changed, was added or removed (`name: old -> new`).
+    pub externals: Vec<String>,
+    /// `old -> new` if the Python version changed.
+    pub python: Option<String>,
+}
+
+impl ClosureChange {
+    /// True when nothing differs.
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty()
+            && self.added.is_empty()
+            && self.removed.is_empty()
+            && self.externals.is_empty()
+            && self.python.is_none()
+    }
+}
+
+impl Fingerprint {
+    /// Which symbols changed since a previous record of the same node.
+    pub fn changed_symbols(&self, previous: &Fingerprint) -> ClosureChange {
+        let old: BTreeMap<&str, &str> = previous
+            .closure
+            .iter()
+            .map(|r| (r.symbol.as_str(), r.hash.as_str()))
+            .collect();
+        let new: BTreeMap<&str, &str> = self
+            .closure
+            .iter()
+            .map(|r| (r.symbol.as_str(), r.hash.as_str()))
+            .collect();
+        let mut ch = ClosureChange::default();
+        for (s, h) in &new {
+            match old.get(s) {
+                None => ch.added.push((*s).to_owned()),
+                Some(o) if o != h => ch.changed.push((*s).to_owned()),
+                Some(_) => {}
+            }
+        }
+        ch.removed = old
+            .keys()
+            .filter(|s| !new.contains_key(*s))
+            .map(|s| (*s).to_owned())
+            .collect();
+        let ver = |e: &[ExternalRecord]| -> BTreeMap<String, Option<String>> {
+            e.iter()
+                .map(|r| (r.dist.clone(), r.version.clone()))
+                .collect()
+        };
+        let (eo, en) = (ver(&previous.externals), ver(&self.externals));
+        let show = |v: Option<&Option<String>>| match v {
+            None => "absent".to_owned(),
+            Some(None) => "unpinned".to_owned(),
+            Some(Some(v)) => v.clone(),
+        };
+        let names: BTreeSet<&String> = eo.keys().chain(en.keys()).collect();
+        for n in names {
+            if eo.get(n) != en.get(n) {
+                ch.externals
+                    .push(format!("{n}: {} -> {}", show(eo.get(n)), show(en.get(n))));
+            }
+        }
+        if previous.python != self.python {
+            ch.python = Some(format!("{} -> {}", previous.python, self.python));
+        }
+        ch
+    }
+}
+
+/// One entry whose fingerprint differs between two indexes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryDiff {
+    /// The caller's key for the entry (the Kedro node name).
+    pub key: String,
+    /// Fingerprint in the old index.
+    pub before: String,
+    /// Fingerprint in the new index.
+    pub after: String,
+    /// What changed in its closure.
+    pub change: ClosureChange,
+}
+
+/// Builds indexes of a project's first-party code.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    sources: ProjectSources,
+    cache: SummaryCache,
+}
+
+/// A first-party module found below a source root.
+#[derive(Debug, Clone)]
+struct ModuleEntry {
+    name: String,
+    file: String,
+    is_package: bool,
+    summary: Arc<FileSummary>,
+}
+
+impl Engine {
+    /// An engine for a project, caching summaries in `<root>/.kdvc/cache/summaries`.
+    pub fn new(sources: ProjectSources) -> Self {
+        let cache = SummaryCache::new(Some(sources.root.join(".kdvc")));
+        Self { sources, cache }
+    }
+
+    /// Caches summaries under `kdvc_dir` instead (`None`: no cache).
+    #[must_use]
+    pub fn with_cache_dir(mut self, kdvc_dir: Option<PathBuf>) -> Self {
+        self.cache = SummaryCache::new(kdvc_dir);
+        self
+    }
+
+    /// The project this engine reads.
+    pub fn sources(&self) -> &ProjectSources {
+        &self.sources
+    }
+
+    /// Reads, summarizes (in parallel, on the current rayon pool) and resolves every first-party file that
+    /// `src` provides, giving an [`Index`] that fingerprints entry points.
+    pub fn summarize(&self, src: &dyn SourceProvider) -> Result<Index, Error> {
+        let mut warnings = Vec::new();
+        let mut files: Vec<(String, String, bool)> = Vec::new();
+        let mut seen: HashMap<String, String> = HashMap::new();
+        for root in &self.sources.source_roots {
+            for rel in src.python_files(root)? {
+                let Some((module, is_package)) = module_name(root, &rel) else {
+                    continue;
+                };
+                let file = slash(&rel);
+                if let Some(first) = seen.get(&module) {
+                    warnings.push(Warning {
+                        kind: WarningKind::DuplicateModule,
+                        module: module.clone(),
+                        file: Some(file.clone()),
+                        line: None,
+                        message: format!(
+                            "module {module} is also defined by {first}; using {first}"
+                        ),
+                    });
+                    continue;
+                }
+                seen.insert(module.clone(), file.clone());
+                files.push((module, file, is_package));
+            }
+        }
+        if let Err(e) = self.cache.prepare() {
+            warnings.push(cache_warning(&e));
+        }
+        let results: Vec<Result<(ModuleEntry, Option<Error>), Error>> = files
+            .par_iter()
+            .map(|(module, file, is_package)| {
+                let bytes = src.read(Path::new(file))?.ok_or_else(|| Error::Io {
+                    path: PathBuf::from(file),
+                    message: format!("listed by {} but cannot be read", src.describe()),
+                })?;
+                let key = cache::key(&bytes);
+                let mut cache_err = None;
+                let summary = match self.cache.get(&key) {
+                    Some(s) => s,
+                    None => {
+                        let s = summary::summarize(&bytes);
+                        if let Err(e) = self.cache.put(&key, &s) {
+                            cache_err = Some(e);
+                        }
+                        s
+                    }
+                };
+                Ok((
+                    ModuleEntry {
+                        name: module.clone(),
+                        file: file.clone(),
+                        is_package: *is_package,
+                        summary: Arc::new(summary),
+                    },
+                    cache_err,
+                ))
+            })
+            .collect();
+        let mut modules = Vec::with_capacity(results.len());
+        let mut cache_failed = false;
+        for r in results {
+            let (m, err) = r?;
+            if let (Some(e), false) = (err, cache_failed) {
+                cache_failed = true;
+                warnings.push(cache_warning(&e));
+            }
+            modules.push(m);
+        }
+        let pins = Pins::load(src)?;
+        let python = pins::python_version(src)?;
+        Ok(Index::build(modules, pins, python, warnings))
+    }
+}
+
+fn cache_warning(e: &Error) -> Warning {
+    Warning {
+        kind: WarningKind::Cache,
+        module: String::new(),
+        file: None,
+        line: None,
+        message: format!(
+            "the summary cache could not be written ({e}); the next run will re-parse"
+        ),
+    }
+}
+
+fn slash(p: &Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Dotted module name of a file below a source root, and whether it is a package `__init__.py`.
+fn module_name(root: &Path, rel: &Path) -> Option<(String, bool)> {
+    let inner = rel.strip_prefix(root).ok()?;
+    let mut parts: Vec<String> = inner
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let last = parts.pop()?;
+    let stem = last.strip_suffix(".py")?;
+    let is_package = stem == "__init__";
+    if !is_package {
+        parts.push(stem.to_owned());
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    Some((parts.join("."), is_package))
+}
+
+/// A resolution target.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Tgt {
+    /// A graph node (symbol, module preamble, whole module, whole package).
+    Node(usize),
+    /// A first-party module (its preamble node), continuing attribute chains.
+    Mod(usize),
+    /// A namespace package without `__init__.py` (continues attribute chains, has no code).
+    Ns(String),
+    /// A third-party distribution.
+    Ext(String),
+    /// A builtin or standard-library name.
+    Builtin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Sym(usize, String),
+    Module(usize),
+    Whole(usize),
+    Package(String),
+}
+
+#[derive(Debug, Clone)]
+struct GNode {
+    label: String,
+    file: Option<String>,
+    line: u32,
+    local: Digest,
+    deps: BTreeSet<usize>,
+    externals: BTreeSet<String>,
+    warnings: BTreeSet<Warning>,
+}
+
+/// The resolved symbol graph of one revision of a project, with every SCC's Merkle hash computed.
+#[derive(Debug, Clone)]
+pub struct Index {
+    modules: Vec<ModuleEntry>,
+    by_name: HashMap<String, usize>,
+    namespaces: HashSet<String>,
+    tops: HashSet<String>,
+    nodes: Vec<GNode>,
+    keys: HashMap<Key, usize>,
+    deep: Vec<Digest>,
+    pins: Pins,
+    python: String,
+    warnings: Vec<Warning>,
+}
+
+fn digest_parts(parts: &[&[u8]]) -> Digest {
+    let mut h = blake3::Hasher::new();
+    for p in parts {
+        h.update(&(p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    *h.finalize().as_bytes()
+}
+
+impl Index {
+    fn build(
+        modules: Vec<ModuleEntry>,
+        pins: Pins,
+        python: String,
+        warnings: Vec<Warning>,
+    ) -> Self {
+        let by_name: HashMap<String, usize> = modules
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.name.clone(), i))
+            .collect();
+        let mut namespaces = HashSet::new();
+        let mut tops = HashSet::new();
+        for m in &modules {
+            let parts: Vec<&str> = m.name.split('.').collect();
+            tops.insert(parts[0].to_owned());
+            for i in 1..parts.len() {
+                let prefix = parts[..i].join(".");
+                if !by_name.contains_key(&prefix) {
+                    namespaces.insert(prefix);
+                }
+            }
+        }
+        let mut idx = Self {
+            modules,
+            by_name,
+            namespaces,
+            tops,
+            nodes: Vec::new(),
+            keys: HashMap::new(),
+            deep: Vec::new(),
+            pins,
+            python,
+            warnings,
+        };
+        idx.build_graph();
+        idx.compute_deep();
+        idx
+    }
+
+    /// Warnings about the project as a whole (parse errors are also attached to the closures they affect).
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// The Python version the fingerprints record.
+    pub fn python(&self) -> &str {
+        &self.python
+    }
+
+    /// Number of first-party modules indexed.
+    pub fn module_count(&self) -> usize {
+        self.modules.len()
+    }
+
+    /// Dotted names of the first-party modules, sorted.
+    pub fn module_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.modules.iter().map(|m| m.name.clone()).collect();
+        v.sort();
+        v
+    }
+
+    /// The summary of a first-party module.
+    pub fn summary(&self, module: &str) -> Option<&FileSummary> {
+        self.by_name
+            .get(module)
+            .map(|i| self.modules[*i].summary.as_ref())
+    }
+
+    fn add_node(&mut self, key: Key, label: String, file: Option<String>, line: u32) -> usize {
+        let i = self.nodes.len();
+        self.nodes.push(GNode {
+            label,
+            file,
+            line,
+            local: [0; 32],
+            deps: BTreeSet::new(),
+            externals: BTreeSet::new(),
+            warnings: BTreeSet::new(),
+        });
+        self.keys.insert(key, i);
+        i
+    }
+
+    fn node(&self, key: &Key) -> usize {
+        self.keys[key]
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn build_graph(&mut self) {
+        // 1. Nodes.
+        for m in 0..self.modules.len() {
+            let (name, file) = (self.modules[m].name.clone(), self.modules[m].file.clone());
+            self.add_node(Key::Module(m), name.clone(), Some(file.clone()), 1);
+            self.add_node(Key::Whole(m), format!("{name}:*"), Some(file.clone()), 1);
+            let summary = Arc::clone(&self.modules[m].summary);
+            for (sym, alts) in &summary.bindings {
+                let line = alts.iter().find_map(|b| match b {
+                    Binding::Def { unit, .. } | Binding::Store { unit } => Some(unit.line),
+                    _ => None,
+                });
+                let has_code = alts
+                    .iter()
+                    .any(|b| matches!(b, Binding::GlobalWrite { .. }))
+                    || line.is_some();
+                if has_code {
+                    self.add_node(
+                        Key::Sym(m, sym.clone()),
+                        format!("{name}:{sym}"),
+                        Some(file.clone()),
+                        line.unwrap_or(1),
+                    );
+                }
+            }
+        }
+        let mut tops: Vec<String> = self.tops.iter().cloned().collect();
+        tops.sort();
+        for t in &tops {
+            let i = self.add_node(Key::Package(t.clone()), format!("{t}.*"), None, 0);
+            self.nodes[i].local = digest_parts(&[b"package", t.as_bytes()]);
+        }
+        // 2. Edges and local hashes.
+        let mut r = Resolver::new(self);
+        let mut plans: Vec<(usize, Digest, Vec<Tgt>, Vec<Warning>)> = Vec::new();
+        for m in 0..self.modules.len() {
+            let me = &self.modules[m];
+            let s = Arc::clone(&me.summary);
+            // Module preamble.
+            let mut res_map = Vec::new();
+            let mut tg = Vec::new();
+            let mut h = blake3::Hasher::new();
+            h.update(b"module\0");
+            h.update(me.name.as_bytes());
+            h.update(&[u8::from(s.parse_ok), u8::from(me.is_package)]);
+            for u in &s.preamble {
+                h.update(u.hash.as_bytes());
+                r.unit(m, u, &mut tg, &mut res_map);
+            }
+            for st in &s.star_imports {
+                h.update(format!("star:{}:{}", st.level, st.module).as_bytes());
+                match r.absolutize(m, st.level, &st.module, st.line) {
+                    Some(abs) => {
+                        let t = r.module(&abs, m, st.line);
+                        tg.extend(t);
+                    }
+                    None => tg.push(Tgt::Node(r.whole(m))),
+                }
+            }
+            if let Some((parent, _)) = me.name.rsplit_once('.')
+                && let Some(p) = self.by_name.get(parent)
+            {
+                tg.push(Tgt::Mod(*p));
+            }
+            if !s.parse_ok {
+                r.warn(m, Some(1), WarningKind::ParseError, "the file has syntax errors; its raw bytes are hashed, so any edit to it changes the fingerprints of its users".to_owned());
+            }
+            let mut warns = r.take_warnings();
+            res_map.sort();
+            for (a, b) in &res_map {
+                h.update(a.as_bytes());
+                h.update(b.as_bytes());
+            }
+            plans.push((
+                self.node(&Key::Module(m)),
+                *h.finalize().as_bytes(),
+                tg,
+                std::mem::take(&mut warns),
+            ));
+            // Symbols.
+            for (sym, alts) in &s.bindings {
+                let Some(&node) = self.keys.get(&Key::Sym(m, sym.clone())) else {
+                    continue;
+                };
+                let mut res_map = Vec::new();
+                let mut tg = vec![Tgt::Mod(m)];
+                let mut h = blake3::Hasher::new();
+                h.update(b"symbol\0");
+                h.update(me.name.as_bytes());
+                h.update(b":");
+                h.update(sym.as_bytes());
+                for b in alts {
+                    match b {
+                        Binding::Def { class, unit } => {
+                            h.update(if *class { b"class" } else { b"def\0\0" });
+                            h.update(unit.hash.as_bytes());
+                            r.unit(m, unit, &mut tg, &mut res_map);
+                        }
+                        Binding::Store { unit } => {
+                            h.update(b"store");
+                            h.update(unit.hash.as_bytes());
+                            r.unit(m, unit, &mut tg, &mut res_map);
+                        }
+                        Binding::GlobalWrite { by } => {
+                            h.update(b"global");
+                            h.update(by.as_bytes());
+                            if let Some(&n) = self.keys.get(&Key::Sym(m, by.clone())) {
+                                tg.push(Tgt::Node(n));
+                            }
+                        }
+                        Binding::Import { module, loads, .. } => {
+                            h.update(b"import");
+                            h.update(module.as_bytes());
+                            tg.extend(r.module(module, m, 0));
+                            if let Some(l) = loads {
+                                tg.extend(r.module(l, m, 0));
+                            }
+                        }
+                        Binding::ImportFrom {
+                            level,
+                            module,
+                            name,
+                            line,
+                        } => {
+                            h.update(format!("from:{level}:{module}:{name}").as_bytes());
+                            tg.extend(r.import_from(m, *level, module, name, *line));
+                        }
+                    }
+                }
+                res_map.sort();
+                for (a, b) in &res_map {
+                    h.update(a.as_bytes());
+                    h.update(b.as_bytes());
+                }
+                plans.push((node, *h.finalize().as_bytes(), tg, r.take_warnings()));
+            }
+            // Whole module: every symbol, the preamble, and every import's target.
+            let whole = self.node(&Key::Whole(m));
+            let mut tg = vec![Tgt::Mod(m)];
+            for (sym, alts) in &s.bindings {
+                if let Some(&n) = self.keys.get(&Key::Sym(m, sym.clone())) {
+                    tg.push(Tgt::Node(n));
+                }
+                for b in alts {
+                    match b {
+                        Binding::Import { module, loads, .. } => {
+                            tg.extend(r.module(module, m, 0));
+                            if let Some(l) = loads {
+                                tg.extend(r.module(l, m, 0));
+                            }
+                        }
+                        Binding::ImportFrom {
+                            level,
+                            module,
+                            name,
+                            line,
+                        } => {
+                            tg.extend(r.import_from(m, *level, module, name, *line));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            for st in &s.star_imports {
+                if let Some(abs) = r.absolutize(m, st.level, &st.module, st.line) {
+                    for t in r.module(&abs, m, st.line) {
+                        tg.push(match t {
+                            Tgt::Mod(i) => Tgt::Node(r.whole(i)),
+                            other => other,
+                        });
+                    }
+                }
+            }
+            let local = digest_parts(&[b"whole", me.name.as_bytes(), s.norm_hash.as_bytes()]);
+            plans.push((whole, local, tg, r.take_warnings()));
+        }
+        // Packages: every module below them, whole.
+        for t in &tops {
+            let node = self.node(&Key::Package(t.clone()));
+            let prefix = format!("{t}.");
+            let tg: Vec<Tgt> = (0..self.modules.len())
+                .filter(|i| {
+                    self.modules[*i].name == *t || self.modules[*i].name.starts_with(&prefix)
+                })
+                .map(|i| Tgt::Node(r.whole(i)))
+                .collect();
+            let local = self.nodes[node].local;
+            plans.push((node, local, tg, Vec::new()));
+        }
+        // Monkeypatches: `other.func = x` makes other.func depend on the patching module.
+        let mut patch_edges = Vec::new();
+        for m in 0..self.modules.len() {
+            let s = Arc::clone(&self.modules[m].summary);
+            for p in &s.patches {
+                let (attrs, last) = p.attrs.split_at(p.attrs.len().saturating_sub(1));
+                let mut tg = Vec::new();
+                let mut dummy = Vec::new();
+                r.resolve_ref(
+                    m,
+                    &Ref::Name {
+                        root: p.root.clone(),
+                        attrs: attrs.to_vec(),
+                    },
+                    &mut tg,
+                    &mut dummy,
+                );
+                for t in tg {
+                    if let Tgt::Mod(i) = t
+                        && let Some(name) = last.first()
+                    {
+                        for t2 in r.lookup(i, name, 0) {
+                            if let Tgt::Node(n) = t2 {
+                                patch_edges.push((n, m));
+                            }
+                        }
+                    }
+                }
+                let _ = r.take_warnings();
+            }
+        }
+        let Resolver { warnings: _, .. } = r;
+        for (node, local, tg, warns) in plans {
+            self.nodes[node].local = local;
+            for t in tg {
+                match t {
+                    Tgt::Node(n) => {
+                        self.nodes[node].deps.insert(n);
+                    }
+                    Tgt::Mod(i) => {
+                        let n = self.node(&Key::Module(i));
+                        if n != node {
+                            self.nodes[node].deps.insert(n);
+                        }
+                    }
+                    Tgt::Ext(d) => {
+                        self.nodes[node].externals.insert(d);
+                    }
+                    Tgt::Ns(_) | Tgt::Builtin => {}
+                }
+            }
+            self.nodes[node].warnings.extend(warns);
+        }
+        for (n, m) in patch_edges {
+            let target = self.node(&Key::Module(m));
+            self.nodes[n].deps.insert(target);
+        }
+    }
+
+    fn compute_deep(&mut self) {
+        let mut g: DiGraph<(), ()> = DiGraph::with_capacity(self.nodes.len(), 0);
+        for _ in 0..self.nodes.len() {
+            g.add_node(());
+        }
+        for (i, n) in self.nodes.iter().enumerate() {
+            for d in &n.deps {
+                g.add_edge(NodeIndex::new(i), NodeIndex::new(*d), ());
+            }
+        }
+        let sccs = petgraph::algo::tarjan_scc(&g);
+        let mut scc_of = vec![usize::MAX; self.nodes.len()];
+        let mut deep = vec![[0u8; 32]; self.nodes.len()];
+        for (si, scc) in sccs.iter().enumerate() {
+            for n in scc {
+                scc_of[n.index()] = si;
+            }
+        }
+        let mut scc_deep: Vec<Digest> = vec![[0; 32]; sccs.len()];
+        for (si, scc) in sccs.iter().enumerate() {
+            let mut members: Vec<(&str, Digest)> = scc
+                .iter()
+                .map(|n| {
+                    (
+                        self.nodes[n.index()].label.as_str(),
+                        self.nodes[n.index()].local,
+                    )
+                })
+                .collect();
+            members.sort();
+            let mut dep_deeps: BTreeSet<Digest> = BTreeSet::new();
+            let mut exts: BTreeSet<(String, String)> = BTreeSet::new();
+            for n in scc {
+                let node = &self.nodes[n.index()];
+                for d in &node.deps {
+                    let ds = scc_of[*d];
+                    if ds != si {
+                        dep_deeps.insert(scc_deep[ds]);
+                    }
+                }
+                for e in &node.externals {
+                    exts.insert((
+                        e.clone(),
+                        self.pins.version(e).unwrap_or("unpinned").to_owned(),
+                    ));
+                }
+            }
+            let mut h = blake3::Hasher::new();
+            h.update(b"scc\0");
+            for (l, d) in &members {
+                h.update(&(l.len() as u64).to_le_bytes());
+                h.update(l.as_bytes());
+                h.update(d);
+            }
+            h.update(b"deps\0");
+            for d in &dep_deeps {
+                h.update(d);
+            }
+            h.update(b"ext\0");
+            for (d, v) in &exts {
+                h.update(&(d.len() as u64).to_le_bytes());
+                h.update(d.as_bytes());
+                h.update(&(v.len() as u64).to_le_bytes());
+                h.update(v.as_bytes());
+            }
+            scc_deep[si] = *h.finalize().as_bytes();
+        }
+        for (i, d) in deep.iter_mut().enumerate() {
+            *d = scc_deep[scc_of[i]];
+        }
+        self.deep = deep;
+    }
+
+    /// The fingerprint of one entry point.
+    pub fn fingerprint(&self, entry: &EntryPoint) -> Fingerprint {
+        let mut r = Resolver::new(self);
+        let mut roots: BTreeSet<usize> = BTreeSet::new();
+        let mut externals: BTreeSet<String> = BTreeSet::new();
+        let mut extras: Vec<SymbolRecord> = Vec::new();
+        let mut h = blake3::Hasher::new();
+        for part in [
+            SCHEMA_VERSION,
+            TOOL_VERSION,
+            GRAMMAR_VERSION,
+            NORMALIZER_VERSION,
+            self.python.as_str(),
+        ] {
+            h.update(&(part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+        let mut tg = Vec::new();
+        self.entry_func(&mut r, &entry.func, &mut tg, &mut extras, &mut h);
+        for sym in &entry.extra_symbols {
+            h.update(b"extra\0");
+            h.update(sym.as_bytes());
+            tg.extend(r.dotted_symbol(sym));
+        }
+        for t in tg {
+            match t {
+                Tgt::Node(n) => {
+                    roots.insert(n);
+                }
+                Tgt::Mod(i) => {
+                    roots.insert(self.node(&Key::Module(i)));
+                }
+                Tgt::Ext(d) => {
+                    externals.insert(d);
+                }
+                Tgt::Ns(_) | Tgt::Builtin => {}
+            }
+        }
+        let mut warnings: BTreeSet<Warning> = r.take_warnings().into_iter().collect();
+        h.update(b"roots\0");
+        let root_deeps: BTreeSet<Digest> = roots.iter().map(|n| self.deep[*n]).collect();
+        for d in &root_deeps {
+            h.update(d);
+        }
+        // Closure (records only; the hash already covers it through the Merkle hashes).
+        let mut seen: HashSet<usize> = roots.iter().copied().collect();
+        let mut queue: VecDeque<usize> = roots.iter().copied().collect();
+        let mut closure = Vec::new();
+        while let Some(n) = queue.pop_front() {
+            let node = &self.nodes[n];
+            closure.push(SymbolRecord {
+                symbol: node.label.clone(),
+                file: node.file.clone(),
+                line: node.line,
+                hash: hex(&node.local),
+            });
+            externals.extend(node.externals.iter().cloned());
+            warnings.extend(node.warnings.iter().cloned());
+            for d in &node.deps {
+                if seen.insert(*d) {
+                    queue.push_back(*d);
+                }
+            }
+        }
+        let externals: Vec<ExternalRecord> = externals
+            .into_iter()
+            .map(|d| ExternalRecord {
+                version: self.pins.version(&d).map(str::to_owned),
+                dist: d,
+            })
+            .collect();
+        h.update(b"direct-ext\0");
+        for e in &externals {
+            h.update(e.dist.as_bytes());
+            h.update(b"=");
+            h.update(e.version.as_deref().unwrap_or("unpinned").as_bytes());
+            h.update(b"\0");
+        }
+        closure.extend(extras);
+        closure.sort();
+        Fingerprint {
+            hash: h.finalize().to_hex().to_string(),
+            python: self.python.clone(),
+            closure,
+            externals,
+            warnings: warnings.into_iter().collect(),
+        }
+    }
+
+    fn entry_func(
+        &self,
+        r: &mut Resolver<'_>,
+        f: &FuncRef,
+        tg: &mut Vec<Tgt>,
+        extras: &mut Vec<SymbolRecord>,
+        h: &mut blake3::Hasher,
+    ) {
+        match f {
+            FuncRef::Function { module, name } => {
+                h.update(b"function\0");
+                h.update(module.as_bytes());
+                h.update(b":");
+                h.update(name.as_bytes());
+                tg.extend(r.dotted_symbol(&format!("{module}.{name}")));
+            }
+            FuncRef::Partial {
+                inner,
+                args,
+                module,
+            } => {
+                h.update(b"partial\0");
+                self.entry_func(r, inner, tg, extras, h);
+                let (hash, mut refs) = expression_refs(&format!("__kdvc_partial__(\n{args}\n)"));
+                refs.retain(|r| !matches!(r, Ref::Name { root, attrs } if root == "__kdvc_partial__" && attrs.is_empty()));
+                h.update(hash.as_bytes());
+                self.entry_refs(r, module.as_deref(), &refs, tg, h);
+                extras.push(SymbolRecord {
+                    symbol: format!(
+                        "<partial args>{}",
+                        module
+                            .as_deref()
+                            .map(|m| format!(" in {m}"))
+                            .unwrap_or_default()
+                    ),
+                    file: module
+                        .as_deref()
+                        .and_then(|m| self.by_name.get(m))
+                        .map(|i| self.modules[*i].file.clone()),
+                    line: 0,
+                    hash,
+                });
+            }
+            FuncRef::Lambda { module, source } => {
+                h.update(b"lambda\0");
+                h.update(module.as_bytes());
+                let (hash, refs) = expression_refs(source);
+                h.update(hash.as_bytes());
+                self.entry_refs(r, Some(module), &refs, tg, h);
+                extras.push(SymbolRecord {
+                    symbol: format!("<lambda> in {module}"),
+                    file: self
+                        .by_name
+                        .get(module)
+                        .map(|i| self.modules[*i].file.clone()),
+                    line: 0,
+                    hash,
+                });
+            }
+        }
+    }
+
+    fn entry_refs(
+        &self,
+        r: &mut Resolver<'_>,
+        module: Option<&str>,
+        refs: &[Ref],
+        tg: &mut Vec<Tgt>,
+        h: &mut blake3::Hasher,
+    ) {
+        let Some(module) = module else {
+            return;
+        };
+        let Some(&m) = self.by_name.get(module) else {
+            r.warnings.push(Warning {
+                kind: WarningKind::MissingEntry,
+                module: module.to_owned(),
+                file: None,
+                line: None,
+                message: format!(
+                    "module {module} of a lambda or partial is not in the project's source roots"
+                ),
+            });
+            return;
+        };
+        tg.push(Tgt::Mod(m));
+        let mut res_map = Vec::new();
+        for rf in refs {
+            r.resolve_ref(m, rf, tg, &mut res_map);
+        }
+        res_map.sort();
+        for (a, b) in res_map {
+            h.update(a.as_bytes());
+            h.update(b.as_bytes());
+        }
+    }
+
+    /// Fingerprints of many entries, in parallel, in input order.
+    pub fn fingerprint_all<K: Sync>(&self, entries: &[(K, EntryPoint)]) -> Vec<Fingerprint> {
+        entries
+            .par_iter()
+            .map(|(_, e)| self.fingerprint(e))
+            .collect()
+    }
+
+    /// The entries whose fingerprint differs between `self` (old) and `new`.
+    pub fn diff(&self, new: &Index, entries: &[(String, EntryPoint)]) -> Vec<EntryDiff> {
+        entries
+            .par_iter()
+            .filter_map(|(key, e)| {
+                let (a, b) = (self.fingerprint(e), new.fingerprint(e));
+                (a.hash != b.hash).then(|| EntryDiff {
+                    key: key.clone(),
+                    change: b.changed_symbols(&a),
+                    before: a.hash,
+                    after: b.hash,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Normalized hash and free references of an expression's source (a lambda, partial arguments).
+fn expression_refs(source: &str) -> (String, Vec<Ref>) {
+    let bytes = source.as_bytes();
+    match grammar::parse(bytes) {
+        Some(tree) if !tree.root_node().has_error() => {
+            let root = tree.root_node();
+            let hash = hex(&super::normalize::Normalizer::digest(bytes, root));
+            let c = summary::collect(bytes, root, false);
+            (hash, c.refs.into_iter().collect())
+        }
+        _ => (
+            format!("raw:{}", hex(&super::normalize::raw_digest(bytes))),
+            Vec::new(),
+        ),
+    }
+}
+
+/// Resolves references of one module to targets (code-fingerprint.md §3), memoised per (module, name).
+struct Resolver<'a> {
+    idx: &'a Index,
+    memo: HashMap<(usize, String), Vec<Tgt>>,
+    warnings: Vec<Warning>,
+    /// Line of the unit being resolved (for warnings).
+    line: Option<u32>,
+}
+
+impl<'a> Resolver<'a> {
+    fn new(idx: &'a Index) -> Self {
+        Self {
+            idx,
+            memo: HashMap::new(),
+            warnings: Vec::new(),
+            line: None,
+        }
+    }
+
+    fn take_warnings(&mut self) -> Vec<Warning> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    fn warn(&mut self, m: usize, line: Option<u32>, kind: WarningKind, message: String) {
+        let me = &self.idx.modules[m];
+        self.warnings.push(Warning {
+            kind,
+            module: me.name.clone(),
+            file: Some(me.file.clone()),
+            line,
+            message,
+        });
+    }
+
+    fn whole(&self, m: usize) -> usize {
+        self.idx.keys[&Key::Whole(m)]
+    }
+
+    fn package(&self, top: &str) -> Option<usize> {
+        self.idx.keys.get(&Key::Package(top.to_owned())).copied()
+    }
+
+    fn top_package_of(&self, m: usize) -> Tgt {
+        let top = self.idx.modules[m]
+            .name
+            .split('.')
+            .next()
+            .unwrap_or_default();
+        self.package(top)
+            .map_or(Tgt::Node(self.whole(m)), Tgt::Node)
+    }
+
+    /// Resolves the refs and dynamic flags of one unit, appending targets and `(ref, target)` pairs.
+    fn unit(&mut self, m: usize, u: &Unit, tg: &mut Vec<Tgt>, res_map: &mut Vec<(String, String)>) {
+        self.line = Some(u.line);
+        for rf in &u.refs {
+            self.resolve_ref(m, rf, tg, res_map);
+        }
+        self.line = None;
+        for d in &u.dynamic {
+            match d {
+                Dynamic::Globals | Dynamic::Exec | Dynamic::SysModules => {
+                    tg.push(Tgt::Node(self.whole(m)));
+                    self.warn(
+                        m,
+                        Some(u.line),
+                        WarningKind::DynamicCode,
+                        format!(
+                            "{} at line {}: the whole module is part of the closure",
+                            match d {
+                                Dynamic::Globals => "globals()/vars()",
+                                Dynamic::Exec => "exec/eval/compile",
+                                _ => "sys.modules",
+                            },
+                            u.line
+                        ),
+                    );
+                }
+                Dynamic::DynamicImport => {
+                    tg.push(self.top_package_of(m));
+                    self.warn(m, Some(u.line), WarningKind::DynamicImport, format!(
+                        "import with a computed module name at line {}: the whole first-party package is part of the closure; \
+                         use a literal module name to narrow it", u.line));
+                }
+            }
+        }
+    }
+
+    fn label(&self, t: &Tgt) -> String {
+        match t {
+            Tgt::Node(n) => self.idx.nodes[*n].label.clone(),
+            Tgt::Mod(i) => format!("module {}", self.idx.modules[*i].name),
+            Tgt::Ns(n) => format!("namespace {n}"),
+            Tgt::Ext(d) => format!("dist {d}"),
+            Tgt::Builtin => "builtin".to_owned(),
+        }
+    }
+
+    fn resolve_ref(
+        &mut self,
+        m: usize,
+        rf: &Ref,
+        tg: &mut Vec<Tgt>,
+        res_map: &mut Vec<(String, String)>,
+    ) {
+        let (key, found) = match rf {
+            Ref::Name { root, attrs } => {
+                let mut cur = self.name(m, root);
+                let mut passed = Vec::new();
+                for a in attrs {
+                    let mut next = Vec::new();
+                    for t in std::mem::take(&mut cur) {
+                        match t {
+                            Tgt::Mod(i) => {
+                                passed.push(Tgt::Mod(i));
+                                let found = self.lookup(i, a, 0);
+                                if found.is_empty() {
+                                    passed.push(Tgt::Node(self.whole(i)));
+                                } else {
+                                    next.extend(found);
+                                }
+                            }
+                            Tgt::Ns(ns) => {
+                                let full = format!("{ns}.{a}");
+                                next.extend(self.module(&full, m, 0));
+                            }
+                            other => passed.push(other),
+                        }
+                    }
+                    if next.is_empty() {
+                        break;
+                    }
+                    cur = next;
+                }
+                passed.extend(cur);
+                let key = if attrs.is_empty() {
+                    root.clone()
+                } else {
+                    format!("{root}.{}", attrs.join("."))
+                };
+                (key, passed)
+            }
+            Ref::Import {
+                level,
+                module,
+                name,
+            } => {
+                let mut out = Vec::new();
+                match self.absolutize(m, *level, module, 0) {
+                    Some(abs) => match name.as_deref() {
+                        None => {
+                            let parts: Vec<&str> = abs.split('.').collect();
+                            for i in 1..=parts.len() {
+                                out.extend(self.module(&parts[..i].join("."), m, 0));
+                            }
+                        }
+                        Some("*") => {
+                            for t in self.module(&abs, m, 0) {
+                                out.push(match t {
+                                    Tgt::Mod(i) => Tgt::Node(self.whole(i)),
+                                    o => o,
+                                });
+                            }
+                        }
+                        Some(n) => out.extend(self.import_from(m, 0, &abs, n, 0)),
+                    },
+                    None => out.push(Tgt::Node(self.whole(m))),
+                }
+                (
+                    format!(
+                        "import {}{module}:{}",
+                        ".".repeat(*level as usize),
+                        name.as_deref().unwrap_or("")
+                    ),
+                    out,
+                )
+            }
+            Ref::DynAttr { root } => {
+                let mut out = Vec::new();
+                for t in self.name(m, root) {
+                    match t {
+                        Tgt::Mod(i) => out.push(Tgt::Node(self.whole(i))),
+                        Tgt::Ns(ns) => {
+                            let top = ns.split('.').next().unwrap_or_default().to_owned();
+                            if let Some(p) = self.package(&top) {
+                                out.push(Tgt::Node(p));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                (format!("getattr {root}"), out)
+            }
+        };
+        for t in &found {
+            res_map.push((key.clone(), self.label(t)));
+        }
+        tg.extend(found);
+    }
+
+    /// A free name of module `m`.
+    fn name(&mut self, m: usize, name: &str) -> Vec<Tgt> {
+        let found = self.lookup(m, name, 0);
+        if !found.is_empty() {
+            return found;
+        }
+        if pins::is_builtin(name) {
+            return vec![Tgt::Builtin];
+        }
+        self.warn(m, self.line, WarningKind::Unresolved, format!(
+            "name `{name}` is not defined at module level, imported or builtin: the whole module is part of the closure"));
+        vec![Tgt::Node(self.whole(m))]
+    }
+
+    /// `x` looked up in module `m`'s namespace: bindings, submodule, star imports, `__getattr__`.
+    fn lookup(&mut self, m: usize, x: &str, depth: usize) -> Vec<Tgt> {
+        let key = (m, x.to_owned());
+        if let Some(v) = self.memo.get(&key) {
+            return v.clone();
+        }
+        if depth > 40 {
+            return vec![Tgt::Node(self.whole(m))];
+        }
+        // Guard against import cycles: a re-entrant lookup sees the whole module.
+        self.memo
+            .insert(key.clone(), vec![Tgt::Node(self.whole(m))]);
+        let out = self.lookup_uncached(m, x, depth);
+        let mut out: Vec<Tgt> = out
+            .into_iter()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        out.dedup();
+        self.memo.insert(key, out.clone());
+        out
+    }
+
+    fn lookup_uncached(&mut self, m: usize, x: &str, depth: usize) -> Vec<Tgt> {
+        let idx = self.idx;
+        let me = &idx.modules[m];
+        let s = &me.summary;
+        let mut out = Vec::new();
+        if let Some(alts) = s.bindings.get(x) {
+            if let Some(&n) = idx.keys.get(&Key::Sym(m, x.to_owned())) {
+                out.push(Tgt::Node(n));
+            }
+            for b in alts {
+                match b {
+                    Binding::Import {
+                        module,
+                        loads,
+                        line,
+                    } => {
+                        out.extend(self.module(module, m, *line));
+                        if let Some(l) = loads {
+                            out.extend(self.module(l, m, *line));
+                        }
+                    }
+                    Binding::ImportFrom {
+                        level,
+                        module,
+                        name,
+                        line,
+                    } => {
+                        out.extend(self.import_from_depth(
+                            m,
+                            *level,
+                            module,
+                            name,
+                            *line,
+                            depth + 1,
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            return out;
+        }
+        let sub = format!("{}.{x}", me.name);
+        if let Some(&i) = idx.by_name.get(&sub) {
+            return vec![Tgt::Mod(i)];
+        }
+        if idx.namespaces.contains(&sub) {
+            return vec![Tgt::Ns(sub)];
+        }
+        for st in &s.star_imports {
+            let Some(abs) = self.absolutize(m, st.level, &st.module, st.line) else {
+                continue;
+            };
+            match idx.by_name.get(&abs) {
+                Some(&src) => {
+                    let ss = &idx.modules[src].summary;
+                    let exported = match &ss.all_exports {
+                        Some(all) => all.iter().any(|a| a == x),
+                        None => !x.starts_with('_'),
+                    };
+                    if exported {
+                        out.extend(self.lookup(src, x, depth + 1));
+                    }
+                }
+                None => {
+                    let top = abs.split('.').next().unwrap_or_default();
+                    if !idx.tops.contains(top) && !pins::is_stdlib(top) {
+                        out.push(Tgt::Ext(pins::dist_of(top)));
+                    } else if pins::is_stdlib(top) {
+                        out.push(Tgt::Builtin);
+                    }
+                }
+            }
+        }
+        if !out.is_empty() {
+            return out;
+        }
+        if s.module_getattr {
+            return vec![Tgt::Node(self.whole(m))];
+        }
+        out
+    }
+
+    /// A dotted module: first-party module, namespace package, unknown first-party (whole package), stdlib
+    /// or third-party distribution.
+    fn module(&mut self, abs: &str, from: usize, line: u32) -> Vec<Tgt> {
+        let idx = self.idx;
+        if let Some(&i) = idx.by_name.get(abs) {
+            return vec![Tgt::Mod(i)];
+        }
+        if idx.namespaces.contains(abs) {
+            return vec![Tgt::Ns(abs.to_owned())];
+        }
+        let top = abs.split('.').next().unwrap_or_default();
+        if idx.tops.contains(top) {
+            self.warn(from, (line > 0).then_some(line), WarningKind::UnknownModule, format!(
+                "module `{abs}` is not in the project's source roots: the whole package `{top}` is part of the closure"));
+            return self.package(top).map(Tgt::Node).into_iter().collect();
+        }
+        if pins::is_stdlib(top) || top.is_empty() {
+            return vec![Tgt::Builtin];
+        }
+        vec![Tgt::Ext(pins::dist_of(top))]
+    }
+
+    fn import_from(
+        &mut self,
+        m: usize,
+        level: u32,
+        module: &str,
+        name: &str,
+        line: u32,
+    ) -> Vec<Tgt> {
+        self.import_from_depth(m, level, module, name, line, 0)
+    }
+
+    /// `from <level/module> import name` written in module `m`.
+    fn import_from_depth(
+        &mut self,
+        m: usize,
+        level: u32,
+        module: &str,
+        name: &str,
+        line: u32,
+        depth: usize,
+    ) -> Vec<Tgt> {
+        let Some(abs) = self.absolutize(m, level, module, line) else {
+            return vec![Tgt::Node(self.whole(m))];
+        };
+        let idx = self.idx;
+        let mut out = Vec::new();
+        if let Some(&i) = idx.by_name.get(&abs) {
+            out.push(Tgt::Mod(i));
+            let found = self.lookup(i, name, depth + 1);
+            if found.is_empty() {
+                self.warn(m, (line > 0).then_some(line), WarningKind::Unresolved, format!(
+                    "`{name}` is not defined in module `{abs}`: the whole module is part of the closure"));
+                out.push(Tgt::Node(self.whole(i)));
+            } else {
+                out.extend(found);
+            }
+            return out;
+        }
+        if idx.namespaces.contains(&abs) {
+            return self.module(&format!("{abs}.{name}"), m, line);
+        }
+        out.extend(self.module(&abs, m, line));
+        out
+    }
+
+    /// Absolute module of a (possibly relative) import written in module `m`.
+    fn absolutize(&mut self, m: usize, level: u32, module: &str, line: u32) -> Option<String> {
+        if level == 0 {
+            return Some(module.to_owned());
+        }
+        let me = &self.idx.modules[m];
+        let mut parts: Vec<&str> = me.name.split('.').collect();
+        if !me.is_package {
+            parts.pop();
+        }
+        let mut ok = true;
+        for _ in 1..level {
+            ok &= parts.pop().is_some();
+        }
+        if !ok || parts.is_empty() {
+            self.warn(m, (line > 0).then_some(line), WarningKind::BadRelativeImport, format!(
+                "relative import with {level} dot(s) goes above the top-level package: the whole module is part of the closure"));
+            return None;
+        }
+        if !module.is_empty() {
+            parts.push(module);
+        }
+        Some(parts.join("."))
+    }
+
+    /// A dotted symbol such as `pkg.mod.Class.method`: the longest first-party module prefix, then the
+    /// attribute chain; third-party prefixes give their distribution.
+    fn dotted_symbol(&mut self, dotted: &str) -> Vec<Tgt> {
+        let parts: Vec<&str> = dotted.split('.').collect();
+        for i in (1..parts.len()).rev() {
+            let module = parts[..i].join(".");
+            if let Some(&m) = self.idx.by_name.get(&module) {
+                let rf = Ref::Name {
+                    root: parts[i].to_owned(),
+                    attrs: parts[i + 1..].iter().map(|s| (*s).to_owned()).collect(),
+                };
+                let mut tg = vec![Tgt::Mod(m)];
+                let found = self.lookup(m, parts[i], 0);
+                if found.is_empty() {
+                    self.warnings.push(Warning {
+                        kind: WarningKind::MissingEntry,
+                        module: module.clone(),
+                        file: Some(self.idx.modules[m].file.clone()),
+                        line: None,
+                        message: format!("`{}` is not defined in module `{module}`: the whole module is fingerprinted", parts[i]),
+                    });
+                    tg.push(Tgt::Node(self.whole(m)));
+                    return tg;
+                }
+                let mut dummy = Vec::new();
+                self.resolve_ref(m, &rf, &mut tg, &mut dummy);
+                return tg;
+            }
+        }
+        let top = parts[0];
+        if self.idx.tops.contains(top) {
+            self.warnings.push(Warning {
+                kind: WarningKind::MissingEntry,
+                module: dotted.to_owned(),
+                file: None,
+                line: None,
+                message: format!("no module of `{dotted}` is in the project's source roots: the whole package `{top}` is fingerprinted"),
+            });
+            return self.package(top).map(Tgt::Node).into_iter().collect();
+        }
+        if pins::is_stdlib(top) {
+            return vec![Tgt::Builtin];
+        }
+        vec![Tgt::Ext(pins::dist_of(top))]
+    }
+}
