@@ -30,7 +30,7 @@ pub const NORMALIZER_VERSION: &str = "kdvc-normalize-1";
 
 /// Deeper subtrees than this are hashed by their raw (whitespace-stripped) bytes, so that pathological
 /// nesting cannot overflow the stack.
-const MAX_DEPTH: usize = 400;
+const MAX_DEPTH: usize = 150;
 
 const T_OPEN: u8 = 1;
 const T_CLOSE: u8 = 2;

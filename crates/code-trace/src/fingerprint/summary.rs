@@ -14,7 +14,7 @@ use super::normalize::{self, Digest, Normalizer, hex, literal_string, raw_digest
 
 /// Deeper nesting than this is scanned flat (every identifier a free name): conservative, and safe for the
 /// stack.
-const MAX_DEPTH: usize = 400;
+const MAX_DEPTH: usize = 150;
 
 /// A reference from a unit of code to a module-level name (resolved later, across modules).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
