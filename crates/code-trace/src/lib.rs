@@ -12,3 +12,6 @@
 //! interpreter only when asked to.
 
 pub mod fingerprint;
+pub mod introspect;
+pub mod pipeline;
+pub mod python;

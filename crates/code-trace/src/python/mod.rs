@@ -1,0 +1,312 @@
+//! Reading Python with tree-sitter: parsing with error positions, the project's module table, string
+//! literals and function signatures.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use kdvc_kedro_model::pipeline::SourceSpan;
+use tree_sitter::{Node, Parser, Tree};
+
+mod signature;
+
+pub use signature::{Param, ParamKind, Signature};
+
+/// A Python file that tree-sitter could not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[error("{}:{line}:{col}: {message}", file.display())]
+pub struct ParseError {
+    /// The file.
+    pub file: PathBuf,
+    /// 1-based line of the first syntax error.
+    pub line: usize,
+    /// 1-based column of the first syntax error.
+    pub col: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Parses Python source. A syntax error (an `ERROR` or missing node) is an error with its position.
+pub fn parse(file: &Path, src: &str) -> Result<Tree, ParseError> {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .map_err(|e| ParseError {
+            file: file.to_owned(),
+            line: 1,
+            col: 1,
+            message: format!("cannot load the Python grammar: {e}"),
+        })?;
+    let tree = parser.parse(src, None).ok_or_else(|| ParseError {
+        file: file.to_owned(),
+        line: 1,
+        col: 1,
+        message: "the parser gave up".into(),
+    })?;
+    if tree.root_node().has_error() {
+        let bad = first_error(tree.root_node()).unwrap_or(tree.root_node());
+        let (line, col) = line_col(src, bad);
+        let message = if bad.is_missing() {
+            format!("invalid Python syntax: missing `{}`", bad.kind())
+        } else {
+            let text = node_text(src, bad);
+            let snippet: String = text.chars().take(40).collect();
+            format!(
+                "invalid Python syntax near `{}`",
+                snippet.replace('\n', " ")
+            )
+        };
+        return Err(ParseError {
+            file: file.to_owned(),
+            line,
+            col,
+            message,
+        });
+    }
+    Ok(tree)
+}
+
+fn first_error(node: Node<'_>) -> Option<Node<'_>> {
+    if node.is_error() || node.is_missing() {
+        return Some(node);
+    }
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        if child.has_error()
+            && let Some(e) = first_error(child)
+        {
+            return Some(e);
+        }
+    }
+    None
+}
+
+/// The source text of a node.
+pub fn node_text<'s>(src: &'s str, node: Node<'_>) -> &'s str {
+    src.get(node.start_byte()..node.end_byte()).unwrap_or("")
+}
+
+/// 1-based line and character column of a node's start.
+pub fn line_col(src: &str, node: Node<'_>) -> (usize, usize) {
+    let p = node.start_position();
+    let line_start = node.start_byte() - p.column;
+    let col = src
+        .get(line_start..node.start_byte())
+        .map_or(p.column, |s| s.chars().count());
+    (p.row + 1, col + 1)
+}
+
+/// The [`SourceSpan`] of a node in `file`.
+pub fn span(file: &Path, src: &str, node: Node<'_>) -> SourceSpan {
+    let (line, col) = line_col(src, node);
+    SourceSpan {
+        file: file.to_owned(),
+        line,
+        col,
+        start_byte: node.start_byte(),
+        end_byte: node.end_byte(),
+    }
+}
+
+/// One module of the project: its dotted name, file and parse result.
+#[derive(Debug)]
+pub struct Module {
+    /// Dotted module name (`pkg.pipelines.x.nodes`; a package's `__init__.py` is the package name).
+    pub name: String,
+    /// The file.
+    pub path: PathBuf,
+    /// Whether this is a package `__init__.py`.
+    pub is_package: bool,
+    /// Source text.
+    pub src: String,
+    /// The syntax tree, or why there is none.
+    pub tree: Result<Tree, ParseError>,
+}
+
+/// All Python modules under a source root, parsed up front (in parallel), by dotted name.
+#[derive(Debug, Default)]
+pub struct ModuleTable {
+    /// Modules by dotted name.
+    pub modules: HashMap<String, Module>,
+    /// Directories that are packages (with or without `__init__.py`), by dotted name.
+    pub packages: HashMap<String, PathBuf>,
+}
+
+impl ModuleTable {
+    /// Reads and parses every `.py` file below `source_root/<top>` for each top-level package `top`.
+    pub fn load(source_root: &Path, tops: &[&str]) -> std::io::Result<Self> {
+        use rayon::prelude::*;
+        let mut files = Vec::new();
+        let mut packages = HashMap::new();
+        for top in tops {
+            let dir = source_root.join(top);
+            if !dir.is_dir() {
+                continue;
+            }
+            for entry in walkdir::WalkDir::new(&dir)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| {
+                    let n = e.file_name().to_string_lossy();
+                    e.depth() == 0 || !(n.starts_with('.') || n == "__pycache__")
+                })
+            {
+                let entry = entry.map_err(std::io::Error::other)?;
+                let rel = entry
+                    .path()
+                    .strip_prefix(source_root)
+                    .expect("walked below the root");
+                if entry.file_type().is_dir() {
+                    let name = rel
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                        .collect::<Vec<_>>()
+                        .join(".");
+                    packages.insert(name, entry.path().to_owned());
+                } else if rel.extension().is_some_and(|e| e == "py") {
+                    files.push((rel.to_owned(), entry.path().to_owned()));
+                }
+            }
+        }
+        let modules: Vec<std::io::Result<Module>> = files
+            .par_iter()
+            .map(|(rel, path)| {
+                let src = std::fs::read_to_string(path)?;
+                let mut parts: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                let last = parts.pop().unwrap_or_default();
+                let stem = last.strip_suffix(".py").unwrap_or(&last).to_owned();
+                let is_package = stem == "__init__";
+                if !is_package {
+                    parts.push(stem);
+                }
+                let tree = parse(path, &src);
+                Ok(Module {
+                    name: parts.join("."),
+                    path: path.clone(),
+                    is_package,
+                    src,
+                    tree,
+                })
+            })
+            .collect();
+        let mut table = Self {
+            modules: HashMap::new(),
+            packages,
+        };
+        for m in modules {
+            let m = m?;
+            table.modules.insert(m.name.clone(), m);
+        }
+        Ok(table)
+    }
+
+    /// Whether `name` is a module or package of the project.
+    pub fn contains(&self, name: &str) -> bool {
+        self.modules.contains_key(name) || self.packages.contains_key(name)
+    }
+}
+
+/// The value of a Python string literal node (`string` or `concatenated_string`) without interpolations.
+/// Returns `None` for f-strings with interpolations and bytes literals.
+pub fn literal_string(src: &str, node: Node<'_>) -> Option<String> {
+    let mut out = String::new();
+    let mut parts = Vec::new();
+    if node.kind() == "concatenated_string" {
+        let mut c = node.walk();
+        parts.extend(node.named_children(&mut c));
+    } else {
+        parts.push(node);
+    }
+    for part in parts {
+        let prefix = string_prefix(src, part);
+        if prefix.contains('b') {
+            return None;
+        }
+        let mut c = part.walk();
+        for child in part.named_children(&mut c) {
+            match child.kind() {
+                "string_content" => out.push_str(&decode_content(src, child, &prefix)),
+                "interpolation" => return None,
+                _ => {}
+            }
+        }
+    }
+    Some(out)
+}
+
+/// The lower-cased prefix letters of a `string` node (`f`, `r`, `rb`, ...).
+pub fn string_prefix(src: &str, string: Node<'_>) -> String {
+    string
+        .child(0)
+        .map(|s| {
+            node_text(src, s)
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .collect::<String>()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default()
+}
+
+/// The text of a `string_content` node with escapes decoded (`{{` in f-strings becomes `{`).
+pub fn decode_content(src: &str, content: Node<'_>, prefix: &str) -> String {
+    let raw = node_text(src, content);
+    let text = if prefix.contains('f') {
+        raw.replace("{{", "{").replace("}}", "}")
+    } else {
+        raw.to_owned()
+    };
+    if prefix.contains('r') {
+        return text;
+    }
+    decode_escapes(&text)
+}
+
+fn decode_escapes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some('\\') => out.push('\\'),
+            Some('\'') => out.push('\''),
+            Some('"') => out.push('"'),
+            Some('\n') => {}
+            Some('a') => out.push('\x07'),
+            Some('b') => out.push('\x08'),
+            Some('f') => out.push('\x0c'),
+            Some('v') => out.push('\x0b'),
+            Some(k @ ('x' | 'u' | 'U')) => {
+                let n = match k {
+                    'x' => 2,
+                    'u' => 4,
+                    _ => 8,
+                };
+                let hex: String = (0..n).filter_map(|_| chars.next()).collect();
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    Some(ch) => out.push(ch),
+                    None => {
+                        out.push('\\');
+                        out.push(k);
+                        out.push_str(&hex);
+                    }
+                }
+            }
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}

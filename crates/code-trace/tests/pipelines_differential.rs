@@ -1,0 +1,126 @@
+//! Differential tests: kdvc's static extraction (and its introspection mode) against real Kedro 1.7.0 on every
+//! `fixtures/pipe-*` project and the README's example. Kedro's own view is dumped through its Python API.
+
+use std::path::Path;
+
+use kdvc_code_trace::introspect::introspect_pipelines;
+use kdvc_code_trace::pipeline::{ProjectLayout, extract_pipelines};
+use kdvc_kedro_model::pipeline::{FuncKind, Registry};
+use serde_json::{Value, json};
+
+/// Kedro's view: per pipeline, per node in `Pipeline.nodes` order.
+const ORACLE: &str = r#"
+import functools, json, sys
+real, sys.stdout = sys.stdout, sys.stderr
+ROOT = sys.argv[1]
+SHIM = len(sys.argv) > 2
+if SHIM:
+    # Kedro 0.19's `kedro.pipeline.modular_pipeline.pipeline(pipe, ...)` on Kedro 1.7.
+    import types
+    import kedro.pipeline
+    mod = types.ModuleType("kedro.pipeline.modular_pipeline")
+    def pipeline(pipe, **kwargs):
+        return kedro.pipeline.Pipeline(pipe, **kwargs)
+    mod.pipeline = pipeline
+    sys.modules["kedro.pipeline.modular_pipeline"] = mod
+from kedro.framework.startup import bootstrap_project
+from kedro.framework.project import pipelines
+bootstrap_project(ROOT)
+def fn(f):
+    if isinstance(f, functools.partial):
+        return [f.func.__module__, "partial(%s)" % f.func.__name__]
+    return [f.__module__, f.__name__]
+view = {
+    name: [
+        {"name": n.name, "namespace": n.namespace, "inputs": n.inputs, "outputs": n.outputs,
+         "tags": sorted(n.tags), "func": fn(n.func)}
+        for n in pipelines[name].nodes
+    ]
+    for name in pipelines.keys()
+}
+real.write(json.dumps(view, sort_keys=True) + "\n")
+"#;
+
+fn kedro_view(root: &Path, shim: bool) -> Value {
+    let mut cmd = kdvc_test_support::tool("python");
+    cmd.current_dir(root).arg("-c").arg(ORACLE).arg(root);
+    if shim {
+        cmd.arg("shim");
+    }
+    let out = kdvc_test_support::stdout_of(&mut cmd);
+    let last = out
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .expect("oracle output");
+    serde_json::from_str(last).expect("oracle JSON")
+}
+
+fn our_view(reg: &Registry) -> Value {
+    let mut map = serde_json::Map::new();
+    for (name, p) in &reg.pipelines {
+        let nodes: Vec<Value> = p
+            .nodes()
+            .iter()
+            .map(|n| {
+                let func = match n.func.kind {
+                    FuncKind::Partial { .. } => format!("partial({})", n.func.name),
+                    _ => n.func.name.clone(),
+                };
+                json!({
+                    "name": n.name, "namespace": n.namespace, "inputs": n.inputs, "outputs": n.outputs,
+                    "tags": n.tags, "func": [n.func.module, func],
+                })
+            })
+            .collect();
+        map.insert(name.clone(), Value::Array(nodes));
+    }
+    Value::Object(map)
+}
+
+fn layout(root: &Path) -> ProjectLayout {
+    let project = kdvc_kedro_model::Project::load(root).expect("project metadata");
+    ProjectLayout::from(&project)
+}
+
+fn static_view(root: &Path) -> Value {
+    let ex = extract_pipelines(&layout(root)).expect("extraction starts");
+    match ex.registry {
+        Some(reg) => our_view(&reg),
+        None => panic!(
+            "static extraction gave diagnostics:\n{}",
+            ex.diagnostics
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    }
+}
+
+fn check(fixture: &str) {
+    let copy = kdvc_test_support::fixture_copy(fixture);
+    let expected = kedro_view(&copy.root, false);
+    assert!(
+        expected.as_object().is_some_and(|o| !o.is_empty()),
+        "Kedro sees no pipelines in {fixture}"
+    );
+    let ours = static_view(&copy.root);
+    assert_eq!(
+        ours, expected,
+        "static extraction differs from Kedro on {fixture}"
+    );
+    let python = kdvc_test_support::venv_bin("python");
+    let introspected =
+        introspect_pipelines(&copy.root, Some(&python), None).expect("introspection");
+    assert_eq!(
+        our_view(&introspected),
+        expected,
+        "introspection differs from Kedro on {fixture}"
+    );
+}
+
+#[test]
+fn find_pipelines_partial_lambda_dict_inputs() {
+    check("pipe-findpipes");
+}
