@@ -151,3 +151,17 @@ pub struct PlanInput {
     #[serde(default)]
     pub parameters_sources: Vec<ParamSource>,
 }
+
+impl PlanInput {
+    /// Builds the input from kedro-model's configuration and the selected pipeline; see
+    /// [`crate::adapt::from_models`].
+    pub fn from_models(
+        root: &std::path::Path,
+        config: &kdvc_kedro_model::KedroConfig,
+        pipeline: &kdvc_kedro_model::pipeline::Pipeline,
+        pipeline_name: &str,
+        env: Option<&str>,
+    ) -> crate::Result<Self> {
+        crate::adapt::from_models(root, config, pipeline, pipeline_name, env)
+    }
+}

@@ -6,6 +6,7 @@
 //!
 //! What it leaves out: file-format details (see `kdvc-dvc-model`) and reading Python (see `kdvc-code-trace`).
 
+pub mod adapt;
 pub mod config;
 pub mod emit;
 pub mod error;
@@ -25,4 +26,6 @@ pub use input::{DatasetInfo, DatasetLocation, NodeInput, ParamIssue, ParamSource
 pub use merge::{MergeOutcome, UserStages, merge_dvc_yaml, prune_lock, user_stages};
 pub use params::{ParamEdit, annotate_sources, check_source, set_param, set_scalar};
 pub use plan::{FingerprintSeam, OutPlan, Plan, PlanOptions, RawInput, StagePlan, plan};
-pub use translate::{CacheObject, CacheSource, FileChange, TranslateReport, Translation, prepare};
+pub use translate::{
+    CacheObject, CacheSource, FileChange, TranslateReport, Translation, prepare, prepare_project,
+};

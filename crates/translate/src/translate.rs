@@ -468,3 +468,25 @@ fn write_object(obj: &CacheObject) -> Result<()> {
     let _ = std::fs::set_permissions(&obj.dest, std::fs::Permissions::from_mode(0o444));
     Ok(())
 }
+
+/// The whole of `kdvc translate` / `kdvc check` for a loaded project: builds the [`PlanInput`] from
+/// kedro-model's configuration (loaded for `cfg.env`) and the selected pipeline, then [`prepare`]s.
+///
+/// `cfg` is `[tool.kdvc]` with the CLI's `--env` / `--pipeline` already applied.
+pub fn prepare_project(
+    root: &Path,
+    cfg: &crate::config::KdvcConfig,
+    kedro: &kdvc_kedro_model::KedroConfig,
+    pipeline: &kdvc_kedro_model::pipeline::Pipeline,
+) -> Result<Translation> {
+    let name = cfg.pipeline.as_deref().unwrap_or("__default__");
+    let input = PlanInput::from_models(root, kedro, pipeline, name, cfg.env.as_deref())?;
+    let opts = PlanOptions {
+        config: cfg.clone(),
+        fingerprints: cfg
+            .code_fingerprints
+            .then(crate::plan::FingerprintSeam::default),
+        ..PlanOptions::default()
+    };
+    prepare(root, &input, &opts)
+}

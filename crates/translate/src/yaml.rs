@@ -440,11 +440,16 @@ pub(crate) fn is_plain_safe(s: &str) -> bool {
     if !matches!(resolve_plain(s), serde_json::Value::String(_)) || is_yaml_timestamp(s) {
         return false;
     }
-    // YAML 1.1 numbers: 0x.., 0o.., 1_000, 1:30 (sexagesimal), .5, +1
-    let numberish = s.chars().all(|c| {
-        c.is_ascii_hexdigit() || matches!(c, '.' | '_' | ':' | '+' | '-' | 'x' | 'o' | 'X' | 'O')
-    });
-    if numberish && s.chars().any(|c| c.is_ascii_digit()) {
+    // YAML 1.1 numbers: 0x.., 0o.., 0b.., 1_000, 1:30 (sexagesimal), .5, +1, 1e3.
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let starts_numeric = unsigned.starts_with(|c: char| c.is_ascii_digit())
+        || (unsigned.starts_with('.') && unsigned[1..].starts_with(|c: char| c.is_ascii_digit()));
+    if starts_numeric
+        && unsigned.chars().all(|c| {
+            c.is_ascii_hexdigit()
+                || matches!(c, '.' | '_' | ':' | '+' | '-' | 'x' | 'o' | 'X' | 'O')
+        })
+    {
         return false;
     }
     true
