@@ -124,3 +124,8 @@ fn check(fixture: &str) {
 fn find_pipelines_partial_lambda_dict_inputs() {
     check("pipe-findpipes");
 }
+
+#[test]
+fn modular_pipeline_twice_in_a_loop_with_nested_namespaces() {
+    check("pipe-modular-loop");
+}
