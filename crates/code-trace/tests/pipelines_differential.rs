@@ -129,3 +129,8 @@ fn find_pipelines_partial_lambda_dict_inputs() {
 fn modular_pipeline_twice_in_a_loop_with_nested_namespaces() {
     check("pipe-modular-loop");
 }
+
+#[test]
+fn helper_functions_imports_string_formatting_and_algebra() {
+    check("pipe-helpers");
+}
