@@ -134,3 +134,8 @@ fn modular_pipeline_twice_in_a_loop_with_nested_namespaces() {
 fn helper_functions_imports_string_formatting_and_algebra() {
     check("pipe-helpers");
 }
+
+#[test]
+fn transcoding_deployment_namespaces_and_reduce() {
+    check("pipe-transcode");
+}
