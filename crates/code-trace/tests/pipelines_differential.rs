@@ -139,3 +139,8 @@ fn helper_functions_imports_string_formatting_and_algebra() {
 fn transcoding_deployment_namespaces_and_reduce() {
     check("pipe-transcode");
 }
+
+#[test]
+fn single_module_layout_and_find_pipelines_skips() {
+    check("pipe-single-module");
+}
