@@ -753,7 +753,13 @@ impl Emitter {
             } else if ch.is_none_or(|c| c == ' ' || is_break(c)) {
                 let data: String = chars[start..end].iter().collect();
                 // ruamel: words longer than the line get a line of their own.
-                if data.chars().count() + self.column > BEST_WIDTH && self.column > self.indent {
+                // (Only after a single space: with more, the spaces before the break would be lost.)
+                let single_space_before = start == 0
+                    || (chars[start - 1] == ' ' && (start < 2 || chars[start - 2] != ' '));
+                if data.chars().count() + self.column > BEST_WIDTH
+                    && self.column > self.indent
+                    && single_space_before
+                {
                     self.write_indent();
                 }
                 self.write(&data);

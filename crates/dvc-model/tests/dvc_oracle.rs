@@ -210,6 +210,19 @@ fn dvc_add_agrees_with_our_hashes() {
         );
     }
 
+    // The .gitignore entries are the ones `dvc add` wrote, byte for byte.
+    let scratch = tempfile::tempdir().unwrap();
+    let mut changed = Vec::new();
+    for t in &targets {
+        changed.push(kdvc_dvc_model::ensure_gitignored(&scratch.path().join(t)).unwrap());
+    }
+    assert!(changed.iter().all(|c| *c));
+    assert!(!kdvc_dvc_model::ensure_gitignored(&scratch.path().join("odd")).unwrap());
+    assert_eq!(
+        fs::read_to_string(scratch.path().join(".gitignore")).unwrap(),
+        fs::read_to_string(data.join(".gitignore")).unwrap()
+    );
+
     // The directory manifest bytes are the object DVC stored in its cache.
     let odd = dir_manifest(&data.join("odd"), &opts).unwrap();
     let md5 = odd.info.md5.trim_end_matches(".dir");
