@@ -83,27 +83,45 @@ pub fn from_models(
     pipeline_name: &str,
     env: Option<&str>,
 ) -> Result<PlanInput> {
-    let catalog = config.catalog();
-    let params = config.parameters();
-    let mut input = PlanInput {
-        pipeline: pipeline_name.to_string(),
-        env: env.map(str::to_string),
-        ..PlanInput::default()
-    };
-    let leaves = params.leaf_provenance();
-    let mut names: BTreeSet<&str> = BTreeSet::new();
-    for node in pipeline.nodes() {
-        input.nodes.push(NodeInput {
+    let nodes = pipeline
+        .nodes()
+        .iter()
+        .map(|node| NodeInput {
             name: node.name.clone(),
             namespace: node.namespace.clone(),
             inputs: node.inputs.clone(),
             outputs: node.outputs.clone(),
             tags: node.tags.iter().cloned().collect(),
-        });
-        names.extend(node.inputs.iter().map(String::as_str));
-        names.extend(node.outputs.iter().map(String::as_str));
+        })
+        .collect();
+    from_parts(root, config, nodes, pipeline_name, env)
+}
+
+/// Like [`from_models`], with the nodes given directly in Kedro's topological order (for
+/// `kdvc translate --introspect`, where Kedro itself lists them).
+pub fn from_parts(
+    root: &Path,
+    config: &KedroConfig,
+    nodes: Vec<NodeInput>,
+    pipeline_name: &str,
+    env: Option<&str>,
+) -> Result<PlanInput> {
+    let catalog = config.catalog();
+    let params = config.parameters();
+    let mut input = PlanInput {
+        pipeline: pipeline_name.to_string(),
+        env: env.map(str::to_string),
+        nodes,
+        ..PlanInput::default()
+    };
+    let leaves = params.leaf_provenance();
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    for node in &input.nodes {
+        names.extend(node.inputs.iter().cloned());
+        names.extend(node.outputs.iter().cloned());
     }
-    for name in names {
+    for name in &names {
+        let name = name.as_str();
         if name == "parameters" {
             let mut sources: Vec<ParamSource> = Vec::new();
             for f in config.files.iter().filter(|f| f.key == "parameters") {
