@@ -161,7 +161,8 @@ fn translate_repro_status_params_and_experiments() {
     // One raw input: exactly the stages downstream of it (all of them here) plus its .dvc file.
     let sales = root.join("data/01_raw/sales.csv");
     let mut csv = std::fs::read_to_string(&sales).unwrap();
-    csv.push_str(&csv.lines().last().unwrap().to_string());
+    let last = csv.lines().last().unwrap().to_owned();
+    csv.push_str(&last);
     csv.push('\n');
     std::fs::write(&sales, &csv).unwrap();
     let mut expected: BTreeSet<String> = t.plan.stages.iter().map(|s| s.name.clone()).collect();
