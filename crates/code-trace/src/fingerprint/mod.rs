@@ -79,3 +79,9 @@ pub enum Error {
         message: String,
     },
 }
+
+/// Parses `src` with this thread's tree-sitter parser and reports whether it has no syntax errors; the
+/// raw-parse baseline the benchmarks compare fingerprinting against.
+pub fn parses_cleanly(src: &[u8]) -> bool {
+    grammar::parse(src).is_some_and(|t| !t.root_node().has_error())
+}
