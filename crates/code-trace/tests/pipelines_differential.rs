@@ -144,3 +144,76 @@ fn transcoding_deployment_namespaces_and_reduce() {
 fn single_module_layout_and_find_pipelines_skips() {
     check("pipe-single-module");
 }
+
+/// Kedro 1.7 with the 0.19 `modular_pipeline` shim: each node's name by Kedro 0.19's rule
+/// (`func([a;b]) -> [c]` for unnamed nodes), computed in Python on Kedro's own node objects.
+const ORACLE_019_NAMES: &str = r#"
+import functools, json, sys, types
+real, sys.stdout = sys.stdout, sys.stderr
+import kedro.pipeline
+mod = types.ModuleType("kedro.pipeline.modular_pipeline")
+mod.pipeline = lambda pipe, **kw: kedro.pipeline.Pipeline(pipe, **kw)
+sys.modules["kedro.pipeline.modular_pipeline"] = mod
+from kedro.framework.startup import bootstrap_project
+from kedro.framework.project import pipelines
+bootstrap_project(sys.argv[1])
+def name019(n):
+    if n._name:
+        base = n._name
+    else:
+        f = "<partial>" if isinstance(n.func, functools.partial) else n.func.__name__
+        ins = "[%s]" % ";".join(n.inputs) if n._inputs else "None"
+        outs = "[%s]" % ";".join(n.outputs) if n._outputs else "None"
+        base = "%s(%s) -> %s" % (f, ins, outs)
+    return n.namespace + "." + base if n.namespace else base
+real.write(json.dumps({k: sorted(name019(n) for n in p.nodes) for k, p in pipelines.items()}, sort_keys=True) + "\n")
+"#;
+
+fn set_init_version(root: &Path, version: &str) {
+    let path = root.join("pyproject.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let start = text.find("kedro_init_version = \"").expect("init version")
+        + "kedro_init_version = \"".len();
+    let end = start + text[start..].find('"').unwrap();
+    std::fs::write(
+        &path,
+        format!("{}{version}{}", &text[..start], &text[end..]),
+    )
+    .unwrap();
+}
+
+#[test]
+fn kedro019_import_spellings_and_names() {
+    let copy = kdvc_test_support::fixture_copy("pipe-kedro019");
+    // As written (kedro_init_version 0.19.x): Kedro 0.19 node names.
+    let reg019 = extract_pipelines(&layout(&copy.root))
+        .unwrap()
+        .into_result()
+        .expect("no diagnostics");
+    // Kedro 1.7 refuses a 0.19 project, so the oracle runs on a copy that says 1.7.0, with the 0.19 import
+    // spelling shimmed; everything except the naming rule is version independent.
+    set_init_version(&copy.root, "1.7.0");
+    let expected = kedro_view(&copy.root, true);
+    assert_eq!(
+        static_view(&copy.root),
+        expected,
+        "static extraction differs from Kedro"
+    );
+    let names = kdvc_test_support::python_json(
+        &copy.root,
+        &format!(
+            "import sys; sys.argv = ['x', {:?}]\n{ORACLE_019_NAMES}",
+            copy.root.display().to_string()
+        ),
+    );
+    let ours: serde_json::Map<String, Value> = reg019
+        .pipelines
+        .iter()
+        .map(|(k, p)| {
+            let mut v: Vec<String> = p.nodes().iter().map(|n| n.name.clone()).collect();
+            v.sort();
+            (k.clone(), json!(v))
+        })
+        .collect();
+    assert_eq!(Value::Object(ours), names);
+}

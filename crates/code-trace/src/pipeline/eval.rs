@@ -440,6 +440,9 @@ impl<'a> Evaluator<'a> {
                 if let Some(b) = builtin_name(name) {
                     return Ok(b);
                 }
+                if PYTHON_BUILTINS.contains(&name) {
+                    return Ok(Value::External(format!("builtins.{name}")));
+                }
                 return self.fail(
                     at_m,
                     at,
@@ -2987,6 +2990,55 @@ fn describe_arg(a: &DatasetArg) -> String {
         }
     }
 }
+
+/// Python builtins the evaluator does not model: calls to them are reported, not guessed.
+const PYTHON_BUILTINS: &[&str] = &[
+    "abs",
+    "all",
+    "any",
+    "bool",
+    "callable",
+    "dir",
+    "divmod",
+    "eval",
+    "exec",
+    "filter",
+    "float",
+    "format",
+    "getattr",
+    "globals",
+    "hasattr",
+    "hash",
+    "id",
+    "input",
+    "int",
+    "isinstance",
+    "issubclass",
+    "iter",
+    "locals",
+    "map",
+    "max",
+    "min",
+    "next",
+    "object",
+    "open",
+    "ord",
+    "chr",
+    "pow",
+    "print",
+    "repr",
+    "reversed",
+    "round",
+    "setattr",
+    "slice",
+    "type",
+    "vars",
+    "__import__",
+    "Exception",
+    "ValueError",
+    "TypeError",
+    "KeyError",
+];
 
 fn builtin_name<'a>(name: &str) -> Option<Value<'a>> {
     Some(Value::Builtin(match name {
