@@ -1,0 +1,145 @@
+//! `prepare` / `write` / `diff` on a project directory: what `kdvc translate` and `kdvc check` do.
+
+mod common;
+
+use common::{file, node, spaceflights};
+use kdvc_translate::{PlanOptions, prepare};
+
+fn project() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::create_dir_all(root.join("data/01_raw/reviews_parts/sub")).unwrap();
+    std::fs::create_dir_all(root.join(".dvc")).unwrap();
+    std::fs::write(
+        root.join(".gitignore"),
+        "data/**\n!data/**/\n!.gitkeep\nconf/local/**\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("data/01_raw/companies.csv"), "id,name\n1,a\n").unwrap();
+    std::fs::write(root.join("data/01_raw/reviews.csv"), "id,score\n1,5\n").unwrap();
+    std::fs::write(root.join("data/01_raw/shuttles.xlsx"), b"PK\x03\x04binary").unwrap();
+    std::fs::write(root.join("data/01_raw/reviews_parts/a.csv"), "x\n1\n").unwrap();
+    std::fs::write(root.join("data/01_raw/reviews_parts/sub/b.csv"), "x\n2\n").unwrap();
+    std::fs::write(
+        root.join("dvc.yaml"),
+        "stages:\n  mine:\n    cmd: echo hi\n",
+    )
+    .unwrap();
+    tmp
+}
+
+#[test]
+fn translate_then_check_then_drift() {
+    let tmp = project();
+    let root = tmp.path();
+    let input = spaceflights();
+    let t = prepare(root, &input, &PlanOptions::default()).unwrap();
+    let mut paths: Vec<&str> = t.changes.iter().map(|c| c.path.as_str()).collect();
+    paths.sort_unstable();
+    insta::assert_debug_snapshot!(paths);
+    let dvc = t
+        .changes
+        .iter()
+        .find(|c| c.path == "data/01_raw/reviews_parts.dvc")
+        .unwrap();
+    // Hashes come from dvc-model (proven against DVC in its own tests and in the e2e tests here).
+    let h = kdvc_dvc_model::hash_path(&root.join("data/01_raw/reviews_parts"), &Default::default())
+        .unwrap();
+    assert_eq!(h.nfiles, Some(2));
+    assert_eq!(
+        dvc.new,
+        kdvc_dvc_model::DvcFile::for_output("reviews_parts", &h).to_yaml()
+    );
+    assert!(dvc.new.starts_with("outs:\n- md5: "), "{}", dvc.new);
+    // Three raw files, the two partition files and the directory manifest are copied into the cache.
+    assert_eq!(t.cache_objects.len(), 3 + 2 + 1, "{:?}", t.cache_objects);
+    t.write().unwrap();
+    for o in &t.cache_objects {
+        assert!(o.dest.exists());
+    }
+    let root_gi = std::fs::read_to_string(root.join(".gitignore")).unwrap();
+    assert!(
+        root_gi.ends_with(kdvc_translate::NEGATION_BLOCK),
+        "{root_gi}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("data/01_raw/.gitignore")).unwrap(),
+        "/companies.csv\n/reviews.csv\n/reviews_parts\n/shuttles.xlsx\n"
+    );
+    // Check right after translate: clean, byte-identical second run.
+    let again = prepare(root, &input, &PlanOptions::default()).unwrap();
+    assert!(again.is_clean(), "{}", again.diff());
+    assert_eq!(again.diff(), "");
+    assert!(again.cache_objects.is_empty());
+    // The user's stage survived.
+    assert!(
+        std::fs::read_to_string(root.join("dvc.yaml"))
+            .unwrap()
+            .starts_with("stages:\n  mine:\n    cmd: echo hi\n")
+    );
+
+    // A node added to the pipeline: check fails with a readable diff.
+    let mut more = input.clone();
+    more.nodes.push(node("extra_node", &["report"], &["extra"]));
+    more.datasets.insert(
+        "extra".into(),
+        file("pandas.CSVDataset", "data/08_reporting/extra.csv"),
+    );
+    let drift = prepare(root, &more, &PlanOptions::default()).unwrap();
+    assert!(!drift.is_clean());
+    insta::assert_snapshot!("node_added", drift.diff());
+    assert_eq!(drift.report.stages_added, vec!["extra_node"]);
+
+    // A catalog filepath changed.
+    let mut moved = input.clone();
+    moved.datasets.insert(
+        "report".into(),
+        file("text.TextDataset", "data/08_reporting/report.md"),
+    );
+    let drift = prepare(root, &moved, &PlanOptions::default()).unwrap();
+    insta::assert_snapshot!("filepath_changed", drift.diff());
+    assert_eq!(drift.report.stages_changed, vec!["report_node"]);
+
+    // A removed node: its stage goes, and so does its dvc.lock entry.
+    std::fs::write(
+        root.join("dvc.lock"),
+        "schema: '2.0'\nstages:\n  mine:\n    cmd: echo hi\n  report_node:\n    cmd: kedro run --nodes='report_node'\n",
+    )
+    .unwrap();
+    let mut fewer = input.clone();
+    fewer.nodes.retain(|n| n.name != "report_node");
+    let t = prepare(root, &fewer, &PlanOptions::default()).unwrap();
+    assert_eq!(t.report.stages_removed, vec!["report_node"]);
+    assert_eq!(t.report.lock_pruned, vec!["report_node"]);
+    t.write().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(root.join("dvc.lock")).unwrap(),
+        "schema: '2.0'\nstages:\n  mine:\n    cmd: echo hi\n"
+    );
+}
+
+#[test]
+fn a_failed_write_leaves_files_as_they_were() {
+    let tmp = project();
+    let root = tmp.path();
+    let t = prepare(root, &spaceflights(), &PlanOptions::default()).unwrap();
+    let before = std::fs::read_to_string(root.join("dvc.yaml")).unwrap();
+    let gi_before = std::fs::read_to_string(root.join(".gitignore")).unwrap();
+    // Make dvc.yaml impossible to replace: a directory where its temp file would go cannot be created.
+    let mut broken = t.clone();
+    broken.changes.push(kdvc_translate::FileChange {
+        path: "dvc.yaml/cannot".into(),
+        old: None,
+        new: "x".into(),
+    });
+    assert!(broken.write().is_err());
+    assert_eq!(
+        std::fs::read_to_string(root.join("dvc.yaml")).unwrap(),
+        before
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join(".gitignore")).unwrap(),
+        gi_before
+    );
+    assert!(!root.join("data/01_raw/companies.csv.dvc").exists());
+}
