@@ -17,8 +17,14 @@ pub(crate) fn report(err: &anyhow::Error) {
     let mut stderr = std::io::stderr().lock();
     let snippet = crate::commands::location_of(err).and_then(|loc| snippet(&loc));
     let _ = writeln!(stderr, "error: {err}");
+    let mut previous = err.to_string();
     for cause in err.chain().skip(1) {
-        let _ = writeln!(stderr, "  caused by: {cause}");
+        let text = cause.to_string();
+        // Library errors often repeat their source's message in their own; print it once.
+        if !previous.contains(&text) {
+            let _ = writeln!(stderr, "  caused by: {text}");
+        }
+        previous = text;
     }
     if let Some(snippet) = snippet {
         let _ = write!(stderr, "{snippet}");
