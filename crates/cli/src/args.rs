@@ -24,6 +24,35 @@ pub(crate) enum Command {
     Params(ConfigArgs),
     /// Hash files or directories exactly as DVC records them (md5, size, nfiles).
     Hash(HashArgs),
+    /// Show the project's pipelines and their nodes, read statically (or by Kedro with --introspect).
+    Pipelines(PipelinesArgs),
+}
+
+/// How the project's pipelines are read.
+#[derive(Debug, Args)]
+pub(crate) struct ReadArgs {
+    /// Ask Kedro itself for the pipelines: runs the project's Python (which must have Kedro installed)
+    /// instead of reading the code statically.
+    #[arg(long)]
+    pub(crate) introspect: bool,
+    /// The Python interpreter for --introspect (default: the project's .venv or venv, then python3).
+    #[arg(long, value_name = "PATH", requires = "introspect")]
+    pub(crate) python: Option<PathBuf>,
+}
+
+/// Arguments of `kdvc pipelines`.
+#[derive(Debug, Args)]
+pub(crate) struct PipelinesArgs {
+    #[command(flatten)]
+    pub(crate) project: ProjectArgs,
+    /// Show only this registered pipeline.
+    #[arg(long, short = 'p', value_name = "NAME")]
+    pub(crate) pipeline: Option<String>,
+    #[command(flatten)]
+    pub(crate) read: ReadArgs,
+    /// Print JSON: `{"pipelines": {NAME: {"nodes": [...]}}}`, nodes in topological order.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// Where the project is and how its configuration is loaded.
@@ -45,6 +74,8 @@ pub(crate) struct ConfigArgs {
     /// Runtime parameters, as `kedro run --params`: `key=value,a.b=value`.
     #[arg(long, value_name = "K=V,...")]
     pub(crate) params: Option<String>,
+    #[command(flatten)]
+    pub(crate) read: ReadArgs,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub(crate) json: bool,

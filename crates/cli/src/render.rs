@@ -69,3 +69,8 @@ fn snippet(loc: &SourceLocation) -> Option<String> {
     }
     Some(out)
 }
+
+/// Prints a warning to stderr.
+pub(crate) fn warn(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "warning: {message}");
+}

@@ -21,7 +21,11 @@ pub(crate) struct Run {
 }
 
 pub(crate) fn run(cmd: &mut Command) -> Run {
-    let Output { status, stdout, stderr } = cmd.output().expect("kdvc runs");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("kdvc runs");
     Run {
         code: status.code().expect("exit code"),
         stdout: String::from_utf8(stdout).expect("utf-8 stdout"),

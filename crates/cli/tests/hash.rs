@@ -22,15 +22,26 @@ fn hash_json_matches_what_dvc_add_records() {
     for (i, name) in ["data", "single.bin"].iter().enumerate() {
         let dvc_file = std::fs::read_to_string(repo.join(format!("{name}.dvc"))).unwrap();
         let field = |key: &str| {
-            dvc_file
-                .lines()
-                .find_map(|l| l.trim_start_matches("- ").trim().strip_prefix(&format!("{key}: ")).map(str::to_owned))
+            dvc_file.lines().find_map(|l| {
+                l.trim_start_matches("- ")
+                    .trim()
+                    .strip_prefix(&format!("{key}: "))
+                    .map(str::to_owned)
+            })
         };
         let row = &ours[i];
         assert_eq!(row["path"], *name);
-        assert_eq!(Some(row["md5"].as_str().unwrap().to_owned()), field("md5"), "{dvc_file}");
+        assert_eq!(
+            Some(row["md5"].as_str().unwrap().to_owned()),
+            field("md5"),
+            "{dvc_file}"
+        );
         assert_eq!(Some(row["size"].to_string()), field("size"), "{dvc_file}");
-        assert_eq!(row["nfiles"].as_u64().map(|n| n.to_string()), field("nfiles"), "{dvc_file}");
+        assert_eq!(
+            row["nfiles"].as_u64().map(|n| n.to_string()),
+            field("nfiles"),
+            "{dvc_file}"
+        );
     }
 }
 

@@ -1,6 +1,10 @@
 //! One module per sub-command. Each turns arguments into library calls and prints the result.
 
+mod catalog;
 mod hash;
+mod params;
+mod pipelines;
+mod project;
 
 use std::process::ExitCode;
 
@@ -11,7 +15,9 @@ use crate::render::SourceLocation;
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Hash(args) => hash::run(&args),
-        Command::Catalog(_) | Command::Params(_) => anyhow::bail!("not wired yet"),
+        Command::Catalog(args) => catalog::run(&args),
+        Command::Params(args) => params::run(&args),
+        Command::Pipelines(args) => pipelines::run(&args),
     }
 }
 
