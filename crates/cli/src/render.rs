@@ -45,7 +45,8 @@ fn snippet(loc: &SourceLocation) -> Option<String> {
     }
     let text = std::fs::read_to_string(&loc.file).ok()?;
     let lines: Vec<&str> = text.lines().collect();
-    let idx = loc.line.checked_sub(1)?;
+    // A parser may point just past the last line (an unexpected end of file): show the last line.
+    let idx = loc.line.checked_sub(1)?.min(lines.len().checked_sub(1)?);
     let line = lines.get(idx)?;
     let width = (loc.line + 1).to_string().len();
     let mut out = String::new();
@@ -59,7 +60,7 @@ fn snippet(loc: &SourceLocation) -> Option<String> {
     if idx > 0 {
         out.push_str(&format!("{:>width$} | {}\n", idx, lines[idx - 1]));
     }
-    out.push_str(&format!("{:>width$} | {}\n", loc.line, line));
+    out.push_str(&format!("{:>width$} | {}\n", idx + 1, line));
     if loc.column > 0 {
         out.push_str(&format!(
             "{:>width$} | {}^\n",

@@ -21,20 +21,26 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The root of the project the command works on, once known (error locations are relative to it).
+pub(crate) static PROJECT_ROOT: std::sync::OnceLock<std::path::PathBuf> =
+    std::sync::OnceLock::new();
+
 /// The file position an error points at, if a library error in its chain knows one.
 pub(crate) fn location_of(err: &anyhow::Error) -> Option<SourceLocation> {
-    for cause in err.chain() {
-        if let Some(e) = cause.downcast_ref::<kdvc_kedro_model::Error>() {
-            if let Some(loc) = e.location() {
-                return Some(SourceLocation {
-                    file: loc.file.clone(),
-                    line: loc.line,
-                    column: loc.column,
-                });
-            }
-        }
-    }
-    None
+    let loc = err.chain().find_map(|cause| {
+        cause
+            .downcast_ref::<kdvc_kedro_model::Error>()
+            .and_then(|e| e.location())
+    })?;
+    let file = match PROJECT_ROOT.get() {
+        Some(root) if loc.file.is_relative() => root.join(&loc.file),
+        _ => loc.file.clone(),
+    };
+    Some(SourceLocation {
+        file,
+        line: loc.line,
+        column: loc.column,
+    })
 }
 
 /// Writes `text` to stdout (data only), treating a closed pipe as success.

@@ -12,7 +12,11 @@ use crate::args::{ProjectArgs, ReadArgs};
 
 /// Finds the Kedro project around `--project`.
 pub(crate) fn discover(args: &ProjectArgs) -> anyhow::Result<Project> {
-    Ok(Project::discover(&args.project)?)
+    // An absolute path makes "not a Kedro project" name the real directory.
+    let start = std::path::absolute(&args.project).unwrap_or_else(|_| args.project.clone());
+    let project = Project::discover(&start)?;
+    let _ = super::PROJECT_ROOT.set(project.root.clone());
+    Ok(project)
 }
 
 /// Loads the configuration for `--env` and `--params`.

@@ -1,6 +1,8 @@
 //! End-to-end tests of the `kdvc` binary. One test binary for the crate (see `mod` lines below).
 
+mod errors;
 mod hash;
+mod project;
 
 use std::path::Path;
 use std::process::{Command, Output};
