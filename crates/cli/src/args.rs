@@ -26,6 +26,59 @@ pub(crate) enum Command {
     Hash(HashArgs),
     /// Show the project's pipelines and their nodes, read statically (or by Kedro with --introspect).
     Pipelines(PipelinesArgs),
+    /// Write dvc.yaml and the .dvc files of raw inputs from the Kedro project.
+    Translate(TranslateArgs),
+    /// Check that dvc.yaml and the .dvc files are what `kdvc translate` would write.
+    ///
+    /// Exit status: 0 when they are, 1 (with a unified diff) when they are not, 2 on error.
+    Check(TranslateArgs),
+    /// DVC experiments with Kedro parameters.
+    #[command(subcommand)]
+    Exp(ExpCommand),
+}
+
+/// Arguments of `kdvc translate` and `kdvc check`.
+#[derive(Debug, Args)]
+pub(crate) struct TranslateArgs {
+    #[command(flatten)]
+    pub(crate) project: ProjectArgs,
+    /// The registered pipeline to translate (else `[tool.kdvc] pipeline`, else `__default__`).
+    #[arg(long, short = 'p', value_name = "NAME")]
+    pub(crate) pipeline: Option<String>,
+    #[command(flatten)]
+    pub(crate) read: ReadArgs,
+    /// Print what would be written instead of writing it (translate only).
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+/// `kdvc exp` sub-commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ExpCommand {
+    /// Run a DVC experiment with Kedro parameters set: `kdvc exp run -S model.lr=0.1 -- --name lr01`.
+    ///
+    /// Each KEY is a Kedro parameter key; kdvc edits the file that defines its effective value (after
+    /// environment overrides), keeping comments and layout, then runs `dvc exp run` with the arguments
+    /// after `--`. With `--queue` or `--temp` the edited files are restored once DVC has taken its copy.
+    Run(ExpRunArgs),
+}
+
+/// Arguments of `kdvc exp run`.
+#[derive(Debug, Args)]
+pub(crate) struct ExpRunArgs {
+    #[command(flatten)]
+    pub(crate) project: ProjectArgs,
+    /// A Kedro parameter to set, `KEY=VALUE` (VALUE is read as YAML). Repeatable.
+    #[arg(
+        short = 'S',
+        long = "set-param",
+        value_name = "KEY=VALUE",
+        required = true
+    )]
+    pub(crate) set: Vec<String>,
+    /// Arguments passed to `dvc exp run` as they are (`--queue`, `--temp`, `-n NAME`, ...).
+    #[arg(last = true, value_name = "DVC_ARGS")]
+    pub(crate) dvc_args: Vec<String>,
 }
 
 /// How the project's pipelines are read.

@@ -75,3 +75,13 @@ fn snippet(loc: &SourceLocation) -> Option<String> {
 pub(crate) fn warn(message: &str) {
     let _ = writeln!(std::io::stderr().lock(), "warning: {message}");
 }
+
+/// Prints a hint to stderr.
+pub(crate) fn hint(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "hint: {message}");
+}
+
+/// Prints progress information to stderr.
+pub(crate) fn info(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
+}

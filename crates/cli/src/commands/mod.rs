@@ -1,10 +1,12 @@
 //! One module per sub-command. Each turns arguments into library calls and prints the result.
 
 mod catalog;
+mod exp;
 mod hash;
 mod params;
 mod pipelines;
 mod project;
+mod translate;
 
 use std::process::ExitCode;
 
@@ -18,6 +20,9 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Catalog(args) => catalog::run(&args),
         Command::Params(args) => params::run(&args),
         Command::Pipelines(args) => pipelines::run(&args),
+        Command::Translate(args) => translate::translate(&args),
+        Command::Check(args) => translate::check(&args),
+        Command::Exp(crate::args::ExpCommand::Run(args)) => exp::run(&args),
     }
 }
 
