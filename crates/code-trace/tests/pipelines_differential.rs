@@ -217,3 +217,13 @@ fn kedro019_import_spellings_and_names() {
         .collect();
     assert_eq!(Value::Object(ours), names);
 }
+
+#[test]
+fn readme_example_spaceflights() {
+    check(
+        kdvc_test_support::workspace_root()
+            .join("examples/spaceflights")
+            .to_str()
+            .expect("utf-8 path"),
+    );
+}

@@ -75,3 +75,11 @@ fn kedro019_runs_with_the_modular_pipeline_shim() {
             .is_file()
     );
 }
+
+#[test]
+fn readme_example_runs() {
+    run(kdvc_test_support::workspace_root()
+        .join("examples/spaceflights")
+        .to_str()
+        .expect("utf-8 path"));
+}

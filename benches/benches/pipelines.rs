@@ -1,0 +1,30 @@
+//! Static pipeline extraction on a generated project: 2,000 nodes over 100 modular pipelines.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use kdvc_code_trace::pipeline::{ProjectLayout, extract_pipelines};
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = kdvc_benches::Spec::nodes(2_000, 100);
+    let project = kdvc_benches::generate(dir.path(), &spec).expect("generate project");
+    let layout = ProjectLayout {
+        root: project.root.clone(),
+        package_name: spec.package.clone(),
+        source_dir: "src".into(),
+        kedro_init_version: "1.7.0".into(),
+    };
+    let registry = extract_pipelines(&layout)
+        .expect("extraction runs")
+        .into_result()
+        .unwrap_or_else(|d| panic!("diagnostics on the generated project: {d:?}"));
+    assert_eq!(
+        registry.get("__default__").map(|p| p.len()),
+        Some(spec.total_nodes())
+    );
+    c.bench_function("extract_pipelines_2000_nodes_100_pipelines", |b| {
+        b.iter(|| extract_pipelines(&layout).expect("extraction runs"));
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
