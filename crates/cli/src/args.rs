@@ -35,6 +35,56 @@ pub(crate) enum Command {
     /// DVC experiments with Kedro parameters.
     #[command(subcommand)]
     Exp(ExpCommand),
+    /// Update the per-stage code fingerprint files that dvc.yaml's stages depend on, and print each node's
+    /// fingerprint. Files whose content is unchanged are left untouched.
+    ///
+    /// This is what the `kdvc-fingerprint` stage of a translated dvc.yaml runs on every `dvc repro`.
+    Fingerprint(FingerprintArgs),
+    /// Show a node's code closure (symbols with file and line) and what changed in it since the last
+    /// recorded fingerprint.
+    Trace(TraceArgs),
+    /// List the nodes whose code fingerprint differs between two git revisions (REV2 defaults to the work
+    /// tree). Reads the files from git objects, without a checkout.
+    Diff(DiffArgs),
+}
+
+/// Arguments of `kdvc fingerprint`.
+#[derive(Debug, Args)]
+pub(crate) struct FingerprintArgs {
+    #[command(flatten)]
+    pub(crate) project: ProjectArgs,
+    /// Print JSON: `{"stages": [...], "nodes": {NAME: {"hash", ...}}}`.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Arguments of `kdvc trace`.
+#[derive(Debug, Args)]
+pub(crate) struct TraceArgs {
+    #[command(flatten)]
+    pub(crate) project: ProjectArgs,
+    /// The Kedro node (its full, namespaced name).
+    #[arg(value_name = "NODE")]
+    pub(crate) node: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Arguments of `kdvc diff`.
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    #[command(flatten)]
+    pub(crate) project: ProjectArgs,
+    /// The old revision (`HEAD~1`, a branch, a commit).
+    #[arg(value_name = "REV")]
+    pub(crate) rev: String,
+    /// The new revision; the work tree when omitted.
+    #[arg(value_name = "REV2")]
+    pub(crate) rev2: Option<String>,
+    /// Print JSON: `[{"node", "stage", "before", "after", "changed_symbols"}]`.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// Arguments of `kdvc translate` and `kdvc check`.

@@ -201,3 +201,28 @@ mod tests {
         assert_eq!(dvc.trim(), "3.67.1");
     }
 }
+
+#[cfg(test)]
+mod fixture_tests {
+    use super::*;
+
+    /// Fixture projects carry Kedro's template `.gitignore` (`data/**`, `conf/local/**`), which hides their
+    /// raw data from git. A file present here but not tracked would be missing on a fresh clone (and in CI).
+    #[test]
+    fn every_fixture_file_is_tracked_by_git() {
+        let root = workspace_root();
+        let out = git(
+            &root,
+            &["ls-files", "--others", "--ignored", "--exclude-standard", "--", "fixtures", "examples"],
+        );
+        let untracked: Vec<&str> = out
+            .lines()
+            .filter(|l| !l.contains("__pycache__/") && !l.ends_with(".pyc"))
+            .collect();
+        assert!(
+            untracked.is_empty(),
+            "fixture files hidden by a .gitignore and not tracked (add them with `git add -f`):\n{}",
+            untracked.join("\n")
+        );
+    }
+}

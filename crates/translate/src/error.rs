@@ -8,6 +8,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything that can go wrong while planning, merging or writing.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// Code fingerprints could not be computed or recorded.
+    #[error("code fingerprints: {0}")]
+    Fingerprint(String),
     /// `[tool.kdvc]` in pyproject.toml is invalid (unknown key, wrong type, bad glob).
     #[error("{file}:{line}:{col}: {message}")]
     Config {

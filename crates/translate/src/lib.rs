@@ -10,6 +10,7 @@ pub mod adapt;
 pub mod config;
 pub mod emit;
 pub mod error;
+pub mod fingerprints;
 mod gitignore;
 pub mod input;
 pub mod merge;

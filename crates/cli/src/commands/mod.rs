@@ -2,6 +2,7 @@
 
 mod catalog;
 mod exp;
+mod fingerprint;
 mod hash;
 mod params;
 mod pipelines;
@@ -23,6 +24,9 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Translate(args) => translate::translate(&args),
         Command::Check(args) => translate::check(&args),
         Command::Exp(crate::args::ExpCommand::Run(args)) => exp::run(&args),
+        Command::Fingerprint(args) => fingerprint::fingerprint(&args),
+        Command::Trace(args) => fingerprint::trace(&args),
+        Command::Diff(args) => fingerprint::diff(&args),
     }
 }
 

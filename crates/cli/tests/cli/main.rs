@@ -1,5 +1,6 @@
 //! End-to-end tests of the `kdvc` binary. One test binary for the crate (see `mod` lines below).
 
+mod code_aware;
 mod errors;
 mod hash;
 mod project;

@@ -1,0 +1,218 @@
+//! Code-aware invalidation with real DVC: after `kdvc translate`, a plain `dvc repro` (no kdvc command run by
+//! hand) reruns exactly the stages whose node code changed, and none after formatting or comment edits.
+//!
+//! The fixture `code-aware` has one stage per node (every output is persisted). Its design fixes which node
+//! uses what: `clip_values` -> helpers.clip_value -> helpers.bounds.bound (two imports away) and
+//! constants.THRESHOLD; `count_over` -> constants.THRESHOLD; `score_rows` -> models.Scorer; `scale_values`
+//! is a partial; `preview` is a lambda; `summarise` reads `clip_values`'s output.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use kdvc_test_support::{FixtureCopy, fixture_copy, git, git_dvc_init, run_ok, run_tool};
+
+use crate::kdvc;
+
+/// A command for a venv tool with the kdvc binary on PATH (DVC runs `kdvc fingerprint` as a stage).
+fn with_kdvc_on_path(name: &str) -> Command {
+    let mut cmd = kdvc_test_support::tool(name);
+    let bin = Path::new(env!("CARGO_BIN_EXE_kdvc"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let venv_bin = kdvc_test_support::venv().join("bin");
+    let mut paths = vec![bin, venv_bin];
+    paths.extend(std::env::split_paths(&path));
+    cmd.env("PATH", std::env::join_paths(paths).unwrap());
+    cmd
+}
+
+/// Runs `dvc repro` and returns the names of the stages it ran.
+fn repro(root: &Path) -> BTreeSet<String> {
+    let out = run_ok(with_kdvc_on_path("dvc").current_dir(root).args(["repro"]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .filter_map(|l| l.strip_prefix("Running stage '"))
+        .filter_map(|l| l.split('\'').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Stage names reported by `dvc status --json`.
+fn status(root: &Path) -> BTreeSet<String> {
+    let out = run_ok(
+        with_kdvc_on_path("dvc")
+            .current_dir(root)
+            .args(["status", "--json"]),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v.as_object().unwrap().keys().cloned().collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+const FP: &str = "kdvc-fingerprint";
+
+fn edit(root: &Path, file: &str, from: &str, to: &str) {
+    let path = root.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} does not contain {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// A translated, fully reproduced and committed copy of the fixture.
+fn prepared() -> FixtureCopy {
+    let copy = fixture_copy("code-aware");
+    let root = &copy.root;
+    git_dvc_init(root);
+    let r = crate::run(kdvc(root).arg("translate"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let first = repro(root);
+    assert!(
+        first.contains(FP) && first.contains("clip_values") && first.len() == 8,
+        "{first:?}"
+    );
+    assert_eq!(
+        status(root),
+        set(&[FP]),
+        "clean after the first repro (the fingerprint stage is always changed)"
+    );
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "translated and reproduced"]);
+    copy
+}
+
+#[test]
+fn formatting_comments_and_docstrings_rerun_nothing() {
+    let copy = prepared();
+    let root = &copy.root;
+    run_tool("ruff", root, ["format", "--line-length", "60", "src"]);
+    edit(
+        root,
+        "src/code_lab/helpers/bounds.py",
+        "\"\"\"Clamp ``value`` between ``low`` and ``high``.\"\"\"",
+        "\"\"\"Clamp a value.\n\n    Returns it unchanged when in range.\n    \"\"\"  # docs",
+    );
+    edit(
+        root,
+        "src/code_lab/models.py",
+        "class Scorer:",
+        "class Scorer:  # the only model",
+    );
+    edit(
+        root,
+        "src/code_lab/constants.py",
+        "# Readings above this",
+        "# All readings above this",
+    );
+    let diff = git(root, &["status", "--porcelain", "src"]);
+    assert!(
+        diff.lines().count() >= 3,
+        "the edits changed files:\n{diff}"
+    );
+    assert_eq!(repro(root), set(&[FP]));
+}
+
+#[test]
+fn a_helper_two_imports_away_reruns_exactly_its_users() {
+    let copy = prepared();
+    let root = &copy.root;
+    edit(
+        root,
+        "src/code_lab/helpers/bounds.py",
+        "max(low, min(high, value))",
+        "max(low, min(high - 1, value))",
+    );
+    // kdvc fingerprint, then dvc status, names the same stages that repro then runs.
+    let r = crate::run(kdvc(root).arg("fingerprint"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let stale: BTreeSet<String> = status(root).into_iter().filter(|s| s != FP).collect();
+    assert_eq!(stale, set(&["clip_values"]));
+    let ran = repro(root);
+    // summarise reads clip_values's output, which changed: an allowed downstream extra.
+    assert_eq!(ran, set(&[FP, "clip_values", "summarise"]));
+}
+
+#[test]
+fn a_constant_and_a_class_method_rerun_exactly_their_users() {
+    let copy = prepared();
+    let root = &copy.root;
+    edit(
+        root,
+        "src/code_lab/constants.py",
+        "THRESHOLD = 10",
+        "THRESHOLD = 8",
+    );
+    let ran = repro(root);
+    assert_eq!(ran, set(&[FP, "clip_values", "count_over", "summarise"]));
+
+    edit(
+        root,
+        "src/code_lab/models.py",
+        "value * weight + self.bias",
+        "value * weight - self.bias",
+    );
+    assert_eq!(repro(root), set(&[FP, "score_rows"]));
+}
+
+#[test]
+fn a_partial_argument_and_a_lambda_rerun_exactly_that_node() {
+    let copy = prepared();
+    let root = &copy.root;
+    edit(
+        root,
+        "src/code_lab/pipelines/cleaning/pipeline.py",
+        "factor=3",
+        "factor=4",
+    );
+    assert_eq!(repro(root), set(&[FP, "scale_values"]));
+    edit(
+        root,
+        "src/code_lab/pipelines/cleaning/pipeline.py",
+        "df.head(4)",
+        "df.head(3)",
+    );
+    assert_eq!(repro(root), set(&[FP, "preview"]));
+}
+
+#[test]
+fn diff_and_trace_agree_with_dvc_status() {
+    let copy = prepared();
+    let root = &copy.root;
+    edit(
+        root,
+        "src/code_lab/models.py",
+        "value * weight + self.bias",
+        "(value + 1) * weight + self.bias",
+    );
+    git(root, &["commit", "-q", "-am", "change the scorer"]);
+
+    let r = crate::run(kdvc(root).args(["diff", "HEAD~1", "--json"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let diffs: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let stages: BTreeSet<String> = diffs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["stage"].as_str().unwrap().to_owned())
+        .collect();
+
+    // The trace names the changed symbol before the fingerprint record is refreshed.
+    let r = crate::run(kdvc(root).args(["trace", "score_rows"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("changed: code_lab.models:Scorer"),
+        "{}",
+        r.stdout
+    );
+
+    let r = crate::run(kdvc(root).arg("fingerprint"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let stale: BTreeSet<String> = status(root).into_iter().filter(|s| s != FP).collect();
+    assert_eq!(stages, stale);
+    assert_eq!(stale, set(&["score_rows"]));
+}
