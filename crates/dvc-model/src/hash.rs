@@ -119,7 +119,28 @@ pub fn file_md5(path: &Path, algorithm: HashAlgorithm) -> Result<(String, u64)> 
 }
 
 fn file_md5_with(path: &Path, algorithm: HashAlgorithm, buf: &mut [u8]) -> Result<(String, u64)> {
-    let mut f = File::open(path).map_err(|e| Error::io("open", path, e))?;
+    let f = File::open(path).map_err(|e| Error::io("open", path, e))?;
+    md5_of_open_file(f, path, algorithm, buf)
+}
+
+/// md5, size and the executable bit of a file, with one open and one `fstat`.
+fn file_md5_exec(
+    path: &Path,
+    algorithm: HashAlgorithm,
+    buf: &mut [u8],
+) -> Result<(String, u64, bool)> {
+    let f = File::open(path).map_err(|e| Error::io("open", path, e))?;
+    let meta = f.metadata().map_err(|e| Error::io("stat", path, e))?;
+    let (md5, size) = md5_of_open_file(f, path, algorithm, buf)?;
+    Ok((md5, size, is_exec(&meta)))
+}
+
+fn md5_of_open_file(
+    mut f: File,
+    path: &Path,
+    algorithm: HashAlgorithm,
+    buf: &mut [u8],
+) -> Result<(String, u64)> {
     let mut hasher = Md5::new();
     let mut size = 0u64;
     let mut scratch = Vec::new();
@@ -225,14 +246,13 @@ pub fn dir_manifest(path: &Path, opts: &HashOptions) -> Result<DirManifest> {
         .map_init(
             || vec![0u8; CHUNK_SIZE],
             |buf, f| {
-                let meta = fs::metadata(&f.path).map_err(|e| Error::io("stat", &f.path, e))?;
-                let (md5, size) = file_md5_with(&f.path, algorithm, buf)?;
+                let (md5, size, isexec) = file_md5_exec(&f.path, algorithm, buf)?;
                 let entry = ManifestEntry {
                     relpath: f.relpath,
                     path: f.path,
                     md5,
                     size,
-                    isexec: is_exec(&meta),
+                    isexec,
                 };
                 Ok((f.key, entry))
             },
