@@ -208,7 +208,11 @@ pub struct UserStages {
 
 /// Reads the user stages of an existing dvc.yaml text.
 pub fn user_stages(text: &str, file: &Path) -> Result<UserStages> {
-    let doc = parse_stages(text, file)?;
+    Ok(user_stages_of(&parse_stages(text, file)?))
+}
+
+/// [`user_stages`] of an already parsed file.
+pub(crate) fn user_stages_of(doc: &StagesDoc) -> UserStages {
     let mut us = UserStages::default();
     for s in doc.stages.iter().filter(|s| !s.generated) {
         us.names.insert(s.name.clone());
@@ -228,7 +232,7 @@ pub fn user_stages(text: &str, file: &Path) -> Result<UserStages> {
             }
         }
     }
-    Ok(us)
+    us
 }
 
 fn join_wdir(wdir: &str, p: &str) -> String {
@@ -256,6 +260,11 @@ pub fn merge_dvc_yaml(
 ) -> Result<MergeOutcome> {
     let text = existing.unwrap_or("");
     let doc = parse_stages(text, file)?;
+    Ok(merge_parsed(text, &doc, stages))
+}
+
+/// [`merge_dvc_yaml`] with the existing text already parsed.
+pub(crate) fn merge_parsed(text: &str, doc: &StagesDoc, stages: &[StagePlan]) -> MergeOutcome {
     let extra = doc.indent.saturating_sub(2);
     let rendered: Vec<(String, String)> = stages
         .iter()
@@ -345,7 +354,7 @@ pub fn merge_dvc_yaml(
         new.push_str(&text[doc.insert_at..]);
     }
     out.text = new;
-    Ok(out)
+    out
 }
 
 /// Removes the entries of `removed` stages from a dvc.lock text; `None` when nothing changes.

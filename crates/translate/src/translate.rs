@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::gitignore::{self, IgnoreView, NEGATION_BLOCK};
 use crate::input::PlanInput;
-use crate::merge::{merge_dvc_yaml, prune_lock, user_stages};
+use crate::merge::prune_lock;
 use crate::plan::{Plan, PlanOptions, plan};
 
 /// One text file translate writes.
@@ -143,10 +143,8 @@ fn object_path(cache: &Path, md5: &str) -> PathBuf {
 pub fn prepare(root: &Path, input: &PlanInput, opts: &PlanOptions) -> Result<Translation> {
     let yaml_path = root.join("dvc.yaml");
     let existing = read_opt(&yaml_path)?;
-    let users = match &existing {
-        Some(t) => user_stages(t, &yaml_path)?,
-        None => Default::default(),
-    };
+    let doc = crate::merge::parse_stages(existing.as_deref().unwrap_or(""), &yaml_path)?;
+    let users = crate::merge::user_stages_of(&doc);
     let mut opts = opts.clone();
     opts.user_stages.extend(users.names.iter().cloned());
     opts.user_outs.extend(users.outs.iter().cloned());
@@ -335,7 +333,7 @@ pub fn prepare(root: &Path, input: &PlanInput, opts: &PlanOptions) -> Result<Tra
     }
 
     // dvc.yaml.
-    let merged = merge_dvc_yaml(existing.as_deref(), &plan.stages, &yaml_path)?;
+    let merged = crate::merge::merge_parsed(existing.as_deref().unwrap_or(""), &doc, &plan.stages);
     if existing.as_deref() != Some(merged.text.as_str()) {
         changes.push(FileChange {
             path: "dvc.yaml".into(),

@@ -268,16 +268,30 @@ pub(crate) fn is_yaml_timestamp(s: &str) -> bool {
 
 /// Converts character indices (what saphyr reports) into byte offsets.
 struct CharIndex {
+    /// Empty for ASCII text, where character and byte indices agree.
     offsets: Vec<usize>,
+    len: usize,
 }
 
 impl CharIndex {
     fn new(text: &str) -> Self {
+        if text.is_ascii() {
+            return Self {
+                offsets: Vec::new(),
+                len: text.len(),
+            };
+        }
         let mut offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
         offsets.push(text.len());
-        Self { offsets }
+        Self {
+            offsets,
+            len: text.len(),
+        }
     }
     fn byte(&self, char_index: usize) -> usize {
+        if self.offsets.is_empty() {
+            return char_index.min(self.len);
+        }
         self.offsets
             .get(char_index)
             .copied()
