@@ -2,6 +2,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use kdvc_code_trace::pipeline::{ProjectLayout, extract_pipelines};
+use kdvc_code_trace::python::ModuleTable;
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -21,6 +22,13 @@ fn bench(c: &mut Criterion) {
         registry.get("__default__").map(|p| p.len()),
         Some(spec.total_nodes())
     );
+    let source_root = layout.source_root();
+    let mut group = c.benchmark_group("pipelines");
+    group.sample_size(10);
+    group.bench_function("parse_only_2000_nodes_100_pipelines", |b| {
+        b.iter(|| ModuleTable::load(&source_root, &[spec.package.as_str()]).expect("parse"));
+    });
+    group.finish();
     c.bench_function("extract_pipelines_2000_nodes_100_pipelines", |b| {
         b.iter(|| extract_pipelines(&layout).expect("extraction runs"));
     });

@@ -1574,7 +1574,29 @@ impl<'a> Evaluator<'a> {
                     return self.fail(m, n, "sum() needs an iterable");
                 };
                 let mut acc = pos.next().or(start).unwrap_or(Value::Int(0));
-                for v in self.iterate(m, n, it)? {
+                let items = self.iterate(m, n, it)?;
+                if matches!(acc, Value::Int(0) | Value::Pipeline(_))
+                    && !items.is_empty()
+                    && items.iter().all(|v| matches!(v, Value::Pipeline(_)))
+                {
+                    // `sum` of pipelines in one pass: the same result and errors as adding them one by one.
+                    let mut all: Vec<Rc<Pipeline>> = Vec::new();
+                    if let Value::Pipeline(p) = &acc {
+                        all.push(p.clone());
+                    }
+                    all.extend(items.into_iter().filter_map(|v| {
+                        if let Value::Pipeline(p) = v {
+                            Some(p)
+                        } else {
+                            None
+                        }
+                    }));
+                    return match Pipeline::sum(all.iter().map(|p| &**p)) {
+                        Ok(p) => Ok(Value::Pipeline(Rc::new(p))),
+                        Err(e) => self.kedro_fail(m, n, &e),
+                    };
+                }
+                for v in items {
                     acc = self.binop(m, n, "+", acc, v)?;
                 }
                 Ok(acc)

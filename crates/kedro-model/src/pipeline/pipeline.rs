@@ -539,15 +539,23 @@ impl Pipeline {
         )
     }
 
-    /// `sum(pipelines)`: the union of all, an empty pipeline for none.
+    /// `sum(pipelines)`: the union of all (equal nodes kept once, the first one), an empty pipeline for none.
+    ///
+    /// Equivalent to adding them one by one (every check Kedro makes on an intermediate sum also fails on the
+    /// whole), but done in one pass.
     pub fn sum<'a>(
         pipelines: impl IntoIterator<Item = &'a Pipeline>,
     ) -> Result<Self, PipelineError> {
-        let mut acc = Self::empty();
+        let mut keys: HashSet<NodeKey> = HashSet::new();
+        let mut nodes = Vec::new();
         for p in pipelines {
-            acc = acc.union(p)?;
+            for n in &p.nodes {
+                if keys.insert(n.key()) {
+                    nodes.push(n.clone());
+                }
+            }
         }
-        Ok(acc)
+        Self::from_nodes(nodes)
     }
 
     fn subset(&self, keep: impl Fn(&Node) -> bool) -> Result<Self, PipelineError> {
