@@ -531,6 +531,49 @@ pub fn is_relative_path(s: &str) -> bool {
     !s.starts_with('/')
 }
 
+/// The drive of a Windows path (`PureWindowsPath(s).drive`): `C:` or a UNC share `\\server\share`, with the
+/// length of its text.
+fn windows_drive(s: &str) -> Option<(String, usize)> {
+    let b = s.as_bytes();
+    if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
+        return Some((s[..2].to_string(), 2));
+    }
+    let sep = |c: u8| c == b'/' || c == b'\\';
+    if b.len() > 2 && sep(b[0]) && sep(b[1]) && !sep(b[2]) {
+        let rest = &s[2..];
+        let server_end = rest.find(['/', '\\'])?;
+        let server = &rest[..server_end];
+        let after = &rest[server_end + 1..];
+        let share_end = after.find(['/', '\\']).unwrap_or(after.len());
+        let share = &after[..share_end];
+        if share.is_empty() {
+            return None;
+        }
+        let len = 2 + server_end + 1 + share_end;
+        return Some((format!("//{server}/{share}"), len));
+    }
+    None
+}
+
+/// Kedro turns an absolute Windows path into POSIX form (`PureWindowsPath(s).as_posix()`):
+/// `D:\data\x.csv` -> `D:/data/x.csv`, `\\srv\share\x` -> `//srv/share/x`. `None` without a drive.
+pub fn windows_drive_as_posix(s: &str) -> Option<String> {
+    let (drive, len) = windows_drive(s)?;
+    let rest = &s[len..];
+    let rooted = rest.starts_with(['/', '\\']);
+    let parts: Vec<&str> = rest
+        .split(['/', '\\'])
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    let unc = drive.starts_with("//");
+    let mut out = drive;
+    if rooted || unc {
+        out.push('/');
+    }
+    out.push_str(&parts.join("/"));
+    Some(out)
+}
+
 /// `Path(p).as_posix()` normalization of a relative path: drops `.` and empty components.
 fn normalize_relative(s: &str) -> String {
     let parts: Vec<&str> = s
@@ -559,6 +602,8 @@ fn relativize_paths(v: &mut serde_json::Value, root: &Path) {
             }
             if is_relative_path(s) {
                 *val = serde_json::Value::String(normalize_relative(s));
+            } else if let Some(posix) = windows_drive_as_posix(s) {
+                *val = serde_json::Value::String(posix);
             } else if let Some(rest) = s.strip_prefix(&format!("{}/", root.display())) {
                 *val = serde_json::Value::String(normalize_relative(rest));
             }

@@ -804,7 +804,13 @@ impl Constructor<'_> {
                     Some(Value::Str(s)) => s,
                     Some(Value::Int(i)) => i.to_string(),
                     Some(Value::Bool(b)) => b.to_string(),
-                    Some(Value::Null) => "null".into(),
+                    Some(Value::Null) => {
+                        return Err(self.err(
+                            k.pos(),
+                            "found a null mapping key (`~`, `null` or empty); OmegaConf rejects it \
+                             (KeyValidationError: Incompatible key type 'NoneType'): quote the key",
+                        ));
+                    }
                     Some(Value::Float(f)) => crate::value::python_float(f),
                     _ => text.clone(),
                 })

@@ -1,15 +1,135 @@
-//! Differential tests: kdvc's config model against real Kedro 1.7.0 on the `fixtures/config-*` projects.
+//! Differential tests: kdvc's config model against real Kedro 1.7.0.
+//!
+//! Every Kedro project under `fixtures/` and `examples/` is loaded by kdvc and by Kedro (tests/kedro_dump.py)
+//! in its default environment and in every other environment of its conf directory; an environment Kedro
+//! cannot load must fail in kdvc too. For each run the test compares `config_loader["catalog"]`,
+//! `config_loader["parameters"]`, `context.params`, the pattern ranking, and, for every dataset name the
+//! catalog declares, the project's pipelines use and the parameters define: `name in catalog`, the resolved
+//! pattern config, the type class, whether it is a `MemoryDataset`, and parameter values. The named tests
+//! below add `--params`, `KEDRO_ENV` and names no pipeline uses. Kedro runs once per project, all
+//! environments in one process.
 
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-use kdvc_kedro_model::catalog::Resolution;
+use kdvc_kedro_model::catalog::{Resolution, resolve_type};
+use kdvc_kedro_model::value::Value as CfgValue;
 use kdvc_kedro_model::{KedroConfig, LoadOptions, Project};
 use serde_json::{Value, json};
 
-/// Kedro's view, from tests/kedro_dump.py.
-fn kedro_view(root: &Path, env: &str, params: &str, names: &[String], types: &[String]) -> Value {
+/// One configuration to load: `--env`, `KEDRO_ENV`, `--params` and names to resolve beyond the catalog's
+/// and the pipelines'.
+#[derive(Debug, Clone, Default)]
+struct Run {
+    env: String,
+    kedro_env: String,
+    params: String,
+    extra_names: Vec<String>,
+    /// `Some(true)`: Kedro must load it; `Some(false)`: Kedro must fail; `None` (an environment directory
+    /// of the sweep): either, as long as kdvc agrees.
+    loads: Option<bool>,
+}
+
+impl Run {
+    fn env(env: &str) -> Self {
+        Self {
+            env: env.into(),
+            loads: Some(true),
+            ..Self::default()
+        }
+    }
+
+    fn default_env() -> Self {
+        Self::env("")
+    }
+
+    fn fails(mut self) -> Self {
+        self.loads = Some(false);
+        self
+    }
+
+    fn params(mut self, params: &str) -> Self {
+        self.params = params.into();
+        self
+    }
+
+    fn kedro_env(mut self, env: &str) -> Self {
+        self.kedro_env = env.into();
+        self
+    }
+
+    fn names(mut self, names: &[&str]) -> Self {
+        self.extra_names = names.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    fn options(&self) -> LoadOptions {
+        let mut environ = BTreeMap::new();
+        if !self.kedro_env.is_empty() {
+            environ.insert("KEDRO_ENV".to_string(), self.kedro_env.clone());
+        }
+        LoadOptions {
+            env: (!self.env.is_empty()).then(|| self.env.clone()),
+            runtime_params: (!self.params.is_empty()).then(|| self.params.clone()),
+            environ: Some(environ),
+        }
+    }
+
+    fn label(&self) -> String {
+        format!(
+            "env={:?} KEDRO_ENV={:?} params={:?}",
+            self.env, self.kedro_env, self.params
+        )
+    }
+}
+
+/// A project copy ready for Kedro: a 0.19 project is relabelled 1.7.0 (Kedro 1.7 refuses older
+/// `kedro_init_version`s; the config rules did not change), and the dump script shims
+/// `kedro.pipeline.modular_pipeline`.
+fn project_copy(src: &Path) -> kdvc_test_support::FixtureCopy {
+    let copy = kdvc_test_support::fixture_copy(src.to_str().expect("utf-8 path"));
+    let pyproject = copy.root.join("pyproject.toml");
+    let text = std::fs::read_to_string(&pyproject).unwrap();
+    if let Some(start) = text.find("kedro_init_version = \"0.") {
+        let value = start + "kedro_init_version = \"".len();
+        let end = value + text[value..].find('"').unwrap();
+        let patched = format!("{}1.7.0{}", &text[..value], &text[end..]);
+        std::fs::write(&pyproject, patched).unwrap();
+    }
+    copy
+}
+
+/// Every type path kdvc may report for a name of this catalog: the explicit entries' and the patterns'
+/// types, and `MemoryDataset`.
+fn catalog_types(config: &KedroConfig) -> BTreeSet<String> {
+    let mut types = BTreeSet::from(["kedro.io.MemoryDataset".to_string()]);
+    let catalog = config.catalog();
+    for name in catalog.explicit_names() {
+        types.insert(catalog.resolve(name).type_name);
+    }
+    for p in catalog.patterns() {
+        if let CfgValue::Map(m) = &p.config.value
+            && let Some(t) = m.get("type")
+            && let CfgValue::Str(t) = &t.value
+        {
+            types.insert(resolve_type(t, &mut Vec::new()));
+        }
+    }
+    types
+}
+
+/// Kedro's view of all `runs` of one project, from tests/kedro_dump.py.
+fn kedro_view(root: &Path, runs: &[(Run, Vec<String>)], types: &BTreeSet<String>) -> Value {
     let query = root.join("kdvc_query.json");
-    std::fs::write(&query, json!({"names": names, "types": types}).to_string()).unwrap();
+    let runs: Vec<Value> = runs
+        .iter()
+        .map(|(r, names)| {
+            json!({"env": r.env, "kedro_env": r.kedro_env, "params": r.params, "names": names})
+        })
+        .collect();
+    std::fs::write(&query, json!({"runs": runs, "types": types}).to_string()).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kedro_dump.py");
     let out = kdvc_test_support::stdout_of(
         kdvc_test_support::tool("python")
@@ -17,8 +137,6 @@ fn kedro_view(root: &Path, env: &str, params: &str, names: &[String], types: &[S
             .env_remove("KEDRO_ENV")
             .arg(script)
             .arg(root)
-            .arg(env)
-            .arg(params)
             .arg(&query),
     );
     let last = out
@@ -41,34 +159,76 @@ fn mask_credentials(v: &mut Value) {
     }
 }
 
-/// Loads the fixture with kdvc and Kedro and compares catalog config, parameters, patterns and every
-/// dataset name's resolution.
-fn compare(fixture: &str, env: &str, params: &str, extra_names: &[&str]) {
-    let copy = kdvc_test_support::fixture_copy(fixture);
-    let root = copy.root.canonicalize().unwrap();
-    let project = Project::discover(&root).unwrap();
-    let options = LoadOptions {
-        env: (!env.is_empty()).then(|| env.to_string()),
-        runtime_params: (!params.is_empty()).then(|| params.to_string()),
-        environ: Some(Default::default()),
-    };
-    let config = KedroConfig::load(&project, &options).unwrap();
-    let catalog = config.catalog();
-    let mut names: Vec<String> = catalog
-        .explicit_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    names.extend(extra_names.iter().map(|s| s.to_string()));
-    names.extend(config.parameters().dataset_names());
-    names.push("parameters".into());
-    let infos: Vec<_> = names.iter().map(|n| catalog.resolve(n)).collect();
-    let mut types: Vec<String> = infos.iter().map(|i| i.type_name.clone()).collect();
-    types.sort();
-    types.dedup();
-    let kedro = kedro_view(&root, env, params, &names, &types);
-    let ctx = format!("{fixture} env={env:?} params={params:?}");
+const KEDRO_MEMORY: &str = "kedro.io.memory_dataset.MemoryDataset";
 
+/// Loads `src` with kdvc and Kedro for every run and compares them. Returns the number of names compared.
+#[expect(
+    clippy::print_stderr,
+    reason = "test diagnostics: which environments fail in both (seen with --nocapture)"
+)]
+fn check_project(src: &Path, runs: &[Run]) -> usize {
+    let copy = project_copy(src);
+    let root = copy.root.canonicalize().unwrap();
+    let project = Project::discover(&root).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+    let loaded: Vec<_> = runs
+        .iter()
+        .map(|r| KedroConfig::load(&project, &r.options()))
+        .collect();
+    let mut types = BTreeSet::new();
+    let mut queries = Vec::new();
+    for (run, config) in runs.iter().zip(&loaded) {
+        let mut names: Vec<String> = run.extra_names.clone();
+        names.push("parameters".into());
+        if let Ok(config) = config {
+            names.extend(
+                config
+                    .catalog()
+                    .explicit_names()
+                    .iter()
+                    .map(|s| s.to_string()),
+            );
+            names.extend(config.parameters().dataset_names());
+            types.extend(catalog_types(config));
+        }
+        queries.push((run.clone(), names));
+    }
+    let kedro = kedro_view(&root, &queries, &types);
+    assert!(
+        kedro["pipelines_error"].is_null(),
+        "{}: Kedro could not load the pipelines: {}",
+        src.display(),
+        kedro["pipelines_error"]
+    );
+    let mut compared = 0;
+    for ((run, config), view) in runs
+        .iter()
+        .zip(&loaded)
+        .zip(kedro["runs"].as_array().unwrap())
+    {
+        let ctx = format!("{} {}", src.display(), run.label());
+        if let Some(loads) = run.loads {
+            assert_eq!(
+                view.get("error").is_none(),
+                loads,
+                "{ctx}: expected Kedro to {} it: {}",
+                if loads { "load" } else { "reject" },
+                view.get("error").unwrap_or(&Value::Null)
+            );
+        }
+        match (config, view.get("error")) {
+            (Err(mine), Some(theirs)) => {
+                eprintln!("{ctx}: both fail\n  kedro: {theirs}\n  kdvc:  {mine}");
+                continue;
+            }
+            (Err(mine), None) => panic!("{ctx}: kdvc fails where Kedro loads: {mine}"),
+            (Ok(_), Some(theirs)) => panic!("{ctx}: kdvc loads where Kedro fails: {theirs}"),
+            (Ok(config), None) => compared += compare_run(&ctx, config, view, &kedro["types"]),
+        }
+    }
+    compared
+}
+
+fn compare_run(ctx: &str, config: &KedroConfig, kedro: &Value, types: &Value) -> usize {
     assert_eq!(kedro["env"], json!(config.env()), "{ctx}: env");
     let mine_catalog = Value::Object(
         config
@@ -81,17 +241,14 @@ fn compare(fixture: &str, env: &str, params: &str, extra_names: &[&str]) {
         mine_catalog, kedro["catalog_config"],
         "{ctx}: config_loader[\"catalog\"]"
     );
+    let params = config.parameters().to_json();
     assert_eq!(
-        config.parameters().to_json(),
-        kedro["parameters"],
+        params, kedro["parameters"],
         "{ctx}: config_loader[\"parameters\"]"
     );
-    assert_eq!(
-        config.parameters().to_json(),
-        kedro["params"],
-        "{ctx}: context.params"
-    );
+    assert_eq!(params, kedro["params"], "{ctx}: context.params");
 
+    let catalog = config.catalog();
     let mut patterns: Vec<String> = catalog
         .patterns()
         .iter()
@@ -102,32 +259,67 @@ fn compare(fixture: &str, env: &str, params: &str, extra_names: &[&str]) {
     }
     assert_eq!(json!(patterns), kedro["patterns"], "{ctx}: list_patterns");
 
-    for (name, info) in names.iter().zip(&infos) {
-        let k = &kedro["resolved"][name];
+    let resolved = kedro["resolved"].as_object().unwrap();
+    for (name, k) in resolved {
+        let info = catalog.resolve(name);
         if matches!(info.resolution, Resolution::Parameter) {
+            // kdvc never matches `parameters`/`params:` names against patterns: they are the parameters'
+            // (Kedro registers each one as an explicit MemoryDataset), or missing parameters, which Kedro
+            // would hand to a pattern or the run-time default.
             let value = config.parameters().lookup(name);
-            assert!(
+            assert_eq!(
                 value.is_some(),
-                "{ctx}: {name} is a parameter name kdvc cannot look up"
+                k["is_parameter"] == json!(true),
+                "{ctx}: `{name}` is a parameter (kdvc {value:?})"
             );
+            if let Some(value) = value {
+                assert_eq!(value, k["value"], "{ctx}: value of `{name}`");
+                assert_eq!(
+                    k["get_type"],
+                    json!(KEDRO_MEMORY),
+                    "{ctx}: type of `{name}`"
+                );
+            }
             continue;
         }
+        assert_eq!(
+            k["is_parameter"],
+            json!(false),
+            "{ctx}: Kedro feeds `{name}` from the parameters"
+        );
         let in_catalog = !matches!(info.resolution, Resolution::Default);
         assert_eq!(
             k["in_catalog"],
             json!(in_catalog),
-            "{ctx}: `{name}` in catalog"
+            "{ctx}: `{name}` in catalog (kdvc: {:?})",
+            info.resolution
         );
         let kedro_type = if in_catalog {
             k["get_type"].clone()
         } else {
-            json!("kedro.io.memory_dataset.MemoryDataset")
+            json!(KEDRO_MEMORY)
         };
+        let is_memory = info.type_name == "kedro.io.MemoryDataset";
+        assert_eq!(
+            kedro_type == json!(KEDRO_MEMORY),
+            is_memory,
+            "{ctx}: `{name}` is a MemoryDataset (kdvc type {})",
+            info.type_name
+        );
+        if is_memory {
+            assert!(!info.persisted, "{ctx}: memory dataset `{name}` persists");
+        }
         // Kedro cannot import some types here (pyspark is not installed; the legacy `DataSet` spelling
         // fails by design): only types Kedro resolves are compared.
         if !kedro_type.as_str().is_some_and(|t| t.starts_with("<error")) {
+            let mine = types.get(&info.type_name).unwrap_or_else(|| {
+                panic!(
+                    "{ctx}: kdvc type {} of `{name}` was not sent to Kedro",
+                    info.type_name
+                )
+            });
             assert_eq!(
-                kedro["types"][&info.type_name], kedro_type,
+                *mine, kedro_type,
                 "{ctx}: type of `{name}` ({})",
                 info.type_name
             );
@@ -138,49 +330,182 @@ fn compare(fixture: &str, env: &str, params: &str, extra_names: &[&str]) {
             assert_eq!(mine, k["config"], "{ctx}: resolved config of `{name}`");
         }
     }
+    resolved.len()
 }
 
-#[test]
-fn factories_fixture_local() {
-    compare(
-        "config-factories",
-        "",
-        "",
-        &[
-            "ns_b.model_out",
-            "ns_a.cleaned",
-            "a.b.c",
-            "clean_companies",
-            "PREPROCESSED_Shuttles",
-            "raw.trips@spark",
-            "report_summary",
-            "X_train",
+/// Every Kedro project of the repository: directories of `fixtures/` and `examples/` whose
+/// `pyproject.toml` has `[tool.kedro]`.
+fn all_projects() -> Vec<PathBuf> {
+    let root = kdvc_test_support::workspace_root();
+    let mut out = Vec::new();
+    for dir in [root.join("fixtures"), root.join("examples")] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let is_kedro = std::fs::read_to_string(path.join("pyproject.toml"))
+                .is_ok_and(|t| t.lines().any(|l| l.trim() == "[tool.kedro]"));
+            if is_kedro {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The default run plus one run per other environment directory of the project's conf source, then the
+/// project's [`extra_runs`].
+fn runs_for(src: &Path) -> Vec<Run> {
+    let project = Project::discover(src).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+    let s = &project.settings;
+    let skip = [
+        s.base_env.get("base_env").unwrap().clone(),
+        s.default_run_env.get("default_run_env").unwrap().clone(),
+    ];
+    let mut envs: Vec<String> = std::fs::read_dir(project.conf_dir().unwrap())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| !n.starts_with('.') && !skip.contains(n))
+        .collect();
+    envs.sort();
+    let mut runs = vec![Run::default_env()];
+    runs.extend(envs.iter().map(|e| Run {
+        loads: None,
+        ..Run::env(e)
+    }));
+    let name = src.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    runs.extend(extra_runs(name));
+    runs
+}
+
+/// `--params`, `KEDRO_ENV` and dataset names no pipeline uses, per project directory name.
+fn extra_runs(project: &str) -> Vec<Run> {
+    match project {
+        "config-factories" => vec![
+            Run::default_env().names(&["anything", "a.b.c", "Report_Summary", "params:nope"]),
+            Run::env("prod")
+                .params("model_options.test_size=0.4, new.key=yes,seed=11")
+                .names(&["ns.model_out", "x_companies", "anything"]),
         ],
-    );
+        "config-soft" => vec![Run::env("staging").params("model.alpha=0.1")],
+        "config-runtime" => vec![
+            Run::default_env().params(
+                "run_tag=nightly, seed=017,model.alpha=0.5,limits.rows=10,new.key=yes,run_date=2025-02-03,\
+                 trips_type=pandas.ParquetDataset,versioned=on,sep=|,ratio=1e3,nothing=,quoted=\"1\"",
+            ),
+            Run::env("nightly").params("run_date=2025-02-03,data_root=/mnt/shared"),
+            Run::env("nightly").params("run_date=,extra_col=c"),
+            Run::env("nightly").fails(),
+            Run::env("bad_globals").params("data_root=x").fails(),
+        ],
+        "config-envs" => vec![
+            Run::default_env().kedro_env("prod"),
+            Run::default_env()
+                .kedro_env("prod")
+                .params("model_lr=0.7,factor=5,cols=x")
+                .names(&[
+                    "params:not_defined",
+                    "raw_TRIPS",
+                    "x.y.z",
+                    "left_vs_left",
+                    "LEFT_vs_left",
+                    "left_vs_right",
+                ]),
+            Run::env("local").kedro_env("prod"),
+            Run::env("local").params("model.a=5,factor=7,opts.k=2"),
+            Run::env("base"),
+            Run::env("no_such_env").fails(),
+        ],
+        _ => Vec::new(),
+    }
 }
 
+/// The Kedro projects of the repository and all their environments, against Kedro: one Python process per
+/// project, projects in parallel.
 #[test]
-fn factories_fixture_prod_with_params() {
-    compare(
+#[expect(
+    clippy::print_stderr,
+    reason = "test diagnostics: what was compared per project (seen with --nocapture)"
+)]
+fn every_project_and_environment_matches_kedro() {
+    let projects = all_projects();
+    assert!(
+        projects.len() >= 10,
+        "expected the repository's Kedro projects, found {projects:?}"
+    );
+    let queue = Mutex::new(projects.clone());
+    let failures = Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let Some(src) = queue.lock().unwrap().pop() else {
+                        return;
+                    };
+                    let result = catch_unwind(AssertUnwindSafe(|| {
+                        let runs = runs_for(&src);
+                        (runs.len(), check_project(&src, &runs))
+                    }));
+                    match result {
+                        Ok((runs, names)) => {
+                            eprintln!("{}: {runs} run(s), {names} names compared", src.display());
+                        }
+                        Err(e) => {
+                            let msg = e
+                                .downcast_ref::<String>()
+                                .cloned()
+                                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                                .unwrap_or_default();
+                            failures.lock().unwrap().push(msg);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    // The new config fixtures are among the projects (so their rules are compared, not skipped).
+    for name in [
+        "config-runtime",
+        "config-envs",
         "config-factories",
-        "prod",
-        "model_options.test_size=0.4, new.key=yes,seed=11",
-        &["ns.model_out", "x_companies", "anything"],
-    );
-}
-
-#[test]
-fn soft_merge_custom_patterns_and_conf_source() {
-    compare("config-soft", "", "", &["city_features", "trips"]);
-    compare(
         "config-soft",
-        "staging",
-        "model.alpha=0.1",
-        &["city_features"],
-    );
+    ] {
+        assert!(
+            projects.iter().any(|p| p.ends_with(name)),
+            "fixtures/{name} is missing"
+        );
+    }
 }
 
+/// kdvc's POSIX form of Windows paths is `PureWindowsPath(p).as_posix()`.
 #[test]
-fn config_loader_args_without_envs_reads_the_conf_root() {
-    compare("config-rootenv", "", "", &["x"]);
+fn windows_paths_match_pure_windows_path() {
+    let inputs = [
+        r"D:\archive\companies.csv",
+        r"\\fileserver\team\shuttles.csv",
+        "c:/x//y/./z",
+        r"D:x\y",
+        "//srv/share",
+        r"\\srv\share\",
+        "C:",
+        r"C:\",
+        "//srv",
+        "data/x.csv",
+    ];
+    let code = format!(
+        "import json\nfrom pathlib import PureWindowsPath as P\nxs = {}\n\
+         print(json.dumps([P(x).as_posix() if P(x).drive else None for x in xs]))",
+        serde_json::to_string(&inputs).unwrap()
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let expected = kdvc_test_support::python_json(tmp.path(), &code);
+    let mine: Vec<Option<String>> = inputs
+        .iter()
+        .map(|s| kdvc_kedro_model::catalog::windows_drive_as_posix(s))
+        .collect();
+    assert_eq!(json!(mine), expected);
 }

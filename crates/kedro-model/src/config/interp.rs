@@ -514,6 +514,35 @@ impl Resolver<'_, '_> {
                 refs,
             });
         }
+        // OmegaConf's grammar: `[a, b]` and `{k: v}` are a list and a dict whose elements are arguments
+        // themselves.
+        if let Some(inner) = t.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+            let mut items = Vec::new();
+            if !inner.trim().is_empty() {
+                for item in split_args(inner) {
+                    items.push(self.eval_arg(&item, raw, path)?);
+                }
+            }
+            return Ok(Node::new(Value::List(items), raw.origin.clone()));
+        }
+        if let Some(inner) = t.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            let mut map = Map::new();
+            if !inner.trim().is_empty() {
+                for item in split_args(inner) {
+                    let Some((key, value)) = item.split_once(':') else {
+                        return Err(self.err(
+                            raw,
+                            arg,
+                            format!("the dict element '{}' has no `key: value`", item.trim()),
+                            "write a dict argument as {key: value, ...}",
+                        ));
+                    };
+                    let value = self.eval_arg(value, raw, path)?;
+                    map.insert(key.trim().to_string(), value);
+                }
+            }
+            return Ok(Node::new(Value::Map(map), raw.origin.clone()));
+        }
         if has_interpolation(t) {
             return self.eval_string(t, raw, path);
         }
