@@ -17,7 +17,8 @@ pub enum Value {
     Null,
     /// A boolean (`true`, `yes`, `on`, ...).
     Bool(bool),
-    /// An integer (decimal, `0x`, `0b`, leading-zero octal, `1_000`, sexagesimal).
+    /// An integer (decimal, `0x`, `0b`, leading-zero octal, `1_000`, sexagesimal). One beyond 64 bits is
+    /// read as the nearest [`Value::Float`].
     Int(i64),
     /// A float.
     Float(f64),

@@ -664,6 +664,32 @@ fn construct_int(text: &str) -> Option<i64> {
     n.checked_mul(sign)
 }
 
+/// An integer [`construct_int`] cannot hold in 64 bits, as the nearest float.
+fn construct_wide_int(text: &str) -> Option<f64> {
+    let v: String = text.chars().filter(|c| *c != '_').collect();
+    let (negative, v) = match v.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, v.strip_prefix('+').unwrap_or(&v)),
+    };
+    let (digits, radix) = if let Some(d) = v.strip_prefix("0b") {
+        (d, 2)
+    } else if let Some(d) = v.strip_prefix("0x") {
+        (d, 16)
+    } else if v.starts_with('0') && v.len() > 1 {
+        (&v[1..], 8)
+    } else if v.contains(':') {
+        return None;
+    } else {
+        let f: f64 = v.parse().ok()?;
+        return Some(if negative { -f } else { f });
+    };
+    let mut f = 0.0f64;
+    for c in digits.chars() {
+        f = f * f64::from(radix) + f64::from(c.to_digit(radix)?);
+    }
+    Some(if negative { -f } else { f })
+}
+
 /// PyYAML's `construct_yaml_float`.
 fn construct_float(text: &str) -> Option<f64> {
     let v: String = text
@@ -708,7 +734,12 @@ fn typed(text: &str, kind: Kind) -> Option<Value> {
     Some(match kind {
         Kind::Null => Value::Null,
         Kind::Bool => Value::Bool(construct_bool(text)?),
-        Kind::Int => Value::Int(construct_int(text)?),
+        // Python ints have no size limit; one beyond 64 bits is kept as the nearest float (JSON tools read
+        // such numbers as floats anyway).
+        Kind::Int => match construct_int(text) {
+            Some(i) => Value::Int(i),
+            None => Value::Float(construct_wide_int(text)?),
+        },
         Kind::Float => Value::Float(construct_float(text)?),
         Kind::Str | Kind::Merge | Kind::ValueTag => Value::Str(text.to_string()),
     })

@@ -159,6 +159,50 @@ fn mask_credentials(v: &mut Value) {
     }
 }
 
+/// The differences between kdvc's JSON (`mine`) and Kedro's, one line per path (map key order ignored).
+fn json_diff(mine: &Value, theirs: &Value, path: &str, out: &mut Vec<String>) {
+    match (mine, theirs) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in a {
+                match b.get(k) {
+                    Some(w) => json_diff(v, w, &format!("{path}.{k}"), out),
+                    None => out.push(format!("{path}.{k}: only kdvc has it: {v}")),
+                }
+            }
+            for (k, w) in b {
+                if !a.contains_key(k) {
+                    out.push(format!("{path}.{k}: only Kedro has it: {w}"));
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (i, (v, w)) in a.iter().zip(b).enumerate() {
+                json_diff(v, w, &format!("{path}[{i}]"), out);
+            }
+        }
+        // serde_json's default float parser may be one unit in the last place off (it lacks the
+        // `float_roundtrip` feature), so floats are equal within that.
+        (Value::Number(a), Value::Number(b))
+            if a.is_f64()
+                && b.is_f64()
+                && (a.as_f64().unwrap() - b.as_f64().unwrap()).abs()
+                    <= a.as_f64().unwrap().abs() * 4.0 * f64::EPSILON => {}
+        _ if mine != theirs => out.push(format!("{path}: kdvc {mine} != Kedro {theirs}")),
+        _ => {}
+    }
+}
+
+/// Asserts that kdvc's JSON equals Kedro's, listing the differing paths.
+fn assert_same(mine: &Value, theirs: &Value, what: &str) {
+    let mut diffs = Vec::new();
+    json_diff(mine, theirs, "", &mut diffs);
+    assert!(
+        diffs.is_empty(),
+        "{what} differs:\n  {}",
+        diffs.join("\n  ")
+    );
+}
+
 const KEDRO_MEMORY: &str = "kedro.io.memory_dataset.MemoryDataset";
 
 /// Loads `src` with kdvc and Kedro for every run and compares them. Returns the number of names compared.
@@ -237,16 +281,18 @@ fn compare_run(ctx: &str, config: &KedroConfig, kedro: &Value, types: &Value) ->
             .map(|(k, v)| (k.clone(), v.to_json()))
             .collect(),
     );
-    assert_eq!(
-        mine_catalog, kedro["catalog_config"],
-        "{ctx}: config_loader[\"catalog\"]"
+    assert_same(
+        &mine_catalog,
+        &kedro["catalog_config"],
+        &format!("{ctx}: config_loader[\"catalog\"]"),
     );
     let params = config.parameters().to_json();
-    assert_eq!(
-        params, kedro["parameters"],
-        "{ctx}: config_loader[\"parameters\"]"
+    assert_same(
+        &params,
+        &kedro["parameters"],
+        &format!("{ctx}: config_loader[\"parameters\"]"),
     );
-    assert_eq!(params, kedro["params"], "{ctx}: context.params");
+    assert_same(&params, &kedro["params"], &format!("{ctx}: context.params"));
 
     let catalog = config.catalog();
     let mut patterns: Vec<String> = catalog
@@ -273,7 +319,7 @@ fn compare_run(ctx: &str, config: &KedroConfig, kedro: &Value, types: &Value) ->
                 "{ctx}: `{name}` is a parameter (kdvc {value:?})"
             );
             if let Some(value) = value {
-                assert_eq!(value, k["value"], "{ctx}: value of `{name}`");
+                assert_same(&value, &k["value"], &format!("{ctx}: value of `{name}`"));
                 assert_eq!(
                     k["get_type"],
                     json!(KEDRO_MEMORY),
@@ -327,7 +373,11 @@ fn compare_run(ctx: &str, config: &KedroConfig, kedro: &Value, types: &Value) ->
         if in_catalog {
             let mut mine = info.config.clone();
             mask_credentials(&mut mine);
-            assert_eq!(mine, k["config"], "{ctx}: resolved config of `{name}`");
+            assert_same(
+                &mine,
+                &k["config"],
+                &format!("{ctx}: resolved config of `{name}`"),
+            );
         }
     }
     resolved.len()
