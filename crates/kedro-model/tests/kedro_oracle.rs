@@ -318,6 +318,10 @@ fn compare_run(ctx: &str, config: &KedroConfig, kedro: &Value, types: &Value) ->
                 k["is_parameter"] == json!(true),
                 "{ctx}: `{name}` is a parameter (kdvc {value:?})"
             );
+            assert!(
+                !catalog.contains(name),
+                "{ctx}: kdvc matched the parameter name `{name}` against a pattern"
+            );
             if let Some(value) = value {
                 assert_same(&value, &k["value"], &format!("{ctx}: value of `{name}`"));
                 assert_eq!(
@@ -419,13 +423,20 @@ fn runs_for(src: &Path) -> Vec<Run> {
         .filter(|n| !n.starts_with('.') && !skip.contains(n))
         .collect();
     envs.sort();
-    let mut runs = vec![Run::default_env()];
-    runs.extend(envs.iter().map(|e| Run {
-        loads: None,
-        ..Run::env(e)
-    }));
     let name = src.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    runs.extend(extra_runs(name));
+    let extra = extra_runs(name);
+    let mut runs = vec![Run::default_env()];
+    // Environments the extra runs load as they are, with an expectation, are not repeated.
+    let plain = |r: &Run, env: &str| r.env == env && r.params.is_empty() && r.kedro_env.is_empty();
+    runs.extend(
+        envs.iter()
+            .filter(|e| !extra.iter().any(|r| plain(r, e)))
+            .map(|e| Run {
+                loads: None,
+                ..Run::env(e)
+            }),
+    );
+    runs.extend(extra);
     runs
 }
 
@@ -467,6 +478,29 @@ fn extra_runs(project: &str) -> Vec<Run> {
             Run::env("base"),
             Run::env("no_such_env").fails(),
         ],
+        "config-errors" => {
+            let mut runs: Vec<Run> = [
+                "dup_catalog",
+                "dup_params",
+                "dup_in_file",
+                "two_catchalls",
+                "bad_placeholder",
+                "not_a_mapping",
+                "missing_credentials",
+                "circular",
+                "env_outside_credentials",
+                "malformed",
+                "underscore_global",
+                "missing_global",
+                "null_key",
+                "unknown_key",
+            ]
+            .iter()
+            .map(|e| Run::env(e).fails())
+            .collect();
+            runs.push(Run::env("shared_templates"));
+            runs
+        }
         _ => Vec::new(),
     }
 }
