@@ -6,7 +6,8 @@
 //! pipeline = "__default__"          # registered pipeline to translate
 //! exclude = ["scratch_*"]           # dataset name globs kdvc ignores (no deps, outs or .dvc files)
 //! kedro_run_args = ["--runner=SequentialRunner"]   # appended to every generated `kedro run`
-//! code_fingerprints = false         # per-node code fingerprint deps (off by default)
+//! code_fingerprints = true          # per-node code fingerprint deps (on by default; needs `kdvc` on PATH
+//!                                   # when DVC runs the `kdvc-fingerprint` stage)
 //!
 //! [tool.kdvc.metrics]               # which outputs go under DVC's `metrics`
 //! datasets = ["*scores*"]           # dataset name globs
@@ -53,7 +54,8 @@ pub struct KdvcConfig {
     pub metrics: MatchRules,
     /// Plots rules.
     pub plots: MatchRules,
-    /// Whether stages get per-node code-fingerprint deps (issue 5's seam; off by default).
+    /// Whether stages get per-node code-fingerprint deps: an `always_changed` stage running
+    /// `kdvc fingerprint` and one fingerprint file per stage (on by default).
     pub code_fingerprints: bool,
 }
 
@@ -72,7 +74,7 @@ impl Default for KdvcConfig {
                 defaults: true,
                 ..MatchRules::default()
             },
-            code_fingerprints: false,
+            code_fingerprints: true,
         }
     }
 }

@@ -78,6 +78,12 @@ pub fn render_stage(s: &StagePlan) -> String {
             o.push_str(&format!("        - {}\n", scalar(n)));
         }
     }
+    if !s.fingerprint_params.is_empty() {
+        o.push_str("        fingerprint_params:\n");
+        for p in &s.fingerprint_params {
+            o.push_str(&format!("        - {}\n", scalar(p)));
+        }
+    }
     o
 }
 

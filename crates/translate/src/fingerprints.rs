@@ -19,6 +19,7 @@ use kdvc_code_trace::fingerprint::{
 use kdvc_dvc_model::{DvcYaml, StageDef, Value};
 use kdvc_kedro_model::Project;
 use kdvc_kedro_model::catalog::Catalog;
+use kdvc_kedro_model::config::KedroConfig;
 use kdvc_kedro_model::pipeline::{FuncKind, Node};
 use serde::{Deserialize, Serialize};
 
@@ -163,12 +164,35 @@ pub struct FingerprintRun {
     pub warnings: Vec<Warning>,
 }
 
-/// The stages of `dvc.yaml` that depend on a fingerprint file of `seam`, with the Kedro nodes they run
-/// (`meta.kdvc.nodes`), in file order.
-pub fn fingerprinted_stages(
-    dvc_yaml: &DvcYaml,
-    seam: &FingerprintSeam,
-) -> Vec<(String, String, Vec<String>)> {
+/// A generated stage that depends on a fingerprint file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FingerprintedStage {
+    /// The DVC stage.
+    pub stage: String,
+    /// Its fingerprint file, relative to the project root.
+    pub file: String,
+    /// The Kedro nodes it runs (`meta.kdvc.nodes`).
+    pub nodes: Vec<String>,
+    /// Parameter inputs whose values go into the file (`meta.kdvc.fingerprint_params`).
+    pub params: Vec<String>,
+}
+
+fn string_list(meta: Option<&Value>, key: &str) -> Vec<String> {
+    meta.and_then(|m| m.get("kdvc"))
+        .and_then(|k| k.get(key))
+        .map(|n| match n {
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .unwrap_or_default()
+}
+
+/// The stages of `dvc.yaml` that depend on a fingerprint file of `seam`, with the Kedro nodes they run,
+/// in file order.
+pub fn fingerprinted_stages(dvc_yaml: &DvcYaml, seam: &FingerprintSeam) -> Vec<FingerprintedStage> {
     let mut out = Vec::new();
     for (name, def) in &dvc_yaml.stages {
         let StageDef::Stage(stage) = def else {
@@ -178,26 +202,23 @@ pub fn fingerprinted_stages(
         if !stage.deps.contains(&file) {
             continue;
         }
-        let nodes: Vec<String> = stage
-            .meta
-            .as_ref()
-            .and_then(|m| m.get("kdvc"))
-            .and_then(|k| k.get("nodes"))
-            .map(|n| match n {
-                Value::Seq(items) => items
-                    .iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect(),
-                _ => Vec::new(),
-            })
-            .unwrap_or_default();
-        out.push((name.clone(), file, nodes));
+        out.push(FingerprintedStage {
+            stage: name.clone(),
+            file,
+            nodes: string_list(stage.meta.as_ref(), "nodes"),
+            params: string_list(stage.meta.as_ref(), "fingerprint_params"),
+        });
     }
     out
 }
 
-/// The text of a stage's fingerprint file: one line per node, `<fingerprint>  <node name>`.
-pub fn stage_file_text(stage: &str, nodes: &[(String, String)]) -> String {
+/// The text of a stage's fingerprint file: one line per node, `<fingerprint>  <node name>`, then one line
+/// per parameter DVC cannot track itself, `<name> = <JSON value>`.
+pub fn stage_file_text(
+    stage: &str,
+    nodes: &[(String, String)],
+    params: &[(String, String)],
+) -> String {
     let mut text = format!(
         "# Code fingerprints of DVC stage '{stage}', written by `kdvc fingerprint`. Do not edit.\n"
     );
@@ -205,6 +226,12 @@ pub fn stage_file_text(stage: &str, nodes: &[(String, String)]) -> String {
         text.push_str(fp);
         text.push_str("  ");
         text.push_str(node);
+        text.push('\n');
+    }
+    for (name, value) in params {
+        text.push_str(name);
+        text.push_str(" = ");
+        text.push_str(value);
         text.push('\n');
     }
     text
@@ -218,16 +245,22 @@ pub fn stage_file_text(stage: &str, nodes: &[(String, String)]) -> String {
 pub fn update(
     project: &Project,
     nodes: &[&Node],
-    catalog: &Catalog,
+    config: &KedroConfig,
     seam: &FingerprintSeam,
 ) -> Result<FingerprintRun> {
+    let catalog = config.catalog();
     let root = &project.root;
     let dvc_yaml_path = root.join("dvc.yaml");
     let dvc_yaml = DvcYaml::read(&dvc_yaml_path).map_err(|e| Error::Fingerprint(e.to_string()))?;
     let staged = fingerprinted_stages(&dvc_yaml, seam);
     let by_name: BTreeMap<&str, &Node> = nodes.iter().map(|n| (n.name.as_str(), *n)).collect();
     let mut wanted: Vec<&Node> = Vec::new();
-    for (stage, _, stage_nodes) in &staged {
+    for FingerprintedStage {
+        stage,
+        nodes: stage_nodes,
+        ..
+    } in &staged
+    {
         for n in stage_nodes {
             let node = by_name.get(n.as_str()).ok_or_else(|| {
                 Error::Fingerprint(format!(
@@ -245,12 +278,28 @@ pub fn update(
     warnings.dedup();
 
     let mut stages = Vec::new();
-    for (stage, file, stage_nodes) in staged {
+    for FingerprintedStage {
+        stage,
+        file,
+        nodes: stage_nodes,
+        params,
+    } in staged
+    {
         let pairs: Vec<(String, String)> = stage_nodes
             .iter()
             .map(|n| (n.clone(), fps[n].hash.clone()))
             .collect();
-        let text = stage_file_text(&stage, &pairs);
+        let values: Vec<(String, String)> = params
+            .iter()
+            .map(|p| {
+                let value = config
+                    .parameters()
+                    .lookup(p)
+                    .unwrap_or(serde_json::Value::Null);
+                (p.clone(), value.to_string())
+            })
+            .collect();
+        let text = stage_file_text(&stage, &pairs, &values);
         let path = root.join(&file);
         let written = write_if_changed(&path, &text)?;
         stages.push(StageFingerprint {

@@ -117,6 +117,10 @@ pub struct StagePlan {
     pub pipeline: String,
     /// Extra `meta.kdvc` role (`fingerprint` for the seam's stage).
     pub role: Option<String>,
+    /// Parameter inputs (`params:x`, `parameters`) DVC cannot track (a date value, a dotted key) whose
+    /// Kedro-resolved values go into the stage's code-fingerprint file instead (`meta.kdvc.fingerprint_params`);
+    /// only with the fingerprint seam on, else such a parameter's whole file is a dependency.
+    pub fingerprint_params: Vec<String>,
 }
 
 /// A free input of the pipeline that gets a `.dvc` file.
@@ -397,12 +401,15 @@ pub fn plan(input: &PlanInput, opts: &PlanOptions) -> Result<Plan> {
             .collect();
         let mut deps: BTreeSet<String> = BTreeSet::new();
         let mut params: BTreeMap<String, Option<BTreeSet<String>>> = BTreeMap::new();
+        let mut fp_params: BTreeSet<String> = BTreeSet::new();
+        let seam = opts.fingerprints.is_some();
         for i in idxs {
             for inp in &input.nodes[*i].inputs {
                 if let Some(key) = inp.strip_prefix("params:") {
                     match input.params.get(key) {
                         Some(sources) => {
-                            add_params(sources, &mut params, &mut deps, &mut notes, &name, inp);
+                            let fp = seam.then_some(&mut fp_params);
+                            add_params(sources, &mut params, &mut deps, &mut notes, fp, &name, inp);
                         }
                         None => {
                             notes.insert(format!(
@@ -419,6 +426,7 @@ pub fn plan(input: &PlanInput, opts: &PlanOptions) -> Result<Plan> {
                         &mut params,
                         &mut deps,
                         &mut notes,
+                        seam.then_some(&mut fp_params),
                         &name,
                         inp,
                     );
@@ -517,6 +525,7 @@ pub fn plan(input: &PlanInput, opts: &PlanOptions) -> Result<Plan> {
             always_changed: false,
             pipeline: input.pipeline.clone(),
             role: None,
+            fingerprint_params: fp_params.into_iter().collect(),
         });
     }
 
@@ -616,6 +625,7 @@ pub fn plan(input: &PlanInput, opts: &PlanOptions) -> Result<Plan> {
                 always_changed: true,
                 pipeline: input.pipeline.clone(),
                 role: Some("fingerprint".into()),
+                fingerprint_params: Vec::new(),
             },
         );
     }
@@ -629,11 +639,14 @@ pub fn plan(input: &PlanInput, opts: &PlanOptions) -> Result<Plan> {
     })
 }
 
+/// Adds the DVC params entries for one parameter input. A key DVC cannot track goes into `fingerprint`
+/// (the stage's code-fingerprint file, when the seam is on), else its whole file becomes a dependency.
 fn add_params(
     sources: &[ParamSource],
     params: &mut BTreeMap<String, Option<BTreeSet<String>>>,
     deps: &mut BTreeSet<String>,
     notes: &mut BTreeSet<String>,
+    mut fingerprint: Option<&mut BTreeSet<String>>,
     stage: &str,
     input: &str,
 ) {
@@ -655,6 +668,15 @@ fn add_params(
             } else {
                 src.key.join(".")
             };
+            if let Some(fp) = fingerprint.as_deref_mut() {
+                notes.insert(format!(
+                    "stage '{stage}' ({input}): {} {key}: {why}; kdvc tracks its value in the stage's \
+                     fingerprint file instead",
+                    src.file
+                ));
+                fp.insert(input.to_string());
+                continue;
+            }
             notes.insert(format!(
                 "stage '{stage}' ({input}): {} {key}: {why}; the stage depends on the whole file instead",
                 src.file

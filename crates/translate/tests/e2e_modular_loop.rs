@@ -31,7 +31,11 @@ fn translation(root: &Path) -> Translation {
     let input =
         kdvc_translate::adapt::from_parts(root, &kedro, nodes, "__default__", None).expect("input");
     let opts = PlanOptions {
-        config: KdvcConfig::load(root).expect("kdvc config"),
+        // Code fingerprints need the kdvc binary when DVC runs; the CLI's tests cover them.
+        config: KdvcConfig {
+            code_fingerprints: false,
+            ..KdvcConfig::load(root).expect("kdvc config")
+        },
         ..PlanOptions::default()
     };
     prepare(root, &input, &opts).expect("prepare")

@@ -55,7 +55,7 @@ pub(crate) fn fingerprint(args: &FingerprintArgs) -> anyhow::Result<ExitCode> {
     let run = fingerprints::update(
         &loaded.project,
         &nodes,
-        loaded.config.catalog(),
+        &loaded.config,
         &FingerprintSeam::default(),
     )?;
     for w in &run.warnings {
@@ -261,6 +261,9 @@ fn stages_by_node(root: &std::path::Path) -> BTreeMap<String, String> {
     };
     fingerprints::fingerprinted_stages(&dvc_yaml, &FingerprintSeam::default())
         .into_iter()
-        .flat_map(|(stage, _, nodes)| nodes.into_iter().map(move |n| (n, stage.clone())))
+        .flat_map(|s| {
+            let stage = s.stage;
+            s.nodes.into_iter().map(move |n| (n, stage.clone()))
+        })
         .collect()
 }

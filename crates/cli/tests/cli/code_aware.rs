@@ -8,30 +8,14 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Command;
 
 use kdvc_test_support::{FixtureCopy, fixture_copy, git, git_dvc_init, run_ok, run_tool};
 
-use crate::kdvc;
-
-/// A command for a venv tool with the kdvc binary on PATH (DVC runs `kdvc fingerprint` as a stage).
-fn with_kdvc_on_path(name: &str) -> Command {
-    let mut cmd = kdvc_test_support::tool(name);
-    let bin = Path::new(env!("CARGO_BIN_EXE_kdvc"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let venv_bin = kdvc_test_support::venv().join("bin");
-    let mut paths = vec![bin, venv_bin];
-    paths.extend(std::env::split_paths(&path));
-    cmd.env("PATH", std::env::join_paths(paths).unwrap());
-    cmd
-}
+use crate::{kdvc, tool_with_kdvc};
 
 /// Runs `dvc repro` and returns the names of the stages it ran.
 fn repro(root: &Path) -> BTreeSet<String> {
-    let out = run_ok(with_kdvc_on_path("dvc").current_dir(root).args(["repro"]));
+    let out = run_ok(tool_with_kdvc("dvc").current_dir(root).args(["repro"]));
     let text = String::from_utf8_lossy(&out.stdout);
     text.lines()
         .filter_map(|l| l.strip_prefix("Running stage '"))
@@ -43,7 +27,7 @@ fn repro(root: &Path) -> BTreeSet<String> {
 /// Stage names reported by `dvc status --json`.
 fn status(root: &Path) -> BTreeSet<String> {
     let out = run_ok(
-        with_kdvc_on_path("dvc")
+        tool_with_kdvc("dvc")
             .current_dir(root)
             .args(["status", "--json"]),
     );

@@ -2,6 +2,7 @@
 
 mod code_aware;
 mod errors;
+mod experiments;
 mod hash;
 mod project;
 
@@ -12,6 +13,15 @@ use std::process::{Command, Output};
 pub(crate) fn kdvc(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kdvc"));
     kdvc_test_support::configure(&mut cmd);
+    // `kdvc exp run` starts DVC, which runs `kdvc fingerprint`: this binary must be on PATH too.
+    let bin = Path::new(env!("CARGO_BIN_EXE_kdvc"))
+        .parent()
+        .expect("bin dir")
+        .to_path_buf();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut paths = vec![bin, kdvc_test_support::venv().join("bin")];
+    paths.extend(std::env::split_paths(&path));
+    cmd.env("PATH", std::env::join_paths(paths).expect("valid PATH"));
     cmd.current_dir(dir);
     cmd
 }
@@ -34,4 +44,20 @@ pub(crate) fn run(cmd: &mut Command) -> Run {
         stdout: String::from_utf8(stdout).expect("utf-8 stdout"),
         stderr: String::from_utf8(stderr).expect("utf-8 stderr"),
     }
+}
+
+/// A command for a tool of the test environment (`dvc`, `kedro`) with the kdvc binary under test on PATH:
+/// DVC runs `kdvc fingerprint` as the `kdvc-fingerprint` stage.
+pub(crate) fn tool_with_kdvc(name: &str) -> Command {
+    let mut cmd = kdvc_test_support::tool(name);
+    let bin = Path::new(env!("CARGO_BIN_EXE_kdvc"))
+        .parent()
+        .expect("bin dir")
+        .to_path_buf();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let venv_bin = kdvc_test_support::venv().join("bin");
+    let mut paths = vec![bin, venv_bin];
+    paths.extend(std::env::split_paths(&path));
+    cmd.env("PATH", std::env::join_paths(paths).expect("valid PATH"));
+    cmd
 }
