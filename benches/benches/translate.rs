@@ -25,11 +25,18 @@ fn bench(c: &mut Criterion) {
             .expect("extraction runs")
             .into_result()
             .unwrap_or_else(|d| panic!("diagnostics: {d:?}"));
-        let pipeline = registry.get("__default__").expect("default pipeline").clone();
+        let pipeline = registry
+            .get("__default__")
+            .expect("default pipeline")
+            .clone();
         let kp = Project::load(&root).expect("project");
         let kedro = KedroConfig::load(&kp, &LoadOptions::default()).expect("config");
-        let cfg = KdvcConfig::load(&root).expect("kdvc config");
-        prepare_project(&root, &cfg, &kedro, &pipeline).expect("translate")
+        // Issue 4's figure is without code fingerprints.
+        let cfg = KdvcConfig {
+            code_fingerprints: false,
+            ..KdvcConfig::load(&root).expect("kdvc config")
+        };
+        prepare_project(&kp, &cfg, &kedro, &pipeline).expect("translate")
     };
     let t = full();
     assert!(t.plan.stages.len() >= 100, "{} stages", t.plan.stages.len());
@@ -38,13 +45,22 @@ fn bench(c: &mut Criterion) {
 
     c.bench_function("translate_2000_nodes_full", |b| b.iter(full));
 
-    let registry = extract_pipelines(&layout).expect("extraction").into_result().expect("no diagnostics");
-    let pipeline = registry.get("__default__").expect("default pipeline").clone();
+    let registry = extract_pipelines(&layout)
+        .expect("extraction")
+        .into_result()
+        .expect("no diagnostics");
+    let pipeline = registry
+        .get("__default__")
+        .expect("default pipeline")
+        .clone();
     let kp = Project::load(&root).expect("project");
     let kedro = KedroConfig::load(&kp, &LoadOptions::default()).expect("config");
-    let cfg = KdvcConfig::default();
+    let cfg = KdvcConfig {
+        code_fingerprints: false,
+        ..KdvcConfig::default()
+    };
     c.bench_function("translate_2000_nodes_plan_and_merge", |b| {
-        b.iter(|| prepare_project(&root, &cfg, &kedro, &pipeline).expect("translate"));
+        b.iter(|| prepare_project(&kp, &cfg, &kedro, &pipeline).expect("translate"));
     });
 }
 

@@ -48,6 +48,10 @@ pub struct FingerprintSeam {
     pub cmd: String,
     /// Directory of the per-stage files, relative to the project root (default `.kdvc/fp`).
     pub dir: String,
+    /// What the fingerprints are computed from (the source directory, the configuration, `pyproject.toml`
+    /// and the lock/requirements files), as the fingerprint stage's deps: DVC runs it only when one of them
+    /// changed, and `dvc status` stays clean otherwise. Empty = `always_changed: true` instead.
+    pub deps: Vec<String>,
 }
 
 impl Default for FingerprintSeam {
@@ -56,6 +60,7 @@ impl Default for FingerprintSeam {
             stage: FINGERPRINT_STAGE.into(),
             cmd: "kdvc fingerprint".into(),
             dir: ".kdvc/fp".into(),
+            deps: Vec::new(),
         }
     }
 }
@@ -619,10 +624,15 @@ pub fn plan(input: &PlanInput, opts: &PlanOptions) -> Result<Plan> {
                 nodes: Vec::new(),
                 namespaces: Vec::new(),
                 cmd: escape_interpolation(&fp.cmd),
-                deps: Vec::new(),
+                deps: {
+                    let mut deps = fp.deps.clone();
+                    deps.sort();
+                    deps.dedup();
+                    deps
+                },
                 params: BTreeMap::new(),
                 outs,
-                always_changed: true,
+                always_changed: fp.deps.is_empty(),
                 pipeline: input.pipeline.clone(),
                 role: Some("fingerprint".into()),
                 fingerprint_params: Vec::new(),

@@ -332,6 +332,35 @@ pub fn prepare(root: &Path, input: &PlanInput, opts: &PlanOptions) -> Result<Tra
         }
     }
 
+    // .dvcignore: the fingerprint stage's source-directory dep must not see byte-code caches.
+    if opts
+        .fingerprints
+        .as_ref()
+        .is_some_and(|f| !f.deps.is_empty())
+    {
+        let old = read_opt(&root.join(".dvcignore"))?;
+        let cur = old.clone().unwrap_or_default();
+        if !cur.contains(DVCIGNORE_BLOCK) {
+            let mut new = cur.clone();
+            if !new.is_empty() && !new.ends_with('\n') {
+                new.push('\n');
+            }
+            if !new.is_empty() {
+                new.push('\n');
+            }
+            new.push_str(DVCIGNORE_BLOCK);
+            report.gitignore_changes.push((
+                ".dvcignore".into(),
+                vec!["__pycache__/".into(), "*.pyc".into()],
+            ));
+            changes.push(FileChange {
+                path: ".dvcignore".into(),
+                old,
+                new,
+            });
+        }
+    }
+
     // dvc.yaml.
     let merged = crate::merge::merge_parsed(existing.as_deref().unwrap_or(""), &doc, &plan.stages);
     if existing.as_deref() != Some(merged.text.as_str()) {
@@ -472,19 +501,51 @@ fn write_object(obj: &CacheObject) -> Result<()> {
 ///
 /// `cfg` is `[tool.kdvc]` with the CLI's `--env` / `--pipeline` already applied.
 pub fn prepare_project(
-    root: &Path,
+    project: &kdvc_kedro_model::Project,
     cfg: &crate::config::KdvcConfig,
     kedro: &kdvc_kedro_model::KedroConfig,
     pipeline: &kdvc_kedro_model::pipeline::Pipeline,
 ) -> Result<Translation> {
+    let root = &project.root;
     let name = cfg.pipeline.as_deref().unwrap_or("__default__");
     let input = PlanInput::from_models(root, kedro, pipeline, name, cfg.env.as_deref())?;
     let opts = PlanOptions {
         config: cfg.clone(),
         fingerprints: cfg
             .code_fingerprints
-            .then(crate::plan::FingerprintSeam::default),
+            .then(|| fingerprint_seam(project, kedro)),
         ..PlanOptions::default()
     };
     prepare(root, &input, &opts)
 }
+
+/// The fingerprint stage of a project: it depends on what the fingerprints are computed from, so DVC runs
+/// it only when the code, the configuration or the pinned packages changed.
+pub fn fingerprint_seam(
+    project: &kdvc_kedro_model::Project,
+    kedro: &kdvc_kedro_model::KedroConfig,
+) -> crate::plan::FingerprintSeam {
+    let posix = |p: &Path| p.to_string_lossy().replace('\\', "/");
+    let mut deps = vec![
+        posix(&project.metadata.source_dir),
+        posix(&kedro.conf_source),
+        "pyproject.toml".to_owned(),
+    ];
+    for file in [".python-version"]
+        .into_iter()
+        .chain(kdvc_code_trace::fingerprint::PIN_FILES)
+    {
+        if project.root.join(file).is_file() {
+            deps.push(file.to_owned());
+        }
+    }
+    crate::plan::FingerprintSeam {
+        deps,
+        ..crate::plan::FingerprintSeam::default()
+    }
+}
+
+/// What kdvc adds to `.dvcignore` when the fingerprint stage depends on the source directory: Python's
+/// byte-code caches change whenever Kedro runs, and must not make the fingerprint stage look changed.
+pub const DVCIGNORE_BLOCK: &str =
+    "# kdvc: Python byte-code changes on every run; not a code change\n__pycache__/\n*.pyc\n";

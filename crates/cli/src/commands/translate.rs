@@ -35,7 +35,7 @@ fn prepare(args: &TranslateArgs) -> anyhow::Result<Translation> {
             registry.names().join(", ")
         )
     })?;
-    Ok(prepare_project(&project.root, &cfg, &config, pipeline)?)
+    Ok(prepare_project(&project, &cfg, &config, pipeline)?)
 }
 
 pub(crate) fn translate(args: &TranslateArgs) -> anyhow::Result<ExitCode> {
