@@ -69,20 +69,15 @@ pub(crate) fn fingerprint(args: &FingerprintArgs) -> anyhow::Result<ExitCode> {
         let nodes: BTreeMap<&String, serde_json::Value> = run
             .nodes
             .iter()
-            .map(|(name, fp)| {
-                (
-                    name,
-                    json!({ "hash": fp.hash, "symbols": fp.closure.len(), "python": fp.python }),
-                )
-            })
+            .map(|(name, hash)| (name, json!({ "hash": hash, "python": run.python })))
             .collect();
         super::emit(&serde_json::to_string_pretty(
             &json!({ "stages": run.stages, "nodes": nodes }),
         )?)?;
     } else {
         let mut out = String::new();
-        for (name, fp) in &run.nodes {
-            let _ = writeln!(out, "{}  {name}", fp.hash);
+        for (name, hash) in &run.nodes {
+            let _ = writeln!(out, "{hash}  {name}");
         }
         let written: Vec<&str> = run
             .stages
@@ -123,7 +118,7 @@ pub(crate) fn trace(args: &TraceArgs) -> anyhow::Result<ExitCode> {
     )?;
     let fp = &fps[&node.name];
     let previous =
-        fingerprints::last_record(&loaded.project.root)?.and_then(|mut r| r.remove(&node.name));
+        fingerprints::last_record(&loaded.project.root)?.and_then(|r| r.fingerprint(&node.name));
     let change = previous.as_ref().map(|p| fp.changed_symbols(p));
     if args.json {
         super::emit(&serde_json::to_string_pretty(&json!({

@@ -58,7 +58,12 @@ fn two_experiments_over_a_kedro_parameter() {
         assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
         // Only the stages that read params:model (and what depends on them) reran, besides kdvc's
         // always-changed fingerprint stage. select_recent reads a date parameter from the same file.
-        assert_eq!(ran(&r.stdout), ["evaluate", "fit_spend", "kdvc-fingerprint"], "{}", r.stdout);
+        assert_eq!(
+            ran(&r.stdout),
+            ["evaluate", "fit_spend", "kdvc-fingerprint"],
+            "{}",
+            r.stdout
+        );
         let params = std::fs::read_to_string(root.join("conf/base/parameters.yml")).unwrap();
         // Only the value changed: comments, the date and the globals interpolation are kept.
         assert_eq!(

@@ -5,6 +5,7 @@ mod errors;
 mod experiments;
 mod hash;
 mod project;
+mod translate_e2e;
 
 use std::path::Path;
 use std::process::{Command, Output};

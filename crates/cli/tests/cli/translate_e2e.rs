@@ -1,0 +1,412 @@
+//! `kdvc translate` proven with real Kedro 1.7.0 and DVC 3.67.1 on whole projects: `dvc repro` runs every
+//! stage, the outputs equal a plain `kedro run`'s, `dvc status` is clean afterwards, and changing one raw
+//! input or one parameter reports exactly the stages that read it. Also `kdvc check` and user stages.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use kdvc_dvc_model::{DvcYaml, StageDef};
+use kdvc_test_support::{
+    FixtureCopy, fixture_copy, git, git_dvc_init, python_json, run_ok, tool, workspace_root,
+};
+use serde_json::Value;
+
+use crate::{kdvc, run, tool_with_kdvc};
+
+/// The projects of issue 4's first acceptance point. Between them: pandas datasets, fused memory groups,
+/// a versioned model, a partitioned dataset, namespaced modular pipelines, metrics, lambda and partial
+/// nodes, and Kedro's template `.gitignore`.
+const PROJECTS: [&str; 3] = [
+    "examples/spaceflights",
+    "pipe-findpipes",
+    "pipe-modular-loop",
+];
+
+fn copy(project: &str) -> FixtureCopy {
+    if project.starts_with("examples/") {
+        fixture_copy(workspace_root().join(project).to_str().unwrap())
+    } else {
+        fixture_copy(project)
+    }
+}
+
+/// Every file under `data/` except the raw inputs, keyed by its path with Kedro version directories
+/// (`2026-11-26T11.57.02.469Z`) replaced by `<version>`.
+fn outputs(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(dir: &Path, root: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, root, out);
+                continue;
+            }
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let name = path.file_name().unwrap().to_string_lossy();
+            if rel.starts_with("data/01_raw/") || name == ".gitkeep" || name == ".gitignore" {
+                continue;
+            }
+            let key: Vec<String> = rel
+                .split('/')
+                .map(|c| {
+                    if is_version(c) {
+                        "<version>".to_owned()
+                    } else {
+                        c.to_owned()
+                    }
+                })
+                .collect();
+            out.insert(key.join("/"), std::fs::read(&path).unwrap());
+        }
+    }
+    let mut out = BTreeMap::new();
+    if root.join("data").is_dir() {
+        walk(&root.join("data"), root, &mut out);
+    }
+    out
+}
+
+/// Kedro's save-version format: `YYYY-MM-DDTHH.MM.SS.mmmZ`.
+fn is_version(c: &str) -> bool {
+    let b = c.as_bytes();
+    b.len() == 24
+        && b[4] == b'-'
+        && b[10] == b'T'
+        && b[13] == b'.'
+        && b[19] == b'.'
+        && b[23] == b'Z'
+}
+
+/// Stage names reported by `dvc status --json`.
+fn status(root: &Path) -> BTreeSet<String> {
+    let out = run_ok(
+        tool_with_kdvc("dvc")
+            .current_dir(root)
+            .args(["status", "--json"]),
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v.as_object().unwrap().keys().cloned().collect()
+}
+
+/// Stage names `dvc repro` ran.
+fn repro(root: &Path) -> BTreeSet<String> {
+    let out = run_ok(tool_with_kdvc("dvc").current_dir(root).arg("repro"));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("Running stage '"))
+        .filter_map(|l| l.split('\'').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Generated stages of dvc.yaml and the Kedro nodes each runs.
+fn stage_nodes(root: &Path) -> BTreeMap<String, Vec<String>> {
+    let yaml = DvcYaml::read(&root.join("dvc.yaml")).unwrap();
+    yaml.stages
+        .iter()
+        .filter_map(|(name, def)| {
+            let StageDef::Stage(stage) = def else {
+                return None;
+            };
+            let nodes = stage.meta.as_ref()?.get("kdvc")?.get("nodes")?.to_json();
+            let nodes: Vec<String> = serde_json::from_value(nodes).ok()?;
+            Some((name.clone(), nodes))
+        })
+        .collect()
+}
+
+/// Kedro's own view: every node of `__default__` with its inputs.
+fn kedro_inputs(root: &Path) -> BTreeMap<String, Vec<String>> {
+    let view = python_json(
+        root,
+        r#"
+import json, sys
+from pathlib import Path
+out, sys.stdout = sys.stdout, sys.stderr
+from kedro.framework.startup import bootstrap_project
+from kedro.framework.project import pipelines
+bootstrap_project(Path.cwd())
+nodes = {n.name: n.inputs for n in pipelines["__default__"].nodes}
+sys.stdout = out
+print(json.dumps(nodes))
+"#,
+    );
+    serde_json::from_value(view).unwrap()
+}
+
+/// The stages whose nodes read `dataset` directly, according to Kedro.
+fn readers(root: &Path, dataset: &str) -> BTreeSet<String> {
+    let inputs = kedro_inputs(root);
+    stage_nodes(root)
+        .into_iter()
+        .filter(|(_, nodes)| {
+            nodes.iter().any(|n| {
+                inputs
+                    .get(n)
+                    .is_some_and(|i| i.iter().any(|d| d == dataset))
+            })
+        })
+        .map(|(stage, _)| stage)
+        .collect()
+}
+
+/// A translated, reproduced and committed copy of `project`.
+fn translated(project: &str) -> FixtureCopy {
+    let copy = copy(project);
+    let root = &copy.root;
+    git_dvc_init(root);
+    let r = run(kdvc(root).arg("translate"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    copy
+}
+
+#[test]
+fn repro_runs_every_stage_and_matches_kedro_run() {
+    for project in PROJECTS {
+        let plain = copy(project);
+        run_ok(tool("kedro").current_dir(&plain.root).arg("run"));
+        let expected = outputs(&plain.root);
+        assert!(!expected.is_empty(), "{project}: kedro run wrote nothing");
+
+        let copy = translated(project);
+        let root = &copy.root;
+        // The .dvc files are committable in a project laid out as `kedro new` lays it out.
+        let untracked = git(root, &["status", "--porcelain", "--untracked-files=all"]);
+        let dvc_files: Vec<&str> = untracked.lines().filter(|l| l.ends_with(".dvc")).collect();
+        assert!(
+            !dvc_files.is_empty(),
+            "{project}: git sees the .dvc files:\n{untracked}"
+        );
+
+        let stages: BTreeSet<String> = stage_nodes(root).into_keys().collect();
+        let ran = repro(root);
+        assert_eq!(ran, stages, "{project}: dvc repro ran every stage");
+        assert_eq!(
+            status(root),
+            BTreeSet::new(),
+            "{project}: dvc status is clean"
+        );
+        let got = outputs(root);
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>(),
+            "{project}: the same output files"
+        );
+        for (path, bytes) in &expected {
+            assert!(
+                got[path] == *bytes,
+                "{project}: {path} differs from kedro run's"
+            );
+        }
+        // Translate again: nothing to change.
+        let r = run(kdvc(root).arg("check"));
+        assert_eq!(r.code, 0, "{project}: {}{}", r.stdout, r.stderr);
+    }
+}
+
+#[test]
+fn status_reports_exactly_the_stages_that_read_a_changed_input_or_parameter() {
+    let copy = translated("examples/spaceflights");
+    let root = &copy.root;
+    // A local override, present before translate: local `ridge` replaces base `ridge` (destructive merge).
+    std::fs::write(
+        root.join("conf/local/parameters.yml"),
+        "ridge:\n  model_options:\n    alpha: 4.0\n",
+    )
+    .unwrap();
+    let r = run(kdvc(root).arg("translate"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    repro(root);
+    assert_eq!(status(root), BTreeSet::new());
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "reproduced"]);
+    let fingerprint = "kdvc-fingerprint".to_owned();
+
+    let check =
+        |file: &str, from: &str, to: &str, expected: BTreeSet<String>, extra: Option<&str>| {
+            let path = root.join(file);
+            let before = std::fs::read_to_string(&path).unwrap();
+            assert!(before.contains(from), "{file} has no {from:?}");
+            std::fs::write(&path, before.replacen(from, to, 1)).unwrap();
+            let mut got = status(root);
+            // A configuration change also makes the fingerprint stage stale (its value files may change).
+            got.remove(&fingerprint);
+            let mut want = expected;
+            if let Some(e) = extra {
+                want.insert(e.to_owned());
+            }
+            assert_eq!(got, want, "after changing {from:?} to {to:?} in {file}");
+            std::fs::write(&path, before).unwrap();
+            assert_eq!(status(root), BTreeSet::new(), "restored {file}");
+        };
+
+    // One raw input: its .dvc file and exactly the stages that read it.
+    let companies = readers(root, "companies");
+    assert!(!companies.is_empty());
+    check(
+        "data/01_raw/companies.csv",
+        "\n",
+        "\n\n",
+        companies,
+        Some("data/01_raw/companies.csv.dvc"),
+    );
+
+    // A parameter set through globals: test_size is `${globals:test_size}` under `split`.
+    let split = readers(root, "params:split");
+    assert!(!split.is_empty());
+    check(
+        "conf/base/globals.yml",
+        "test_size: 0.25",
+        "test_size: 0.3",
+        split,
+        None,
+    );
+
+    // A parameter overridden in conf/local, and the same key of the other model in conf/base.
+    let ridge = readers(root, "params:ridge.model_options");
+    let linear = readers(root, "params:linear.model_options");
+    assert!(!ridge.is_empty() && !linear.is_empty() && ridge != linear);
+    check(
+        "conf/local/parameters.yml",
+        "alpha: 4.0",
+        "alpha: 4.5",
+        ridge,
+        None,
+    );
+    check(
+        "conf/base/parameters_data_science.yml",
+        "alpha: 0.0",
+        "alpha: 0.5",
+        linear,
+        None,
+    );
+}
+
+#[test]
+fn check_catches_a_new_node_and_a_moved_file_and_user_stages_survive() {
+    let copy = translated("pipe-modular-loop");
+    let root = &copy.root;
+    let r = run(kdvc(root).arg("check"));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+
+    // A hand-written stage, kept as written through translate.
+    let user =
+        "  user_report:\n    cmd: echo done > user_report.txt\n    outs:\n    - user_report.txt\n";
+    let yaml = std::fs::read_to_string(root.join("dvc.yaml")).unwrap();
+    let yaml = yaml.replacen("stages:\n", &format!("stages:\n{user}"), 1);
+    std::fs::write(root.join("dvc.yaml"), &yaml).unwrap();
+    let r = run(kdvc(root).arg("translate"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let after = std::fs::read_to_string(root.join("dvc.yaml")).unwrap();
+    assert!(
+        after.contains(user),
+        "the user stage survives translate:\n{after}"
+    );
+    assert_eq!(after, yaml, "nothing else changed");
+
+    // A catalog filepath change.
+    let catalog = root.join("conf/base/catalog.yml");
+    let before = std::fs::read_to_string(&catalog).unwrap();
+    let moved = before.replacen(
+        "data/04_feature/features.csv",
+        "data/04_feature/features_v2.csv",
+        1,
+    );
+    assert_ne!(moved, before);
+    std::fs::write(&catalog, &moved).unwrap();
+    let r = run(kdvc(root).arg("check"));
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("+    - data/04_feature/features_v2.csv"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("-    - data/04_feature/features.csv"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.contains("hint: run `kdvc translate`"),
+        "{}",
+        r.stderr
+    );
+    std::fs::write(&catalog, &before).unwrap();
+
+    let r = run(kdvc(root).arg("check"));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+
+    // A new node in a pipeline.
+    let pipeline = find(root, "pipeline.py", "prep");
+    let text = std::fs::read_to_string(&pipeline).unwrap();
+    let added = text.replacen(
+        "            node(add_revenue,",
+        "            node(add_revenue, \"features\", \"features_audit\", name=\"audit_features\"),\n            node(add_revenue,",
+        1,
+    );
+    assert_ne!(added, text);
+    std::fs::write(&pipeline, added).unwrap();
+    let r = run(kdvc(root).arg("check"));
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("+  audit_features:"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("--- a/dvc.yaml") && r.stdout.contains("+++ b/dvc.yaml"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// The one file named `name` under `root/src` whose path contains `within`.
+fn find(root: &Path, name: &str, within: &str) -> PathBuf {
+    fn walk(dir: &Path, name: &str, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, name, out);
+            } else if p.file_name().is_some_and(|n| n == name) {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&root.join("src"), name, &mut out);
+    out.retain(|p| p.to_string_lossy().contains(within));
+    assert_eq!(out.len(), 1, "{out:?}");
+    out.remove(0)
+}
+
+#[test]
+fn generated_dvc_yaml_snapshots_validate_against_the_schema() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace_root().join("../shared/schemas/dvc-yaml.schema.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft7::new(&schema).unwrap();
+    for project in
+        PROJECTS
+            .iter()
+            .copied()
+            .chain(["code-aware", "exp-lab", "pipe-transcode", "pipe-helpers"])
+    {
+        let copy = copy(project);
+        let root = &copy.root;
+        git_dvc_init(root);
+        let r = run(kdvc(root).args(["translate"]));
+        assert_eq!(r.code, 0, "{project}: {}", r.stderr);
+        let text = std::fs::read_to_string(root.join("dvc.yaml")).unwrap();
+        let doc = kdvc_dvc_model::yaml::from_yaml_str(&text, Path::new("dvc.yaml"))
+            .unwrap()
+            .to_json();
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{project}: {errors:#?}");
+        let name = project.replace('/', "__");
+        insta::assert_snapshot!(format!("dvc_yaml__{name}"), text);
+    }
+}
