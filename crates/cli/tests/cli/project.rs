@@ -88,3 +88,33 @@ print(json.dumps({"names": sorted(names | {n for n in explicit if not n.startswi
         }
     }
 }
+
+#[test]
+fn introspection_gives_the_same_pipelines_as_static_reading() {
+    let copy = fixture_copy("pipe-findpipes");
+    let python = kdvc_test_support::venv_bin("python");
+    let r = run(kdvc(&copy.root).args(["pipelines", "--json"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let static_view: Value = serde_json::from_str(&r.stdout).unwrap();
+    let r = run(kdvc(&copy.root)
+        .args(["pipelines", "--json", "--introspect", "--python"])
+        .arg(&python));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let introspected: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(static_view, introspected);
+    assert!(
+        static_view["pipelines"]["__default__"]["nodes"]
+            .as_array()
+            .is_some_and(|n| !n.is_empty())
+    );
+
+    // A missing interpreter is a clear error, not a panic.
+    let r = run(kdvc(&copy.root).args([
+        "pipelines",
+        "--introspect",
+        "--python",
+        "/nonexistent/python",
+    ]));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("/nonexistent/python"), "{}", r.stderr);
+}
