@@ -2,11 +2,15 @@
 //! `cargo bench`, a small project when run as a test).
 //!
 //! - `parse_only/1t`: tree-sitter's raw parse of every file on one thread (the baseline);
-//! - `cold/1t`, `cold/2t`: summarize (no cache) + resolve + fingerprint every node, on a rayon pool of 1 or
-//!   2 threads;
-//! - `warm`: the same with every summary cached and nothing changed (stat/read + blake3 + cached summaries).
+//! - `cold/1t`, `cold/2t`: read + summarize (no cache) + resolve + fingerprint every node + build the
+//!   record, on a rayon pool of 1 or 2 threads;
+//! - `warm/1t`: the same with the caches filled and nothing changed (list + stat every file, hash the
+//!   pin files and the entries, load the last result);
+//! - `warm_edit/1t`: one file edited since the last run (stat cache, packed summaries, one re-parse,
+//!   resolution and fingerprints).
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use kdvc_code_trace::fingerprint::{
@@ -63,10 +67,13 @@ fn entries(idx: &Index) -> Vec<(String, EntryPoint)> {
     out
 }
 
-fn run(engine: &Engine, root: &Path) -> usize {
-    let idx = engine.summarize(&FsSource::new(root)).expect("summarize");
-    let es = entries(&idx);
-    idx.fingerprint_all(&es).len()
+/// One `kdvc fingerprint` worth of work; returns the number of nodes and whether the result was reused.
+fn run(engine: &Engine, root: &Path, entries: &[(String, EntryPoint)]) -> (usize, bool) {
+    let set = engine
+        .fingerprint_entries(&FsSource::new(root), entries)
+        .expect("fingerprint");
+    engine.save(&set).expect("save the result");
+    (set.nodes.len(), set.reused)
 }
 
 fn pool(n: usize) -> rayon::ThreadPool {
@@ -103,22 +110,48 @@ fn bench(c: &mut Criterion) {
             b.iter(|| one.install(|| files.iter().filter(|f| parses_cleanly(f)).count()));
         });
         let cold = engine(&p, false);
-        let n = one.install(|| run(&cold, &p.root));
+        let es = one.install(|| entries(&cold.summarize(&FsSource::new(&p.root)).expect("index")));
         assert!(
-            n >= 2_000 || !full,
-            "every generated node is an entry point, got {n}"
+            es.len() >= 2_000 || !full,
+            "every generated node is an entry point, got {}",
+            es.len()
         );
         g.bench_function(BenchmarkId::new("cold/1t", &label), |b| {
-            b.iter(|| one.install(|| run(&cold, &p.root)))
+            b.iter(|| one.install(|| run(&cold, &p.root, &es)));
         });
         g.bench_function(BenchmarkId::new("cold/2t", &label), |b| {
-            b.iter(|| two.install(|| run(&cold, &p.root)))
+            b.iter(|| two.install(|| run(&cold, &p.root, &es)));
         });
         let warm = engine(&p, true);
-        run(&warm, &p.root);
-        g.bench_function(BenchmarkId::new("warm/2t", &label), |b| {
-            b.iter(|| two.install(|| run(&warm, &p.root)))
+        one.install(|| run(&warm, &p.root, &es));
+        if full {
+            // Stat entries younger than 2 s are re-hashed (racy timestamps): let the files age.
+            std::thread::sleep(Duration::from_millis(2_100));
+            one.install(|| run(&warm, &p.root, &es));
+        }
+        assert!(one.install(|| run(&warm, &p.root, &es)).1 || !full);
+        g.bench_function(BenchmarkId::new("warm/1t", &label), |b| {
+            b.iter(|| one.install(|| run(&warm, &p.root, &es)));
         });
+        // One edited file: alternate between two versions of a helper module.
+        let target = p
+            .root
+            .join(format!("src/{}/common/constants.py", p.package));
+        let original = std::fs::read_to_string(&target).expect("constants.py");
+        let mut flip = false;
+        g.bench_function(BenchmarkId::new("warm_edit/1t", &label), |b| {
+            b.iter(|| {
+                flip = !flip;
+                let text = if flip {
+                    format!("{original}\nEXTRA = 1\n")
+                } else {
+                    original.clone()
+                };
+                std::fs::write(&target, text).expect("edit");
+                one.install(|| run(&warm, &p.root, &es))
+            });
+        });
+        std::fs::write(&target, &original).expect("restore");
         g.finish();
     }
 }

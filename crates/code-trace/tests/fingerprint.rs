@@ -383,9 +383,11 @@ fn cache_is_git_ignored_and_gives_the_same_fingerprints() {
     let ignore = std::fs::read_to_string(fx.root.join(".kdvc/.gitignore"))
         .expect(".kdvc/.gitignore written");
     assert!(ignore.lines().any(|l| l.trim() == "*"));
-    let cached = std::fs::read_dir(fx.root.join(".kdvc/cache/summaries"))
-        .expect("cache dir")
-        .count();
+    let packed: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(fx.root.join(".kdvc/cache/summaries.json")).expect("packed summaries"),
+    )
+    .expect("packed summaries are JSON");
+    let cached = packed["entries"].as_array().expect("entries").len();
     assert!(
         cached >= 10,
         "one summary per distinct file content, got {cached}"
@@ -400,8 +402,8 @@ fn cache_is_git_ignored_and_gives_the_same_fingerprints() {
     );
     let second = fingerprints(&fx.root);
     assert_eq!(first, second);
-    // A corrupt cache entry is ignored, not trusted.
-    for e in std::fs::read_dir(fx.root.join(".kdvc/cache/summaries")).expect("cache dir") {
+    // Corrupt cache files are ignored, not trusted.
+    for e in std::fs::read_dir(fx.root.join(".kdvc/cache")).expect("cache dir") {
         std::fs::write(e.expect("entry").path(), b"{not json").expect("corrupt");
     }
     assert_eq!(fingerprints(&fx.root), first);
@@ -516,4 +518,97 @@ fn conservative_fallbacks_widen_and_warn() {
             .any(|w| w.kind == WarningKind::MissingEntry)
     );
     insta::assert_json_snapshot!("fallback_warnings", dynamic.warnings);
+}
+
+/// Sets a file's mtime back, so the stat cache may trust it (entries younger than 2 s are re-hashed).
+fn age(root: &Path) {
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    for e in walkdir(root) {
+        let f = std::fs::File::options().write(true).open(&e).expect("open");
+        f.set_modified(old).expect("set mtime");
+    }
+}
+
+fn walkdir(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("read dir") {
+        let p = e.expect("entry").path();
+        if p.is_dir() {
+            out.extend(walkdir(&p));
+        } else if p.extension().is_some_and(|x| x == "py") {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn unchanged_inputs_reuse_the_last_result_and_any_change_recomputes() {
+    let fx = fixture_copy("fp-demo");
+    age(&fx.root.join("src"));
+    let es = entries();
+    let eng = engine(&fx.root);
+    let src = FsSource::new(&fx.root);
+    let first = eng.fingerprint_entries(&src, &es).expect("first run");
+    assert!(!first.reused && first.record.is_some());
+    eng.save(&first).expect("save");
+    let again = eng.fingerprint_entries(&src, &es).expect("second run");
+    assert!(again.reused, "nothing changed: the last result is reused");
+    assert!(again.record.is_none());
+    assert_eq!(again.nodes, first.nodes);
+    // The same hashes as fingerprinting each entry on its own.
+    let idx = index(&fx.root, &src);
+    for (k, h) in &first.nodes {
+        let e = &es.iter().find(|(n, _)| n == k).expect("entry").1;
+        assert_eq!(&idx.fingerprint(e).hash, h, "{k}");
+    }
+    // A changed entry list is a changed input.
+    let fewer = &es[..2];
+    let part = eng.fingerprint_entries(&src, fewer).expect("fewer entries");
+    assert!(!part.reused);
+    // An edit is seen even though the result was saved: the stat cache sees the new size and mtime.
+    edit(
+        &fx.root,
+        "src/fp_demo/core/math.py",
+        "return a / b",
+        "return a / b if b else default",
+    );
+    let edited = eng.fingerprint_entries(&src, &es).expect("after the edit");
+    assert!(!edited.reused);
+    let changed: BTreeSet<String> = edited
+        .nodes
+        .iter()
+        .zip(&first.nodes)
+        .filter(|(a, b)| a.1 != b.1)
+        .map(|(a, _)| a.0.clone())
+        .collect();
+    assert_eq!(changed, set(&["compute_ratio"]));
+    // A lock file is an input too.
+    eng.save(&edited).expect("save");
+    assert!(eng.fingerprint_entries(&src, &es).expect("reuse").reused);
+    std::fs::write(fx.root.join("requirements.txt"), "pandas==9.9.9\n").expect("write");
+    assert!(!eng.fingerprint_entries(&src, &es).expect("pins").reused);
+}
+
+#[test]
+fn the_compact_record_explains_like_the_full_closure() {
+    let fx = fixture_copy("fp-demo");
+    let es = entries();
+    let idx = index(&fx.root, &FsSource::new(&fx.root));
+    let set = idx.fingerprint_all(&es);
+    let record = set.record.clone().expect("a computed set has a record");
+    let json = serde_json::to_string(&record).expect("serialize");
+    let record: kdvc_code_trace::fingerprint::Record =
+        serde_json::from_str(&json).expect("round trip");
+    for (k, e) in &es {
+        let full = idx.fingerprint(e);
+        let rebuilt = record.fingerprint(k).expect("node in the record");
+        assert_eq!(rebuilt.hash, full.hash, "{k}");
+        assert_eq!(rebuilt.closure, full.closure, "{k}");
+        assert_eq!(rebuilt.externals, full.externals, "{k}");
+        assert!(full.changed_symbols(&rebuilt).is_empty(), "{k}");
+    }
+    // Each shared symbol is stored once.
+    let names: BTreeSet<&str> = record.symbols.iter().map(|s| s.0.as_str()).collect();
+    assert_eq!(names.len(), record.symbols.len());
 }

@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use kdvc_code_trace::fingerprint::{
-    Engine, EntryPoint, Fingerprint, FuncRef as FpFunc, ProjectSources, SourceProvider, Warning,
+    Engine, EntryPoint, Fingerprint, FuncRef as FpFunc, ProjectSources, Record, SourceProvider,
+    Warning,
 };
 use kdvc_dvc_model::{DvcYaml, StageDef, Value};
 use kdvc_kedro_model::Project;
@@ -93,7 +94,8 @@ fn module_of(project: &Project, file: &Path) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("."))
 }
 
-/// Fingerprints of every node in `nodes`, read from `src` (the work tree, or a git revision).
+/// Fingerprints of every node in `nodes`, read from `src` (the work tree, or a git revision), each with
+/// its closure (walked on demand: meant for a few nodes, as `kdvc trace` asks).
 pub fn node_fingerprints<'a>(
     project: &Project,
     nodes: impl IntoIterator<Item = &'a Node>,
@@ -103,8 +105,13 @@ pub fn node_fingerprints<'a>(
 ) -> Result<BTreeMap<String, Fingerprint>> {
     let entries = entries(project, nodes, catalog);
     let index = engine(project, use_cache).summarize(src).map_err(fp_err)?;
-    let fps = index.fingerprint_all(&entries);
-    Ok(entries.into_iter().map(|(k, _)| k).zip(fps).collect())
+    Ok(entries
+        .into_iter()
+        .map(|(k, e)| {
+            let fp = index.fingerprint(&e);
+            (k, fp)
+        })
+        .collect())
 }
 
 /// The `(node name, entry point)` pairs of `nodes`, sorted by name, without duplicates.
@@ -158,8 +165,12 @@ pub struct StageFingerprint {
 pub struct FingerprintRun {
     /// Every generated stage that has a fingerprint file.
     pub stages: Vec<StageFingerprint>,
-    /// Every node's fingerprint record.
-    pub nodes: BTreeMap<String, Fingerprint>,
+    /// Every node's fingerprint.
+    pub nodes: BTreeMap<String, String>,
+    /// The Python version the fingerprints record.
+    pub python: String,
+    /// True when no input changed since the last run and its fingerprints were reused as they were.
+    pub reused: bool,
     /// Fallbacks that widened some closure.
     pub warnings: Vec<Warning>,
 }
@@ -272,10 +283,20 @@ pub fn update(
         }
     }
     let src = kdvc_code_trace::fingerprint::FsSource::new(root.clone());
-    let fps = node_fingerprints(project, wanted.iter().copied(), catalog, &src, true)?;
-    let mut warnings: Vec<Warning> = fps.values().flat_map(|f| f.warnings.clone()).collect();
-    warnings.sort();
-    warnings.dedup();
+    let entries = entries(project, wanted.iter().copied(), catalog);
+    let engine = engine(project, true);
+    let record_path = root.join(RECORD_FILE);
+    let mut set = engine.fingerprint_entries(&src, &entries).map_err(fp_err)?;
+    if set.reused && !record_path.exists() {
+        // The record was deleted: compute it again.
+        let mut fresh = engine
+            .summarize(&src)
+            .map_err(fp_err)?
+            .fingerprint_all(&entries);
+        fresh.key = set.key.take();
+        set = fresh;
+    }
+    let fps: BTreeMap<String, String> = set.nodes.iter().cloned().collect();
 
     let mut stages = Vec::new();
     for FingerprintedStage {
@@ -287,7 +308,7 @@ pub fn update(
     {
         let pairs: Vec<(String, String)> = stage_nodes
             .iter()
-            .map(|n| (n.clone(), fps[n].hash.clone()))
+            .map(|n| (n.clone(), fps[n].clone()))
             .collect();
         let values: Vec<(String, String)> = params
             .iter()
@@ -309,18 +330,24 @@ pub fn update(
             written,
         });
     }
-    let record =
-        serde_json::to_string_pretty(&fps).map_err(|e| Error::Fingerprint(e.to_string()))?;
-    write_if_changed(&root.join(RECORD_FILE), &record)?;
+    if let Some(record) = &set.record {
+        let record =
+            serde_json::to_string(record).map_err(|e| Error::Fingerprint(e.to_string()))?;
+        write_if_changed(&record_path, &record)?;
+    }
+    // Only now that the files are written may the next run reuse this result.
+    engine.save(&set).map_err(fp_err)?;
     Ok(FingerprintRun {
         stages,
         nodes: fps,
-        warnings,
+        python: set.python,
+        reused: set.reused,
+        warnings: set.warnings,
     })
 }
 
-/// The node records written by the last [`update`], if any.
-pub fn last_record(root: &Path) -> Result<Option<BTreeMap<String, Fingerprint>>> {
+/// The record written by the last [`update`], if any ([`Record::fingerprint`] rebuilds a node's closure).
+pub fn last_record(root: &Path) -> Result<Option<Record>> {
     let path = root.join(RECORD_FILE);
     match std::fs::read_to_string(&path) {
         Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {

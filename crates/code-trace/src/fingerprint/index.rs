@@ -1,7 +1,7 @@
 //! Name resolution across the project (§3), the symbol graph, Merkle hashes over its strongly connected
 //! components (§4) and per-node fingerprints (§5).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -9,10 +9,11 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::cache::{self, SummaryCache};
+use super::cache::{self, Caches, KeyHasher};
 use super::normalize::{Digest, hex};
 use super::pins::{self, Pins};
-use super::source::SourceProvider;
+use super::record::{FingerprintSet, RECORD_VERSION, Record, RecordNode, RecordSymbol};
+use super::source::{FileStamp, SourceProvider};
 use super::summary::{self, Binding, Dynamic, FileSummary, Ref, Unit};
 use super::{Error, GRAMMAR_VERSION, NORMALIZER_VERSION, SCHEMA_VERSION, TOOL_VERSION, grammar};
 
@@ -266,7 +267,7 @@ pub struct EntryDiff {
 #[derive(Debug, Clone)]
 pub struct Engine {
     sources: ProjectSources,
-    cache: SummaryCache,
+    caches: Caches,
 }
 
 /// A first-party module found below a source root.
@@ -278,17 +279,45 @@ struct ModuleEntry {
     summary: Arc<FileSummary>,
 }
 
+/// A first-party file listed below a source root.
+struct Listed {
+    module: String,
+    file: String,
+    is_package: bool,
+}
+
+/// A listed file's content hash, and its bytes when they had to be read.
+struct Hashed {
+    hash: Digest,
+    bytes: Option<Vec<u8>>,
+}
+
+/// What a run read before summarizing: the files, their hashes and the combined key.
+struct Inputs {
+    files: Vec<Listed>,
+    hashed: Vec<Hashed>,
+    warnings: Vec<Warning>,
+}
+
+fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_nanos()).ok())
+        .unwrap_or(0)
+}
+
 impl Engine {
-    /// An engine for a project, caching summaries in `<root>/.kdvc/cache/summaries`.
+    /// An engine for a project, caching in `<root>/.kdvc/cache/`.
     pub fn new(sources: ProjectSources) -> Self {
-        let cache = SummaryCache::new(Some(sources.root.join(".kdvc")));
-        Self { sources, cache }
+        let caches = Caches::new(Some(sources.root.join(".kdvc")));
+        Self { sources, caches }
     }
 
-    /// Caches summaries under `kdvc_dir` instead (`None`: no cache).
+    /// Caches under `kdvc_dir` instead (`None`: no cache).
     #[must_use]
     pub fn with_cache_dir(mut self, kdvc_dir: Option<PathBuf>) -> Self {
-        self.cache = SummaryCache::new(kdvc_dir);
+        self.caches = Caches::new(kdvc_dir);
         self
     }
 
@@ -297,11 +326,10 @@ impl Engine {
         &self.sources
     }
 
-    /// Reads, summarizes (in parallel, on the current rayon pool) and resolves every first-party file that
-    /// `src` provides, giving an [`Index`] that fingerprints entry points.
-    pub fn summarize(&self, src: &dyn SourceProvider) -> Result<Index, Error> {
+    /// Every first-party `.py` file with its module name (duplicates warned about and skipped).
+    fn list(&self, src: &dyn SourceProvider) -> Result<(Vec<Listed>, Vec<Warning>), Error> {
         let mut warnings = Vec::new();
-        let mut files: Vec<(String, String, bool)> = Vec::new();
+        let mut files = Vec::new();
         let mut seen: HashMap<String, String> = HashMap::new();
         for root in &self.sources.source_roots {
             for rel in src.python_files(root)? {
@@ -322,51 +350,207 @@ impl Engine {
                     continue;
                 }
                 seen.insert(module.clone(), file.clone());
-                files.push((module, file, is_package));
+                files.push(Listed {
+                    module,
+                    file,
+                    is_package,
+                });
             }
         }
-        if let Err(e) = self.cache.prepare() {
-            warnings.push(cache_warning(&e));
-        }
-        let results: Vec<Result<(ModuleEntry, Option<Error>), Error>> = files
+        Ok((files, warnings))
+    }
+
+    /// Lists and hashes every first-party file (in parallel), reading only files whose stamp changed.
+    fn inputs(&self, src: &dyn SourceProvider) -> Result<Inputs, Error> {
+        let (files, mut warnings) = self.list(src)?;
+        let taken = now_ns();
+        let stats = self.caches.load_stats();
+        type Read = (Hashed, Option<FileStamp>, bool);
+        let results: Vec<Result<Read, Error>> = files
             .par_iter()
-            .map(|(module, file, is_package)| {
-                let bytes = src.read(Path::new(file))?.ok_or_else(|| Error::Io {
-                    path: PathBuf::from(file),
+            .map(|f| {
+                let rel = Path::new(&f.file);
+                let stamp = if self.caches.enabled() {
+                    src.stamp(rel)
+                } else {
+                    None
+                };
+                if let Some(st) = &stamp
+                    && let Some(hash) = stats.lookup(&f.file, st)
+                {
+                    return Ok((Hashed { hash, bytes: None }, stamp, false));
+                }
+                let bytes = src.read(rel)?.ok_or_else(|| Error::Io {
+                    path: PathBuf::from(&f.file),
                     message: format!("listed by {} but cannot be read", src.describe()),
                 })?;
-                let key = cache::key(&bytes);
-                let mut cache_err = None;
-                let summary = match self.cache.get(&key) {
-                    Some(s) => s,
-                    None => {
-                        let s = summary::summarize(&bytes);
-                        if let Err(e) = self.cache.put(&key, &s) {
-                            cache_err = Some(e);
-                        }
-                        s
-                    }
-                };
+                let hash = cache::content_hash(&bytes);
                 Ok((
-                    ModuleEntry {
-                        name: module.clone(),
-                        file: file.clone(),
-                        is_package: *is_package,
-                        summary: Arc::new(summary),
+                    Hashed {
+                        hash,
+                        bytes: Some(bytes),
                     },
-                    cache_err,
+                    stamp,
+                    true,
                 ))
             })
             .collect();
-        let mut modules = Vec::with_capacity(results.len());
-        let mut cache_failed = false;
-        for r in results {
-            let (m, err) = r?;
-            if let (Some(e), false) = (err, cache_failed) {
-                cache_failed = true;
-                warnings.push(cache_warning(&e));
+        let mut hashed = Vec::with_capacity(files.len());
+        let mut stamps = Vec::new();
+        let mut fresh = false;
+        for (f, r) in files.iter().zip(results) {
+            let (h, stamp, read) = r?;
+            fresh |= read;
+            if let Some(st) = stamp {
+                stamps.push((f.file.clone(), st, h.hash));
             }
-            modules.push(m);
+            hashed.push(h);
+        }
+        if fresh
+            && !stamps.is_empty()
+            && let Err(e) = self
+                .caches
+                .prepare()
+                .and_then(|()| self.caches.store_stats(taken, &stamps))
+        {
+            warnings.push(cache_warning(&e));
+        }
+        Ok(Inputs {
+            files,
+            hashed,
+            warnings,
+        })
+    }
+
+    /// The combined key of the inputs, the pin files and the entries.
+    fn key(
+        &self,
+        src: &dyn SourceProvider,
+        inputs: &Inputs,
+        entries: &[(String, EntryPoint)],
+    ) -> Result<String, Error> {
+        let mut k = KeyHasher::new();
+        for r in &self.sources.source_roots {
+            k.part(slash(r).as_bytes());
+        }
+        k.part(self.sources.package.as_bytes());
+        for (f, h) in inputs.files.iter().zip(&inputs.hashed) {
+            k.part(f.file.as_bytes());
+            k.part(&h.hash);
+        }
+        for file in pins::PIN_FILES
+            .iter()
+            .chain(&[".python-version", "pyproject.toml"])
+        {
+            k.part(file.as_bytes());
+            match src.read(Path::new(file))? {
+                Some(bytes) => k.part(&cache::content_hash(&bytes)),
+                None => k.part(b"absent"),
+            }
+        }
+        let json = serde_json::to_vec(entries).map_err(|e| Error::Io {
+            path: PathBuf::from("<entries>"),
+            message: e.to_string(),
+        })?;
+        k.part(&json);
+        Ok(k.finish())
+    }
+
+    /// Reads, summarizes (in parallel, on the current rayon pool) and resolves every first-party file that
+    /// `src` provides, giving an [`Index`] that fingerprints entry points.
+    pub fn summarize(&self, src: &dyn SourceProvider) -> Result<Index, Error> {
+        let inputs = self.inputs(src)?;
+        self.index(src, inputs)
+    }
+
+    /// The fingerprints of `entries` (keyed by node name) in the sources `src`: reused from the last run
+    /// when no input changed (sources, lock files, entries, versions), else computed, with the record that
+    /// explains them. Call [`Engine::save`] once the fingerprints are stored, so the next run can reuse them.
+    pub fn fingerprint_entries(
+        &self,
+        src: &dyn SourceProvider,
+        entries: &[(String, EntryPoint)],
+    ) -> Result<FingerprintSet, Error> {
+        let inputs = self.inputs(src)?;
+        let key = if self.caches.enabled() {
+            let key = self.key(src, &inputs, entries)?;
+            if let Some(mut prev) = self.caches.load_result(&key) {
+                prev.reused = true;
+                prev.record = None;
+                return Ok(prev);
+            }
+            Some(key)
+        } else {
+            None
+        };
+        let index = self.index(src, inputs)?;
+        let mut set = index.fingerprint_all(entries);
+        set.key = key;
+        Ok(set)
+    }
+
+    /// Remembers `set` as the last result, so that an unchanged next run reuses it.
+    pub fn save(&self, set: &FingerprintSet) -> Result<(), Error> {
+        if set.key.is_none() || set.reused {
+            return Ok(());
+        }
+        self.caches.prepare()?;
+        self.caches.store_result(set)
+    }
+
+    /// Summarizes the inputs (cached summaries first) and builds the index.
+    fn index(&self, src: &dyn SourceProvider, inputs: Inputs) -> Result<Index, Error> {
+        let Inputs {
+            files,
+            hashed,
+            mut warnings,
+        } = inputs;
+        let packed = if self.caches.enabled() {
+            self.caches.load_summaries()
+        } else {
+            cache::Packed::default()
+        };
+        type Summed = (String, Arc<FileSummary>, bool);
+        let results: Vec<Result<Summed, Error>> = files
+            .par_iter()
+            .zip(hashed)
+            .map(|(f, h)| {
+                let key = cache::summary_key(&h.hash);
+                if let Some(s) = packed.get(&key) {
+                    return Ok((key, s, false));
+                }
+                let bytes = match h.bytes {
+                    Some(b) => b,
+                    None => src.read(Path::new(&f.file))?.ok_or_else(|| Error::Io {
+                        path: PathBuf::from(&f.file),
+                        message: format!("listed by {} but cannot be read", src.describe()),
+                    })?,
+                };
+                Ok((key, Arc::new(summary::summarize(&bytes)), true))
+            })
+            .collect();
+        let mut modules = Vec::with_capacity(files.len());
+        let mut used = Vec::with_capacity(files.len());
+        let mut missed = false;
+        for (f, r) in files.into_iter().zip(results) {
+            let (key, summary, miss) = r?;
+            missed |= miss;
+            used.push((key, Arc::clone(&summary)));
+            modules.push(ModuleEntry {
+                name: f.module,
+                file: f.file,
+                is_package: f.is_package,
+                summary,
+            });
+        }
+        if missed
+            && self.caches.enabled()
+            && let Err(e) = self
+                .caches
+                .prepare()
+                .and_then(|()| self.caches.store_summaries(packed, &used))
+        {
+            warnings.push(cache_warning(&e));
         }
         let pins = Pins::load(src)?;
         let python = pins::python_version(src)?;
@@ -881,8 +1065,8 @@ impl Index {
         self.deep = deep;
     }
 
-    /// The fingerprint of one entry point.
-    pub fn fingerprint(&self, entry: &EntryPoint) -> Fingerprint {
+    /// The hash of one entry point and what it starts from (no closure walk: O(size of the entry)).
+    fn entry_hash(&self, entry: &EntryPoint) -> EntryHash {
         let mut r = Resolver::new(self);
         let mut roots: BTreeSet<usize> = BTreeSet::new();
         let mut externals: BTreeSet<String> = BTreeSet::new();
@@ -919,54 +1103,212 @@ impl Index {
                 Tgt::Ns(_) | Tgt::Builtin => {}
             }
         }
-        let mut warnings: BTreeSet<Warning> = r.take_warnings().into_iter().collect();
+        // The Merkle hashes of the roots cover the whole closure, its code and its pinned distributions.
         h.update(b"roots\0");
         let root_deeps: BTreeSet<Digest> = roots.iter().map(|n| self.deep[*n]).collect();
         for d in &root_deeps {
             h.update(d);
         }
-        // Closure (records only; the hash already covers it through the Merkle hashes).
-        let mut seen: HashSet<usize> = roots.iter().copied().collect();
-        let mut queue: VecDeque<usize> = roots.iter().copied().collect();
+        h.update(b"direct-ext\0");
+        for d in &externals {
+            h.update(d.as_bytes());
+            h.update(b"=");
+            h.update(self.pins.version(d).unwrap_or("unpinned").as_bytes());
+            h.update(b"\0");
+        }
+        EntryHash {
+            hash: h.finalize().to_hex().to_string(),
+            roots,
+            externals,
+            warnings: r.take_warnings(),
+            extras,
+        }
+    }
+
+    /// Every graph node reachable from `roots` (breadth first, roots first).
+    fn reachable(&self, roots: impl IntoIterator<Item = usize>) -> Vec<usize> {
+        let mut seen = vec![false; self.nodes.len()];
+        let mut order: Vec<usize> = Vec::new();
+        for r in roots {
+            if !seen[r] {
+                seen[r] = true;
+                order.push(r);
+            }
+        }
+        let mut i = 0;
+        while i < order.len() {
+            for d in &self.nodes[order[i]].deps {
+                if !seen[*d] {
+                    seen[*d] = true;
+                    order.push(*d);
+                }
+            }
+            i += 1;
+        }
+        order
+    }
+
+    fn externals_record(&self, dists: BTreeSet<String>) -> Vec<ExternalRecord> {
+        dists
+            .into_iter()
+            .map(|d| ExternalRecord {
+                version: self.pins.version(&d).map(str::to_owned),
+                dist: d,
+            })
+            .collect()
+    }
+
+    /// The fingerprint of one entry point, with its closure records (computed on demand: the closure walk
+    /// is for explanations, the hash itself comes from the Merkle hashes).
+    pub fn fingerprint(&self, entry: &EntryPoint) -> Fingerprint {
+        let EntryHash {
+            hash,
+            roots,
+            mut externals,
+            warnings,
+            extras,
+        } = self.entry_hash(entry);
+        let mut warnings: BTreeSet<Warning> = warnings.into_iter().collect();
         let mut closure = Vec::new();
-        while let Some(n) = queue.pop_front() {
+        for n in self.reachable(roots) {
             let node = &self.nodes[n];
             closure.push(SymbolRecord {
                 symbol: node.label.clone(),
                 file: node.file.clone(),
                 line: node.line,
-                hash: hex(&node.local),
+                hash: short_hex(&node.local),
             });
             externals.extend(node.externals.iter().cloned());
             warnings.extend(node.warnings.iter().cloned());
-            for d in &node.deps {
-                if seen.insert(*d) {
-                    queue.push_back(*d);
-                }
-            }
         }
-        let externals: Vec<ExternalRecord> = externals
+        closure.extend(extras);
+        closure.sort();
+        Fingerprint {
+            hash,
+            python: self.python.clone(),
+            closure,
+            externals: self.externals_record(externals),
+            warnings: warnings.into_iter().collect(),
+        }
+    }
+
+    /// The fingerprints of many entries (in parallel, O(V+E) for all of them together: each entry hashes
+    /// the Merkle hashes of its roots), the warnings of every closure, and the compact [`Record`] that
+    /// explains them.
+    pub fn fingerprint_all(&self, entries: &[(String, EntryPoint)]) -> FingerprintSet {
+        let hashes: Vec<EntryHash> = entries
+            .par_iter()
+            .map(|(_, e)| self.entry_hash(e))
+            .collect();
+        let mut warnings: BTreeSet<Warning> = BTreeSet::new();
+        for e in &hashes {
+            warnings.extend(e.warnings.iter().cloned());
+        }
+        let reach = self.reachable(hashes.iter().flat_map(|e| e.roots.iter().copied()));
+        for n in &reach {
+            warnings.extend(self.nodes[*n].warnings.iter().cloned());
+        }
+        let record = self.record(entries, &hashes, &reach);
+        FingerprintSet {
+            python: self.python.clone(),
+            nodes: entries
+                .iter()
+                .zip(&hashes)
+                .map(|((k, _), e)| (k.clone(), e.hash.clone()))
+                .collect(),
+            warnings: warnings.into_iter().collect(),
+            record: Some(record),
+            reused: false,
+            key: None,
+        }
+    }
+
+    /// The compact record of `entries`: every reachable symbol once (with its dependencies as ids), each
+    /// entry as its roots.
+    fn record(
+        &self,
+        entries: &[(String, EntryPoint)],
+        hashes: &[EntryHash],
+        reach: &[usize],
+    ) -> Record {
+        let mut sorted: Vec<usize> = reach.to_vec();
+        sorted.sort_by(|a, b| self.nodes[*a].label.cmp(&self.nodes[*b].label));
+        let mut id = vec![u32::MAX; self.nodes.len()];
+        for (i, n) in sorted.iter().enumerate() {
+            id[*n] = u32::try_from(i).unwrap_or(u32::MAX);
+        }
+        let mut files: Vec<String> = Vec::new();
+        let mut file_id: HashMap<&str, u32> = HashMap::new();
+        let mut dists: Vec<String> = Vec::new();
+        let mut dist_id: HashMap<&str, u32> = HashMap::new();
+        let mut symbols = Vec::with_capacity(sorted.len());
+        for n in &sorted {
+            let node = &self.nodes[*n];
+            let file = node.file.as_deref().map(|f| {
+                *file_id.entry(f).or_insert_with(|| {
+                    files.push(f.to_owned());
+                    u32::try_from(files.len() - 1).unwrap_or(u32::MAX)
+                })
+            });
+            let ext: Vec<u32> = node
+                .externals
+                .iter()
+                .map(|d| {
+                    *dist_id.entry(d.as_str()).or_insert_with(|| {
+                        dists.push(d.clone());
+                        u32::try_from(dists.len() - 1).unwrap_or(u32::MAX)
+                    })
+                })
+                .collect();
+            let mut deps: Vec<u32> = node.deps.iter().map(|d| id[*d]).collect();
+            deps.sort_unstable();
+            symbols.push(RecordSymbol(
+                node.label.clone(),
+                file,
+                node.line,
+                short_hex(&node.local),
+                deps,
+                ext,
+            ));
+        }
+        let mut nodes = BTreeMap::new();
+        for ((key, _), e) in entries.iter().zip(hashes) {
+            let mut roots: Vec<u32> = e.roots.iter().map(|n| id[*n]).collect();
+            roots.sort_unstable();
+            let ext: Vec<u32> = e
+                .externals
+                .iter()
+                .map(|d| {
+                    *dist_id.entry(d.as_str()).or_insert_with(|| {
+                        dists.push(d.clone());
+                        u32::try_from(dists.len() - 1).unwrap_or(u32::MAX)
+                    })
+                })
+                .collect();
+            nodes.insert(
+                key.clone(),
+                RecordNode {
+                    hash: e.hash.clone(),
+                    roots,
+                    extras: e.extras.clone(),
+                    externals: ext,
+                },
+            );
+        }
+        let dists = dists
             .into_iter()
             .map(|d| ExternalRecord {
                 version: self.pins.version(&d).map(str::to_owned),
                 dist: d,
             })
             .collect();
-        h.update(b"direct-ext\0");
-        for e in &externals {
-            h.update(e.dist.as_bytes());
-            h.update(b"=");
-            h.update(e.version.as_deref().unwrap_or("unpinned").as_bytes());
-            h.update(b"\0");
-        }
-        closure.extend(extras);
-        closure.sort();
-        Fingerprint {
-            hash: h.finalize().to_hex().to_string(),
+        Record {
+            schema: RECORD_VERSION.to_owned(),
             python: self.python.clone(),
-            closure,
-            externals,
-            warnings: warnings.into_iter().collect(),
+            files,
+            dists,
+            symbols,
+            nodes,
         }
     }
 
@@ -1010,7 +1352,7 @@ impl Index {
                         .and_then(|m| self.by_name.get(m))
                         .map(|i| self.modules[*i].file.clone()),
                     line: 0,
-                    hash,
+                    hash: hash.chars().take(16).collect(),
                 });
             }
             FuncRef::Lambda { module, source } => {
@@ -1026,7 +1368,7 @@ impl Index {
                         .get(module)
                         .map(|i| self.modules[*i].file.clone()),
                     line: 0,
-                    hash,
+                    hash: hash.chars().take(16).collect(),
                 });
             }
         }
@@ -1067,21 +1409,17 @@ impl Index {
         }
     }
 
-    /// Fingerprints of many entries, in parallel, in input order.
-    pub fn fingerprint_all<K: Sync>(&self, entries: &[(K, EntryPoint)]) -> Vec<Fingerprint> {
-        entries
-            .par_iter()
-            .map(|(_, e)| self.fingerprint(e))
-            .collect()
-    }
-
-    /// The entries whose fingerprint differs between `self` (old) and `new`.
+    /// The entries whose fingerprint differs between `self` (old) and `new`, with what changed (closures are
+    /// walked only for those).
     pub fn diff(&self, new: &Index, entries: &[(String, EntryPoint)]) -> Vec<EntryDiff> {
         entries
             .par_iter()
             .filter_map(|(key, e)| {
+                if self.entry_hash(e).hash == new.entry_hash(e).hash {
+                    return None;
+                }
                 let (a, b) = (self.fingerprint(e), new.fingerprint(e));
-                (a.hash != b.hash).then(|| EntryDiff {
+                Some(EntryDiff {
                     key: key.clone(),
                     change: b.changed_symbols(&a),
                     before: a.hash,
@@ -1090,6 +1428,24 @@ impl Index {
             })
             .collect()
     }
+}
+
+/// What an entry point's hash starts from.
+struct EntryHash {
+    hash: String,
+    roots: BTreeSet<usize>,
+    /// Distributions the entry itself imports (the roots' Merkle hashes cover the closure's).
+    externals: BTreeSet<String>,
+    warnings: Vec<Warning>,
+    /// Records of the entry's own code (lambda, partial arguments).
+    extras: Vec<SymbolRecord>,
+}
+
+/// The first 16 hex digits of a digest: enough to tell which symbols changed, in records.
+pub(crate) fn short_hex(d: &Digest) -> String {
+    let mut s = hex(d);
+    s.truncate(16);
+    s
 }
 
 /// Normalized hash and free references of an expression's source (a lambda, partial arguments).

@@ -31,6 +31,7 @@ mod grammar;
 mod index;
 pub mod normalize;
 mod pins;
+mod record;
 mod source;
 pub mod summary;
 
@@ -45,13 +46,14 @@ pub use normalize::{
     NORMALIZER_VERSION, normalize_arguments_hash, normalize_expression_hash, normalize_source_hash,
 };
 pub use pins::PIN_FILES;
-pub use source::{FsSource, GitTreeSource, SourceProvider};
+pub use record::{FingerprintSet, RECORD_VERSION, Record, RecordNode, RecordSymbol};
+pub use source::{FileStamp, FsSource, GitTreeSource, SourceProvider};
 pub use summary::{Binding, Dynamic, FileSummary, Patch, Ref, StarImport, Unit, summarize};
 
 /// Version of the fingerprint algorithm (resolution and graph rules); part of every fingerprint. It is
 /// bumped by hand when the algorithm changes, not with every kdvc release, so upgrading kdvc does not rerun
 /// every stage.
-pub const TOOL_VERSION: &str = "kdvc-fingerprint-1";
+pub const TOOL_VERSION: &str = "kdvc-fingerprint-2";
 
 /// Version of the fingerprint record format.
 pub const SCHEMA_VERSION: &str = "kdvc-fp-schema-1";

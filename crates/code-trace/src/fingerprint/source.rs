@@ -15,6 +15,32 @@ pub trait SourceProvider: Sync {
     fn read(&self, rel: &Path) -> Result<Option<Vec<u8>>, Error>;
     /// A short description for messages (`working tree at ...`, `git revision ...`).
     fn describe(&self) -> String;
+    /// The file's size and timestamps, for the stat cache (unchanged stamp: unchanged content). `None`
+    /// (the default) when the provider has no such notion: the file is then read and hashed.
+    fn stamp(&self, rel: &Path) -> Option<FileStamp> {
+        let _ = rel;
+        None
+    }
+}
+
+/// What the stat cache compares to decide that a file is unchanged without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, ns since the epoch.
+    pub mtime_ns: i64,
+    /// Status change time, ns since the epoch (0 where unknown).
+    pub ctime_ns: i64,
+    /// Inode number (0 where unknown).
+    pub ino: u64,
+}
+
+fn nanos(t: std::io::Result<std::time::SystemTime>) -> i64 {
+    t.ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .and_then(|d| i64::try_from(d.as_nanos()).ok())
+        .unwrap_or(0)
 }
 
 fn skip_dir(name: &str) -> bool {
@@ -83,6 +109,28 @@ impl SourceProvider for FsSource {
 
     fn describe(&self) -> String {
         format!("working tree at {}", self.root.display())
+    }
+
+    fn stamp(&self, rel: &Path) -> Option<FileStamp> {
+        let meta = std::fs::metadata(self.root.join(rel)).ok()?;
+        #[cfg(unix)]
+        let (ctime_ns, ino) = {
+            use std::os::unix::fs::MetadataExt;
+            (
+                meta.ctime()
+                    .saturating_mul(1_000_000_000)
+                    .saturating_add(meta.ctime_nsec()),
+                meta.ino(),
+            )
+        };
+        #[cfg(not(unix))]
+        let (ctime_ns, ino) = (0, 0);
+        Some(FileStamp {
+            size: meta.len(),
+            mtime_ns: nanos(meta.modified()),
+            ctime_ns,
+            ino,
+        })
     }
 }
 
