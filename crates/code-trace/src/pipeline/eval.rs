@@ -1,6 +1,6 @@
 //! The symbolic evaluator: a small interpreter for the Python subset that Kedro pipeline code uses.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::rc::Rc;
 
 use indexmap::IndexMap;
@@ -12,7 +12,9 @@ use tree_sitter::Node as TsNode;
 
 use super::value::{Builtin, FuncDef, LambdaDef, PartialVal, Value};
 use super::{Diagnostic, ProjectLayout, Severity};
-use crate::python::{Module, ModuleTable, ParseError, Signature, node_text, span};
+use crate::python::{
+    Field, Module, ModuleTable, NodeExt, ParseError, Signature, named_kids, node_text, span,
+};
 
 /// Why evaluation stopped.
 #[derive(Debug)]
@@ -76,7 +78,8 @@ pub(crate) struct Evaluator<'a> {
     layout: &'a ProjectLayout,
     style: NameStyle,
     scopes: HashMap<String, Rc<Scope<'a>>>,
-    cache: HashMap<(String, String), Value<'a>>,
+    /// Resolved module-level names, by module name, then name.
+    cache: HashMap<&'a str, HashMap<String, Value<'a>>>,
     in_progress: HashSet<(String, String)>,
     depth: usize,
     warnings: Vec<Diagnostic>,
@@ -170,7 +173,7 @@ impl<'a> Evaluator<'a> {
         for (k, v) in items {
             match (k, v) {
                 (Value::Str(k), Value::Pipeline(p)) => {
-                    registry.pipelines.insert(k, (*p).clone());
+                    registry.pipelines.insert(k, unwrap_rc(p));
                 }
                 (k, v) => {
                     return self.fail(
@@ -199,8 +202,7 @@ impl<'a> Evaluator<'a> {
             bindings: HashMap::new(),
             star: Vec::new(),
         };
-        let mut c = root.walk();
-        for stmt in root.named_children(&mut c) {
+        for stmt in named_kids(root) {
             self.collect_bindings(m, stmt, &mut scope, false);
         }
         let rc = Rc::new(scope);
@@ -230,15 +232,14 @@ impl<'a> Evaluator<'a> {
                 .or_default()
                 .push((b, at));
         };
-        match stmt.kind() {
+        match stmt.kind_str() {
             "import_statement" => {
                 let mut c = stmt.walk();
                 for name in stmt.children_by_field_name("name", &mut c) {
-                    if name.kind() == "aliased_import" {
-                        let (Some(dn), Some(alias)) = (
-                            name.child_by_field_name("name"),
-                            name.child_by_field_name("alias"),
-                        ) else {
+                    if name.kind_str() == "aliased_import" {
+                        let (Some(dn), Some(alias)) =
+                            (name.field(Field::Name), name.field(Field::Alias))
+                        else {
                             continue;
                         };
                         add(
@@ -261,11 +262,8 @@ impl<'a> Evaluator<'a> {
                 let mut any = false;
                 for name in stmt.children_by_field_name("name", &mut c) {
                     any = true;
-                    let (orig, alias) = if name.kind() == "aliased_import" {
-                        match (
-                            name.child_by_field_name("name"),
-                            name.child_by_field_name("alias"),
-                        ) {
+                    let (orig, alias) = if name.kind_str() == "aliased_import" {
+                        match (name.field(Field::Name), name.field(Field::Alias)) {
                             (Some(n), Some(a)) => (self.text(m, n), self.text(m, a)),
                             _ => continue,
                         }
@@ -283,15 +281,15 @@ impl<'a> Evaluator<'a> {
                 }
             }
             "function_definition" => {
-                if let Some(n) = stmt.child_by_field_name("name") {
+                if let Some(n) = stmt.field(Field::Name) {
                     add(self.text(m, n), Binding::Def(stmt, false), stmt);
                 }
             }
             "decorated_definition" => {
-                if let Some(def) = stmt.child_by_field_name("definition")
-                    && let Some(n) = def.child_by_field_name("name")
+                if let Some(def) = stmt.field(Field::Definition)
+                    && let Some(n) = def.field(Field::Name)
                 {
-                    let b = if def.kind() == "function_definition" {
+                    let b = if def.kind_str() == "function_definition" {
                         Binding::Def(def, true)
                     } else {
                         Binding::Class
@@ -300,27 +298,27 @@ impl<'a> Evaluator<'a> {
                 }
             }
             "class_definition" => {
-                if let Some(n) = stmt.child_by_field_name("name") {
+                if let Some(n) = stmt.field(Field::Name) {
                     add(self.text(m, n), Binding::Class, stmt);
                 }
             }
             "expression_statement" => {
                 let Some(e) = stmt.named_child(0) else { return };
-                match e.kind() {
+                match e.kind_str() {
                     "assignment" => {
                         let mut targets = Vec::new();
                         let mut cur = e;
                         let value = loop {
-                            if let Some(l) = cur.child_by_field_name("left") {
+                            if let Some(l) = cur.field(Field::Left) {
                                 targets.push(l);
                             }
-                            match cur.child_by_field_name("right") {
-                                Some(r) if r.kind() == "assignment" => cur = r,
+                            match cur.field(Field::Right) {
+                                Some(r) if r.kind_str() == "assignment" => cur = r,
                                 other => break other,
                             }
                         };
                         for t in targets {
-                            if t.kind() == "identifier" {
+                            if t.kind_str() == "identifier" {
                                 if let Some(v) = value {
                                     add(self.text(m, t), Binding::Assign(v), stmt);
                                 }
@@ -339,7 +337,7 @@ impl<'a> Evaluator<'a> {
                         }
                     }
                     "augmented_assignment" => {
-                        if let Some(l) = e.child_by_field_name("left") {
+                        if let Some(l) = e.field(Field::Left) {
                             for id in identifiers(l) {
                                 add(
                                     self.text(m, id),
@@ -366,13 +364,13 @@ impl<'a> Evaluator<'a> {
 
     /// The absolute module an `import_from_statement` reads from.
     fn import_source(&self, m: &Module, stmt: TsNode<'_>) -> Option<String> {
-        let module_name = stmt.child_by_field_name("module_name")?;
-        if module_name.kind() == "relative_import" {
+        let module_name = stmt.field(Field::ModuleName)?;
+        if module_name.kind_str() == "relative_import" {
             let mut dots = 0;
             let mut rest = String::new();
             let mut c = module_name.walk();
             for child in module_name.named_children(&mut c) {
-                if child.kind() == "import_prefix" {
+                if child.kind_str() == "import_prefix" {
                     dots = node_text(&m.src, child)
                         .chars()
                         .filter(|c| *c == '.')
@@ -413,8 +411,7 @@ impl<'a> Evaluator<'a> {
         at_m: &'a Module,
         hops: usize,
     ) -> R<Value<'a>> {
-        let key = (m.name.clone(), name.to_owned());
-        if let Some(v) = self.cache.get(&key) {
+        if let Some(v) = self.cache.get(m.name.as_str()).and_then(|c| c.get(name)) {
             return Ok(v.clone());
         }
         if hops > MAX_DEPTH {
@@ -465,6 +462,7 @@ impl<'a> Evaluator<'a> {
                 Binding::Class => Value::External(format!("{}.{name} (a class)", m.name)),
                 Binding::Assign(expr) => {
                     let expr = *expr;
+                    let key = (m.name.clone(), name.to_owned());
                     if !self.in_progress.insert(key.clone()) {
                         return self.fail(m, expr, format!("`{name}` refers to itself"));
                     }
@@ -495,7 +493,10 @@ impl<'a> Evaluator<'a> {
                 );
             }
         };
-        self.cache.insert(key, value.clone());
+        self.cache
+            .entry(m.name.as_str())
+            .or_default()
+            .insert(name.to_owned(), value.clone());
         Ok(value)
     }
 
@@ -544,14 +545,12 @@ impl<'a> Evaluator<'a> {
 
     fn eval(&mut self, f: &mut Frame<'a>, n: TsNode<'a>) -> R<Value<'a>> {
         let m = f.module;
-        match n.kind() {
+        match n.kind_str() {
             "identifier" => self.lookup(f, self.text(m, n), n),
             "string" => self.eval_string(f, n),
             "concatenated_string" => {
                 let mut out = String::new();
-                let mut c = n.walk();
-                let parts: Vec<_> = n.named_children(&mut c).collect();
-                for p in parts {
+                for p in named_kids(n) {
                     match self.eval_string(f, p)? {
                         Value::Str(s) => out.push_str(&s),
                         _ => return self.fail(m, p, "bytes literals are not supported"),
@@ -580,13 +579,10 @@ impl<'a> Evaluator<'a> {
             },
             "list" | "tuple" | "set" | "expression_list" => {
                 let mut items = Vec::new();
-                let mut c = n.walk();
-                let children: Vec<_> = n
-                    .named_children(&mut c)
-                    .filter(|c| c.kind() != "comment")
-                    .collect();
+                let mut children = named_kids(n);
+                children.retain(|c| c.kind_str() != "comment");
                 for child in children {
-                    if child.kind() == "list_splat" {
+                    if child.kind_str() == "list_splat" {
                         let inner = child.named_child(0).expect("splat has an operand");
                         let v = self.eval(f, inner)?;
                         items.extend(self.iterate(m, inner, v)?);
@@ -594,7 +590,7 @@ impl<'a> Evaluator<'a> {
                         items.push(self.eval(f, child)?);
                     }
                 }
-                Ok(match n.kind() {
+                Ok(match n.kind_str() {
                     "list" => Value::List(items),
                     "set" => Value::Set(dedup(items)),
                     _ => Value::Tuple(items),
@@ -602,13 +598,10 @@ impl<'a> Evaluator<'a> {
             }
             "dictionary" => {
                 let mut items: Vec<(Value<'a>, Value<'a>)> = Vec::new();
-                let mut c = n.walk();
-                let children: Vec<_> = n
-                    .named_children(&mut c)
-                    .filter(|c| c.kind() != "comment")
-                    .collect();
+                let mut children = named_kids(n);
+                children.retain(|c| c.kind_str() != "comment");
                 for child in children {
-                    if child.kind() == "dictionary_splat" {
+                    if child.kind_str() == "dictionary_splat" {
                         let inner = child.named_child(0).expect("splat has an operand");
                         match self.eval(f, inner)? {
                             Value::Dict(d) => {
@@ -624,11 +617,10 @@ impl<'a> Evaluator<'a> {
                                 );
                             }
                         }
-                    } else if child.kind() == "pair" {
-                        let (Some(kn), Some(vn)) = (
-                            child.child_by_field_name("key"),
-                            child.child_by_field_name("value"),
-                        ) else {
+                    } else if child.kind_str() == "pair" {
+                        let (Some(kn), Some(vn)) =
+                            (child.field(Field::Key), child.field(Field::Value))
+                        else {
                             return self.fail(m, child, "malformed dict item");
                         };
                         let k = self.eval(f, kn)?;
@@ -645,7 +637,7 @@ impl<'a> Evaluator<'a> {
                         return self.fail(
                             m,
                             child,
-                            format!("`{}` in a dict literal is not supported", child.kind()),
+                            format!("`{}` in a dict literal is not supported", child.kind_str()),
                         );
                     }
                 }
@@ -657,9 +649,9 @@ impl<'a> Evaluator<'a> {
             | "dictionary_comprehension" => self.eval_comprehension(f, n),
             "binary_operator" => {
                 let (Some(l), Some(op), Some(r)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("operator"),
-                    n.child_by_field_name("right"),
+                    n.field(Field::Left),
+                    n.field(Field::Operator),
+                    n.field(Field::Right),
                 ) else {
                     return self.fail(m, n, "malformed binary operation");
                 };
@@ -669,9 +661,9 @@ impl<'a> Evaluator<'a> {
                 self.binop(m, n, op, lv, rv)
             }
             "unary_operator" => {
-                let arg = n.child_by_field_name("argument").expect("operand");
+                let arg = n.field(Field::Argument).expect("operand");
                 let op = n
-                    .child_by_field_name("operator")
+                    .field(Field::Operator)
                     .map(|o| self.text(m, o))
                     .unwrap_or("");
                 match (op, self.eval(f, arg)?) {
@@ -685,15 +677,15 @@ impl<'a> Evaluator<'a> {
                 }
             }
             "not_operator" => {
-                let arg = n.child_by_field_name("argument").expect("operand");
+                let arg = n.field(Field::Argument).expect("operand");
                 let v = self.eval(f, arg)?;
                 Ok(Value::Bool(!self.truthy(m, arg, &v)?))
             }
             "boolean_operator" => {
-                let l = n.child_by_field_name("left").expect("left");
-                let r = n.child_by_field_name("right").expect("right");
+                let l = n.field(Field::Left).expect("left");
+                let r = n.field(Field::Right).expect("right");
                 let op = n
-                    .child_by_field_name("operator")
+                    .field(Field::Operator)
                     .map(|o| self.text(m, o))
                     .unwrap_or("");
                 let lv = self.eval(f, l)?;
@@ -708,7 +700,7 @@ impl<'a> Evaluator<'a> {
                 let mut c = n.walk();
                 let parts: Vec<_> = n
                     .named_children(&mut c)
-                    .filter(|c| c.kind() != "comment")
+                    .filter(|c| c.kind_str() != "comment")
                     .collect();
                 if parts.len() != 3 {
                     return self.fail(m, n, "malformed conditional expression");
@@ -722,8 +714,8 @@ impl<'a> Evaluator<'a> {
             }
             "subscript" => self.eval_subscript(f, n),
             "attribute" => {
-                let obj = n.child_by_field_name("object").expect("object");
-                let attr = self.text(m, n.child_by_field_name("attribute").expect("attribute"));
+                let obj = n.field(Field::Object).expect("object");
+                let attr = self.text(m, n.field(Field::Attribute).expect("attribute"));
                 let v = self.eval(f, obj)?;
                 self.attribute(m, n, v, attr)
             }
@@ -757,23 +749,19 @@ impl<'a> Evaluator<'a> {
             return self.fail(m, n, "bytes literals are not supported");
         }
         let mut out = String::new();
-        let mut c = n.walk();
-        let children: Vec<_> = n.named_children(&mut c).collect();
-        for child in children {
-            match child.kind() {
+        for child in named_kids(n) {
+            match child.kind_str() {
                 "string_content" => {
                     out.push_str(&crate::python::decode_content(&m.src, child, &prefix))
                 }
                 "interpolation" => {
-                    let Some(e) = child.child_by_field_name("expression") else {
+                    let Some(e) = child.field(Field::Expression) else {
                         return self.fail(m, child, "empty f-string interpolation");
                     };
                     let v = self.eval(f, e)?;
-                    let conv = child
-                        .child_by_field_name("type_conversion")
-                        .map(|t| self.text(m, t));
+                    let conv = child.field(Field::TypeConversion).map(|t| self.text(m, t));
                     let spec = child
-                        .child_by_field_name("format_specifier")
+                        .field(Field::FormatSpecifier)
                         .map(|s| self.text(m, s).trim_start_matches(':').to_owned());
                     let s = match conv {
                         Some("!r") => v.py_repr(),
@@ -815,7 +803,7 @@ impl<'a> Evaluator<'a> {
         let children: Vec<_> = n.children(&mut c).collect();
         for child in children {
             if child.is_named() {
-                if child.kind() != "comment" {
+                if child.kind_str() != "comment" {
                     operands.push(child);
                 }
             } else {
@@ -914,7 +902,7 @@ impl<'a> Evaluator<'a> {
 
     fn eval_subscript(&mut self, f: &mut Frame<'a>, n: TsNode<'a>) -> R<Value<'a>> {
         let m = f.module;
-        let value_n = n.child_by_field_name("value").expect("value");
+        let value_n = n.field(Field::Value).expect("value");
         let v = self.eval(f, value_n)?;
         let mut c = n.walk();
         let subs: Vec<_> = n.children_by_field_name("subscript", &mut c).collect();
@@ -922,7 +910,7 @@ impl<'a> Evaluator<'a> {
             return self.fail(m, n, "multi-dimensional subscripts are not supported");
         }
         let sn = subs[0];
-        if sn.kind() == "slice" {
+        if sn.kind_str() == "slice" {
             let mut bounds: [Option<i64>; 3] = [None, None, None];
             let mut idx = 0;
             let mut cc = sn.walk();
@@ -1012,18 +1000,18 @@ impl<'a> Evaluator<'a> {
 
     fn eval_comprehension(&mut self, f: &mut Frame<'a>, n: TsNode<'a>) -> R<Value<'a>> {
         let m = f.module;
-        let body = n.child_by_field_name("body").expect("comprehension body");
+        let body = n.field(Field::Body).expect("comprehension body");
         let mut c = n.walk();
         let clauses: Vec<_> = n
             .named_children(&mut c)
-            .filter(|c| matches!(c.kind(), "for_in_clause" | "if_clause"))
+            .filter(|c| matches!(c.kind_str(), "for_in_clause" | "if_clause"))
             .collect();
         let saved = f.locals.clone();
         let mut out = Vec::new();
         let r = self.comprehend(f, &clauses, body, &mut out);
         f.locals = saved;
         r?;
-        Ok(match n.kind() {
+        Ok(match n.kind_str() {
             "set_comprehension" => Value::Set(dedup(out)),
             "dictionary_comprehension" => {
                 let mut d = Vec::new();
@@ -1054,9 +1042,9 @@ impl<'a> Evaluator<'a> {
     ) -> R<()> {
         let m = f.module;
         let Some((first, rest)) = clauses.split_first() else {
-            if body.kind() == "pair" {
-                let k = self.eval(f, body.child_by_field_name("key").expect("key"))?;
-                let v = self.eval(f, body.child_by_field_name("value").expect("value"))?;
+            if body.kind_str() == "pair" {
+                let k = self.eval(f, body.field(Field::Key).expect("key"))?;
+                let v = self.eval(f, body.field(Field::Value).expect("value"))?;
                 out.push(Value::Tuple(vec![k, v]));
             } else {
                 out.push(self.eval(f, body)?);
@@ -1066,7 +1054,7 @@ impl<'a> Evaluator<'a> {
             }
             return Ok(());
         };
-        if first.kind() == "if_clause" {
+        if first.kind_str() == "if_clause" {
             let cond = first.named_child(0).expect("condition");
             let v = self.eval(f, cond)?;
             if self.truthy(m, cond, &v)? {
@@ -1074,7 +1062,7 @@ impl<'a> Evaluator<'a> {
             }
             return Ok(());
         }
-        let left = first.child_by_field_name("left").expect("target");
+        let left = first.field(Field::Left).expect("target");
         let mut c = first.walk();
         let rights: Vec<_> = first
             .children_by_field_name("right", &mut c)
@@ -1231,24 +1219,19 @@ impl<'a> Evaluator<'a> {
         let mut pos = Vec::new();
         let mut kw: Vec<(String, Value<'a>)> = Vec::new();
         let mut nodes = Vec::new();
-        if args.kind() == "generator_expression" {
+        if args.kind_str() == "generator_expression" {
             pos.push(self.eval(f, args)?);
             nodes.push(args);
             return Ok(((pos, kw), nodes));
         }
-        let mut c = args.walk();
-        let children: Vec<_> = args
-            .named_children(&mut c)
-            .filter(|c| c.kind() != "comment")
-            .collect();
+        let mut children = named_kids(args);
+        children.retain(|c| c.kind_str() != "comment");
         for a in children {
             nodes.push(a);
-            match a.kind() {
+            match a.kind_str() {
                 "keyword_argument" => {
-                    let name = self
-                        .text(m, a.child_by_field_name("name").expect("name"))
-                        .to_owned();
-                    let v = self.eval(f, a.child_by_field_name("value").expect("value"))?;
+                    let name = self.text(m, a.field(Field::Name).expect("name")).to_owned();
+                    let v = self.eval(f, a.field(Field::Value).expect("value"))?;
                     if kw.iter().any(|(k, _)| *k == name) {
                         return self.fail(m, a, format!("keyword argument repeated: {name}"));
                     }
@@ -1294,8 +1277,8 @@ impl<'a> Evaluator<'a> {
 
     fn eval_call(&mut self, f: &mut Frame<'a>, n: TsNode<'a>) -> R<Value<'a>> {
         let m = f.module;
-        let callee_n = n.child_by_field_name("function").expect("callee");
-        let args_n = n.child_by_field_name("arguments").expect("arguments");
+        let callee_n = n.field(Field::Function).expect("callee");
+        let args_n = n.field(Field::Arguments).expect("arguments");
         let callee = self.eval(f, callee_n)?;
         if let Value::Builtin(Builtin::Partial) = callee {
             return self.make_partial(f, n, args_n);
@@ -1360,14 +1343,14 @@ impl<'a> Evaluator<'a> {
             );
         }
         let m = def.module;
-        let params = def.node.child_by_field_name("parameters");
+        let params = def.node.field(Field::Parameters);
         let mut frame = Frame {
             module: m,
             locals: HashMap::new(),
             closure: def.closure.clone(),
         };
         self.bind_params(&mut frame, &def.name, params, pos, kw, at_m, at)?;
-        let body = def.node.child_by_field_name("body").expect("function body");
+        let body = def.node.field(Field::Body).expect("function body");
         self.depth += 1;
         let flow = self.exec_block(&mut frame, body);
         self.depth -= 1;
@@ -1396,17 +1379,14 @@ impl<'a> Evaluator<'a> {
         self.bind_params(
             &mut frame,
             "<lambda>",
-            l.node.child_by_field_name("parameters"),
+            l.node.field(Field::Parameters),
             pos,
             kw,
             at_m,
             at,
         )?;
         self.depth += 1;
-        let r = self.eval(
-            &mut frame,
-            l.node.child_by_field_name("body").expect("lambda body"),
-        );
+        let r = self.eval(&mut frame, l.node.field(Field::Body).expect("lambda body"));
         self.depth -= 1;
         r
     }
@@ -1894,21 +1874,21 @@ impl<'a> Evaluator<'a> {
         args_n: TsNode<'a>,
     ) -> R<Value<'a>> {
         let m = f.module;
-        if args_n.kind() != "argument_list" {
+        if args_n.kind_str() != "argument_list" {
             return self.fail(m, n, "partial() needs a function");
         }
         let mut c = args_n.walk();
         let args: Vec<_> = args_n
             .named_children(&mut c)
-            .filter(|c| c.kind() != "comment")
+            .filter(|c| c.kind_str() != "comment")
             .collect();
         let Some(first) = args.first().copied() else {
             return self.fail(m, n, "partial() needs a function");
         };
-        if first.kind() != "identifier"
-            && first.kind() != "attribute"
-            && first.kind() != "lambda"
-            && first.kind() != "call"
+        if first.kind_str() != "identifier"
+            && first.kind_str() != "attribute"
+            && first.kind_str() != "lambda"
+            && first.kind_str() != "call"
         {
             return self.fail(m, first, "the function given to partial() must be a name");
         }
@@ -1916,11 +1896,10 @@ impl<'a> Evaluator<'a> {
         let mut positional = 0;
         let mut keywords = Vec::new();
         for a in &args[1..] {
-            match a.kind() {
-                "keyword_argument" => keywords.push(
-                    self.text(m, a.child_by_field_name("name").expect("name"))
-                        .to_owned(),
-                ),
+            match a.kind_str() {
+                "keyword_argument" => {
+                    keywords.push(self.text(m, a.field(Field::Name).expect("name")).to_owned())
+                }
                 "list_splat" => {
                     let inner = a.named_child(0).expect("operand");
                     let v = self.eval(f, inner)?;
@@ -2006,7 +1985,7 @@ impl<'a> Evaluator<'a> {
                         ),
                     );
                 }
-                let (sig, _) = Signature::from_node(&def.module.src, def.node.child_by_field_name("parameters"));
+                let (sig, _) = Signature::from_node(&def.module.src, def.node.field(Field::Parameters));
                 Ok((
                     FuncRef {
                         module: def.module.name.clone(),
@@ -2018,7 +1997,7 @@ impl<'a> Evaluator<'a> {
                 ))
             }
             Value::Lambda(l) => {
-                let (sig, _) = Signature::from_node(&l.module.src, l.node.child_by_field_name("parameters"));
+                let (sig, _) = Signature::from_node(&l.module.src, l.node.field(Field::Parameters));
                 Ok((
                     FuncRef {
                         module: l.module.name.clone(),
@@ -2378,13 +2357,23 @@ impl<'a> Evaluator<'a> {
                     },
                 );
             }
-            Some(Value::Pipeline(p)) => vec![PipelinePart::Pipeline((*p).clone())],
+            Some(Value::Pipeline(p)) => {
+                let built = match Rc::try_unwrap(p) {
+                    Ok(p) => Pipeline::new(vec![PipelinePart::Pipeline(p)], &args),
+                    // Still held elsewhere (a variable): rename from it without copying it first.
+                    Err(shared) => shared.modular(&args),
+                };
+                return match built {
+                    Ok(p) => Ok(Value::Pipeline(Rc::new(p))),
+                    Err(e) => self.kedro_fail(m, n, &e),
+                };
+            }
             Some(Value::List(items) | Value::Tuple(items) | Value::Set(items)) => {
                 let mut parts = Vec::new();
                 for it in items {
                     match it {
-                        Value::Node(nd) => parts.push(PipelinePart::Node((*nd).clone())),
-                        Value::Pipeline(p) => parts.push(PipelinePart::Pipeline((*p).clone())),
+                        Value::Node(nd) => parts.push(PipelinePart::Node(unwrap_rc(nd))),
+                        Value::Pipeline(p) => parts.push(PipelinePart::Pipeline(unwrap_rc(p))),
                         other => {
                             return self.fail(
                                 m,
@@ -2570,9 +2559,7 @@ impl<'a> Evaluator<'a> {
     // ----- statements -----------------------------------------------------------------------------------------
 
     fn exec_block(&mut self, f: &mut Frame<'a>, block: TsNode<'a>) -> R<Flow<'a>> {
-        let mut c = block.walk();
-        let stmts: Vec<_> = block.named_children(&mut c).collect();
-        for s in stmts {
+        for s in named_kids(block) {
             match self.exec_stmt(f, s)? {
                 Flow::Normal => {}
                 other => return Ok(other),
@@ -2583,22 +2570,22 @@ impl<'a> Evaluator<'a> {
 
     fn exec_stmt(&mut self, f: &mut Frame<'a>, s: TsNode<'a>) -> R<Flow<'a>> {
         let m = f.module;
-        match s.kind() {
+        match s.kind_str() {
             "comment" | "pass_statement" => Ok(Flow::Normal),
             "expression_statement" => {
                 let Some(e) = s.named_child(0) else {
                     return Ok(Flow::Normal);
                 };
-                match e.kind() {
+                match e.kind_str() {
                     "assignment" => {
                         let mut targets = Vec::new();
                         let mut cur = e;
                         let value = loop {
-                            if let Some(l) = cur.child_by_field_name("left") {
+                            if let Some(l) = cur.field(Field::Left) {
                                 targets.push(l);
                             }
-                            match cur.child_by_field_name("right") {
-                                Some(r) if r.kind() == "assignment" => cur = r,
+                            match cur.field(Field::Right) {
+                                Some(r) if r.kind_str() == "assignment" => cur = r,
                                 other => break other,
                             }
                         };
@@ -2612,10 +2599,10 @@ impl<'a> Evaluator<'a> {
                         Ok(Flow::Normal)
                     }
                     "augmented_assignment" => {
-                        let l = e.child_by_field_name("left").expect("left");
-                        let r = e.child_by_field_name("right").expect("right");
+                        let l = e.field(Field::Left).expect("left");
+                        let r = e.field(Field::Right).expect("right");
                         let op = self
-                            .text(m, e.child_by_field_name("operator").expect("op"))
+                            .text(m, e.field(Field::Operator).expect("op"))
                             .trim_end_matches('=');
                         let cur = self.eval(f, l)?;
                         let rv = self.eval(f, r)?;
@@ -2650,34 +2637,31 @@ impl<'a> Evaluator<'a> {
                 Ok(Flow::Return(v))
             }
             "if_statement" => {
-                let cond = s.child_by_field_name("condition").expect("condition");
+                let cond = s.field(Field::Condition).expect("condition");
                 let v = self.eval(f, cond)?;
                 if self.truthy(m, cond, &v)? {
-                    return self.exec_block(f, s.child_by_field_name("consequence").expect("body"));
+                    return self.exec_block(f, s.field(Field::Consequence).expect("body"));
                 }
                 let mut c = s.walk();
                 let alts: Vec<_> = s.children_by_field_name("alternative", &mut c).collect();
                 for alt in alts {
-                    if alt.kind() == "elif_clause" {
-                        let cond = alt.child_by_field_name("condition").expect("condition");
+                    if alt.kind_str() == "elif_clause" {
+                        let cond = alt.field(Field::Condition).expect("condition");
                         let v = self.eval(f, cond)?;
                         if self.truthy(m, cond, &v)? {
-                            return self.exec_block(
-                                f,
-                                alt.child_by_field_name("consequence").expect("body"),
-                            );
+                            return self
+                                .exec_block(f, alt.field(Field::Consequence).expect("body"));
                         }
                     } else {
-                        return self
-                            .exec_block(f, alt.child_by_field_name("body").expect("else body"));
+                        return self.exec_block(f, alt.field(Field::Body).expect("else body"));
                     }
                 }
                 Ok(Flow::Normal)
             }
             "for_statement" => {
-                let left = s.child_by_field_name("left").expect("target");
-                let right = s.child_by_field_name("right").expect("iterable");
-                let body = s.child_by_field_name("body").expect("body");
+                let left = s.field(Field::Left).expect("target");
+                let right = s.field(Field::Right).expect("iterable");
+                let body = s.field(Field::Body).expect("body");
                 let it = self.eval(f, right)?;
                 let items = self.iterate(m, right, it)?;
                 let mut broke = false;
@@ -2692,26 +2676,23 @@ impl<'a> Evaluator<'a> {
                         Flow::Normal | Flow::Continue => {}
                     }
                 }
-                if !broke && let Some(alt) = s.child_by_field_name("alternative") {
-                    return self.exec_block(f, alt.child_by_field_name("body").expect("else body"));
+                if !broke && let Some(alt) = s.field(Field::Alternative) {
+                    return self.exec_block(f, alt.field(Field::Body).expect("else body"));
                 }
                 Ok(Flow::Normal)
             }
             "break_statement" => Ok(Flow::Break),
             "continue_statement" => Ok(Flow::Continue),
             "function_definition" | "decorated_definition" => {
-                let (def, decorated) = if s.kind() == "decorated_definition" {
-                    (
-                        s.child_by_field_name("definition").expect("definition"),
-                        true,
-                    )
+                let (def, decorated) = if s.kind_str() == "decorated_definition" {
+                    (s.field(Field::Definition).expect("definition"), true)
                 } else {
                     (s, false)
                 };
                 let name = self
-                    .text(m, def.child_by_field_name("name").expect("name"))
+                    .text(m, def.field(Field::Name).expect("name"))
                     .to_owned();
-                if def.kind() != "function_definition" {
+                if def.kind_str() != "function_definition" {
                     f.locals.insert(
                         name.clone(),
                         Value::External(format!("{}.{name} (a class)", m.name)),
@@ -2731,9 +2712,7 @@ impl<'a> Evaluator<'a> {
                 Ok(Flow::Normal)
             }
             "class_definition" => {
-                let name = self
-                    .text(m, s.child_by_field_name("name").expect("name"))
-                    .to_owned();
+                let name = self.text(m, s.field(Field::Name).expect("name")).to_owned();
                 f.locals.insert(
                     name.clone(),
                     Value::External(format!("{}.{name} (a class)", m.name)),
@@ -2773,11 +2752,11 @@ impl<'a> Evaluator<'a> {
 
     fn exec_call_stmt(&mut self, f: &mut Frame<'a>, e: TsNode<'a>) -> R<Flow<'a>> {
         let m = f.module;
-        let callee = e.child_by_field_name("function").expect("callee");
-        if callee.kind() == "attribute" {
-            let obj = callee.child_by_field_name("object").expect("object");
-            let method = self.text(m, callee.child_by_field_name("attribute").expect("attr"));
-            if obj.kind() == "identifier" {
+        let callee = e.field(Field::Function).expect("callee");
+        if callee.kind_str() == "attribute" {
+            let obj = callee.field(Field::Object).expect("object");
+            let method = self.text(m, callee.field(Field::Attribute).expect("attr"));
+            if obj.kind_str() == "identifier" {
                 let var = self.text(m, obj);
                 if matches!(var, "logger" | "logging" | "log" | "warnings") {
                     return Ok(Flow::Normal);
@@ -2785,7 +2764,7 @@ impl<'a> Evaluator<'a> {
                 if f.locals.contains_key(var)
                     && matches!(method, "append" | "extend" | "update" | "add" | "insert")
                 {
-                    let args_n = e.child_by_field_name("arguments").expect("args");
+                    let args_n = e.field(Field::Arguments).expect("args");
                     let ((pos, kw), _) = self.eval_args(f, args_n)?;
                     let cur = f.locals.get(var).cloned().expect("checked");
                     let new = match (cur, method, pos.len()) {
@@ -2845,7 +2824,7 @@ impl<'a> Evaluator<'a> {
                     return Ok(Flow::Normal);
                 }
             }
-        } else if callee.kind() == "identifier" && self.text(m, callee) == "print" {
+        } else if callee.kind_str() == "identifier" && self.text(m, callee) == "print" {
             return Ok(Flow::Normal);
         }
         self.fail(
@@ -2857,7 +2836,7 @@ impl<'a> Evaluator<'a> {
 
     fn assign(&mut self, f: &mut Frame<'a>, target: TsNode<'a>, v: Value<'a>) -> R<()> {
         let m = f.module;
-        match target.kind() {
+        match target.kind_str() {
             "identifier" => {
                 f.locals.insert(self.text(m, target).to_owned(), v);
                 Ok(())
@@ -2868,9 +2847,9 @@ impl<'a> Evaluator<'a> {
                 let mut c = target.walk();
                 let targets: Vec<_> = target
                     .named_children(&mut c)
-                    .filter(|c| c.kind() != "comment")
+                    .filter(|c| c.kind_str() != "comment")
                     .collect();
-                if targets.iter().any(|t| t.kind() == "list_splat_pattern") {
+                if targets.iter().any(|t| t.kind_str() == "list_splat_pattern") {
                     return self.fail(m, target, "starred assignment is not supported");
                 }
                 if targets.len() != items.len() {
@@ -2894,8 +2873,8 @@ impl<'a> Evaluator<'a> {
                 None => self.fail(m, target, "empty assignment target"),
             },
             "subscript" => {
-                let base = target.child_by_field_name("value").expect("value");
-                if base.kind() != "identifier" || !f.locals.contains_key(self.text(m, base)) {
+                let base = target.field(Field::Value).expect("value");
+                if base.kind_str() != "identifier" || !f.locals.contains_key(self.text(m, base)) {
                     return self.fail(
                         m,
                         target,
@@ -2960,8 +2939,13 @@ trait Pipe: Sized {
 }
 impl<T> Pipe for T {}
 
+/// The value behind `rc`, without a copy when nothing else holds it.
+fn unwrap_rc<T: Clone>(rc: Rc<T>) -> T {
+    Rc::try_unwrap(rc).unwrap_or_else(|rc| (*rc).clone())
+}
+
 fn identifiers(n: TsNode<'_>) -> Vec<TsNode<'_>> {
-    if n.kind() == "identifier" {
+    if n.kind_str() == "identifier" {
         return vec![n];
     }
     let mut out = Vec::new();

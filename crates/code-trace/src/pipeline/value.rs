@@ -1,6 +1,6 @@
 //! Values of the symbolic evaluator.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::rc::Rc;
 
 use kdvc_kedro_model::pipeline::{Node, Pipeline, SourceSpan, py_repr_str};

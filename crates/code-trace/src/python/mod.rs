@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use kdvc_kedro_model::pipeline::SourceSpan;
-use tree_sitter::{Node, Parser, Tree};
+use tree_sitter::{Language, Node, Parser, Tree};
 
 mod signature;
 
@@ -23,6 +24,111 @@ pub struct ParseError {
     pub col: usize,
     /// What is wrong.
     pub message: String,
+}
+
+/// The Python grammar.
+fn language() -> &'static Language {
+    static LANGUAGE: OnceLock<Language> = OnceLock::new();
+    LANGUAGE.get_or_init(|| tree_sitter_python::LANGUAGE.into())
+}
+
+macro_rules! fields {
+    ($($variant:ident = $name:literal),* $(,)?) => {
+        /// The grammar's field names that the evaluator reads, looked up once (see [`NodeExt::field`]).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum Field {
+            $(
+                #[doc = concat!("`", $name, "`")]
+                $variant,
+            )*
+        }
+        const FIELD_NAMES: &[&str] = &[$($name),*];
+    };
+}
+
+fields! {
+    Alias = "alias",
+    Alternative = "alternative",
+    Argument = "argument",
+    Arguments = "arguments",
+    Attribute = "attribute",
+    Body = "body",
+    Condition = "condition",
+    Consequence = "consequence",
+    Definition = "definition",
+    Expression = "expression",
+    FormatSpecifier = "format_specifier",
+    Function = "function",
+    Key = "key",
+    Left = "left",
+    ModuleName = "module_name",
+    Name = "name",
+    Object = "object",
+    Operator = "operator",
+    Parameters = "parameters",
+    Right = "right",
+    TypeConversion = "type_conversion",
+    Value = "value",
+}
+
+fn field_ids() -> &'static [u16] {
+    static IDS: OnceLock<Vec<u16>> = OnceLock::new();
+    IDS.get_or_init(|| {
+        FIELD_NAMES
+            .iter()
+            .map(|n| language().field_id_for_name(n).map_or(0, |id| id.get()))
+            .collect()
+    })
+}
+
+fn kind_names() -> &'static [&'static str] {
+    static KINDS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    KINDS.get_or_init(|| {
+        let lang = language();
+        (0..lang.node_kind_count())
+            .map(|id| {
+                u16::try_from(id)
+                    .ok()
+                    .and_then(|id| lang.node_kind_for_id(id))
+                    .unwrap_or("")
+            })
+            .collect()
+    })
+}
+
+/// Cheaper forms of tree-sitter's string-keyed node accessors (same results, no per-call string work).
+pub(crate) trait NodeExt<'t> {
+    /// [`Node::kind`] from a table instead of a C string.
+    fn kind_str(&self) -> &'t str;
+    /// [`Node::child_by_field_name`] with the field id looked up once.
+    fn field(&self, f: Field) -> Option<Node<'t>>;
+}
+
+impl<'t> NodeExt<'t> for Node<'t> {
+    fn kind_str(&self) -> &'t str {
+        match kind_names().get(usize::from(self.kind_id())) {
+            Some(k) if !k.is_empty() => k,
+            _ => self.kind(),
+        }
+    }
+
+    fn field(&self, f: Field) -> Option<Node<'t>> {
+        self.child_by_field_id(field_ids()[f as usize])
+    }
+}
+
+/// The named children of `node` (comments included), in order. Small nodes are read by index, which is
+/// cheaper than a tree cursor; large ones with a cursor (linear).
+pub(crate) fn named_kids(node: Node<'_>) -> Vec<Node<'_>> {
+    let count = node.named_child_count();
+    if count <= 8 {
+        (0..count)
+            .filter_map(|i| u32::try_from(i).ok().and_then(|i| node.named_child(i)))
+            .collect()
+    } else {
+        let mut c = node.walk();
+        node.named_children(&mut c).collect()
+    }
 }
 
 /// Parses Python source. A syntax error (an `ERROR` or missing node) is an error with its position.
@@ -213,9 +319,8 @@ impl ModuleTable {
 pub fn literal_string(src: &str, node: Node<'_>) -> Option<String> {
     let mut out = String::new();
     let mut parts = Vec::new();
-    if node.kind() == "concatenated_string" {
-        let mut c = node.walk();
-        parts.extend(node.named_children(&mut c));
+    if node.kind_str() == "concatenated_string" {
+        parts.extend(named_kids(node));
     } else {
         parts.push(node);
     }
@@ -224,9 +329,8 @@ pub fn literal_string(src: &str, node: Node<'_>) -> Option<String> {
         if prefix.contains('b') {
             return None;
         }
-        let mut c = part.walk();
-        for child in part.named_children(&mut c) {
-            match child.kind() {
+        for child in named_kids(part) {
+            match child.kind_str() {
                 "string_content" => out.push_str(&decode_content(src, child, &prefix)),
                 "interpolation" => return None,
                 _ => {}

@@ -2,7 +2,7 @@
 
 use tree_sitter::Node;
 
-use super::node_text;
+use super::{Field, NodeExt, node_text};
 
 /// The kind of a parameter, as `inspect.Parameter.kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,13 +47,12 @@ impl Signature {
             return (Self::default(), defaults);
         };
         let mut kw_only = false;
-        let mut c = params.walk();
-        for p in params.named_children(&mut c) {
-            let (name, kind, default) = match p.kind() {
+        for p in super::named_kids(params) {
+            let (name, kind, default) = match p.kind_str() {
                 "identifier" => (node_text(src, p).to_owned(), None, None),
                 "typed_parameter" => {
                     let inner = p.named_child(0);
-                    match inner.map(|n| n.kind()) {
+                    match inner.map(|n| n.kind_str()) {
                         Some("list_splat_pattern") => {
                             kw_only = true;
                             (splat_name(src, inner), Some(ParamKind::VarPositional), None)
@@ -71,11 +70,11 @@ impl Signature {
                     }
                 }
                 "default_parameter" | "typed_default_parameter" => (
-                    p.child_by_field_name("name")
+                    p.field(Field::Name)
                         .map(|n| node_text(src, n).to_owned())
                         .unwrap_or_default(),
                     None,
-                    p.child_by_field_name("value"),
+                    p.field(Field::Value),
                 ),
                 "list_splat_pattern" => {
                     kw_only = true;

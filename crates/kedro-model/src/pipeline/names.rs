@@ -49,19 +49,25 @@ pub fn py_list_str<S: AsRef<str>>(items: &[S]) -> String {
 
 /// Splits `name@fmt` into `(name, fmt)`; `fmt` is empty without `@`. More than one `@` is Kedro's error.
 pub fn transcode_split(name: &str) -> Result<(&str, &str), PipelineError> {
-    let found = name.matches('@').count();
-    if found > 1 {
+    let Some(at) = name.bytes().position(|b| b == b'@') else {
+        return Ok((name, ""));
+    };
+    let rest = &name[at + 1..];
+    if rest.bytes().any(|b| b == b'@') {
         return Err(PipelineError::TranscodingSeparators {
             name: name.to_owned(),
-            found,
+            found: 1 + rest.bytes().filter(|&b| b == b'@').count(),
         });
     }
-    Ok(name.split_once('@').unwrap_or((name, "")))
+    Ok((&name[..at], rest))
 }
 
 /// The part of a dataset name before `@` (the whole name without `@`).
 pub fn strip_transcoding(name: &str) -> &str {
-    name.split_once('@').map_or(name, |(base, _)| base)
+    match name.bytes().position(|b| b == b'@') {
+        Some(at) => &name[..at],
+        None => name,
+    }
 }
 
 #[cfg(test)]

@@ -158,15 +158,15 @@ impl DatasetArg {
         })
     }
 
-    fn hashable(&self) -> Hashable {
+    fn hashable(&self) -> Hashable<'_> {
         match self {
             Self::None => Hashable::None,
-            Self::Str(s) => Hashable::Str(s.clone()),
-            Self::List(l) => Hashable::Tuple(l.clone()),
+            Self::Str(s) => Hashable::Str(s),
+            Self::List(l) => Hashable::Tuple(l),
             Self::Dict(d) => {
-                let mut items: Vec<(String, String)> =
-                    d.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-                items.sort();
+                let mut items: Vec<(&str, &str)> =
+                    d.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                items.sort_unstable();
                 Hashable::Items(items)
             }
         }
@@ -174,16 +174,16 @@ impl DatasetArg {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Hashable {
+enum Hashable<'a> {
     None,
-    Str(String),
-    Tuple(Vec<String>),
-    Items(Vec<(String, String)>),
+    Str(&'a str),
+    Tuple(&'a [String]),
+    Items(Vec<(&'a str, &'a str)>),
 }
 
 /// Kedro's node identity: `(name, inputs, outputs)` with dicts compared sorted. Tags do not count.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct NodeKey(String, Hashable, Hashable);
+pub(crate) struct NodeKey<'a>(&'a str, Hashable<'a>, Hashable<'a>);
 
 /// Everything a `node()` call says, before Kedro's checks and naming.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -260,6 +260,9 @@ pub struct RawNodeArgs {
     /// Naming rule.
     pub style: NameStyle,
 }
+
+/// Up to this many outputs, duplicate checks compare pairwise instead of building a set.
+const SMALL: usize = 16;
 
 fn is_valid_name(s: &str) -> bool {
     !s.is_empty()
@@ -350,11 +353,19 @@ impl Node {
         for n in inputs.iter().chain(&outputs).chain(&confirms) {
             transcode_split(n)?;
         }
-        let mut seen = BTreeSet::new();
         let mut dup = BTreeSet::new();
-        for o in &outputs {
-            if !seen.insert(o.as_str()) {
-                dup.insert(o.clone());
+        if outputs.len() <= SMALL {
+            for (i, o) in outputs.iter().enumerate() {
+                if outputs[..i].contains(o) {
+                    dup.insert(o.clone());
+                }
+            }
+        } else {
+            let mut seen = BTreeSet::new();
+            for o in &outputs {
+                if !seen.insert(o.as_str()) {
+                    dup.insert(o.clone());
+                }
             }
         }
         if !dup.is_empty() {
@@ -366,12 +377,21 @@ impl Node {
                 ),
             });
         }
-        let stripped_out: BTreeSet<&str> = outputs.iter().map(|o| strip_transcoding(o)).collect();
-        let common: BTreeSet<&str> = inputs
-            .iter()
-            .map(|i| strip_transcoding(i))
-            .filter(|i| stripped_out.contains(i))
-            .collect();
+        let common: BTreeSet<&str> = if outputs.len() <= SMALL {
+            inputs
+                .iter()
+                .map(|i| strip_transcoding(i))
+                .filter(|i| outputs.iter().any(|o| strip_transcoding(o) == *i))
+                .collect()
+        } else {
+            let stripped_out: BTreeSet<&str> =
+                outputs.iter().map(|o| strip_transcoding(o)).collect();
+            inputs
+                .iter()
+                .map(|i| strip_transcoding(i))
+                .filter(|i| stripped_out.contains(i))
+                .collect()
+        };
         if !common.is_empty() {
             return Err(PipelineError::InvalidNode {
                 message: format!(
@@ -438,9 +458,9 @@ impl Node {
     }
 
     /// Kedro's node identity (`_unique_key`): name plus inputs and outputs as written.
-    pub(crate) fn key(&self) -> NodeKey {
+    pub(crate) fn key(&self) -> NodeKey<'_> {
         NodeKey(
-            self.name.clone(),
+            &self.name,
             self.raw.inputs.hashable(),
             self.raw.outputs.hashable(),
         )
@@ -499,7 +519,7 @@ fn auto_name(func: &FuncRef, raw: &RawNodeArgs, inputs: &[String], outputs: &[St
                 (func.name.clone(), key)
             };
             let digest = Sha256::digest(key.as_bytes());
-            format!("{head}__{}", &hex::encode(digest)[..8])
+            format!("{head}__{}", hex::encode(&digest[..4]))
         }
         NameStyle::Kedro019 => {
             let func_name = if func.is_partial() {

@@ -1,6 +1,8 @@
 //! Pipelines: Kedro's `Pipeline` as a validated DAG, its namespace rename, algebra and filters.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use indexmap::{IndexMap, IndexSet};
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -203,16 +205,65 @@ impl Pipeline {
     /// `Pipeline(parts, inputs=..., outputs=..., parameters=..., tags=..., namespace=...,
     /// prefix_datasets_with_namespace=...)` with Kedro's checks, renaming and ordering.
     pub fn new(parts: Vec<PipelinePart>, args: &ModularArgs) -> Result<Self, PipelineError> {
+        let mut parts = parts;
+        if !args.renames()
+            && let [PipelinePart::Pipeline(_)] = parts.as_slice()
+            && let Some(PipelinePart::Pipeline(mut p)) = parts.pop()
+        {
+            // One pipeline, already checked and ordered: Kedro's checks pass again and tags change no order.
+            if !args.tags.is_empty() {
+                for n in &mut p.nodes {
+                    n.tags.extend(args.tags.iter().cloned());
+                }
+            }
+            return Ok(p);
+        }
         let parts = if args.renames() {
-            Self::map_nodes(parts, args)?
-                .into_iter()
-                .map(PipelinePart::Node)
-                .collect()
+            let renamed = if let [PipelinePart::Pipeline(p)] = parts.as_slice() {
+                // Already checked and ordered; `args.tags` are added to the renamed copies below.
+                Self::map_nodes(p, args)?
+            } else {
+                let pipe = Self::new(
+                    parts,
+                    &ModularArgs {
+                        tags: args.tags.clone(),
+                        ..ModularArgs::default()
+                    },
+                )?;
+                Self::map_nodes(&pipe, args)?
+            };
+            renamed.into_iter().map(PipelinePart::Node).collect()
         } else {
             parts
         };
+        Self::build(parts, &args.tags)
+    }
+
+    /// `Pipeline(self, inputs=..., outputs=..., ...)` ([`Pipeline::new`] with this pipeline as the only part),
+    /// without copying `self` first.
+    pub fn modular(&self, args: &ModularArgs) -> Result<Self, PipelineError> {
+        if args.renames() {
+            let renamed = Self::map_nodes(self, args)?;
+            Self::build(
+                renamed.into_iter().map(PipelinePart::Node).collect(),
+                &args.tags,
+            )
+        } else {
+            Self::new(vec![PipelinePart::Pipeline(self.clone())], args)
+        }
+    }
+
+    /// Kedro's checks on the flattened parts, then `tags` and the topological order.
+    fn build(parts: Vec<PipelinePart>, tags: &[String]) -> Result<Self, PipelineError> {
         // _validate_duplicate_nodes
-        let mut seen: HashSet<&str> = HashSet::new();
+        let total: usize = parts
+            .iter()
+            .map(|p| match p {
+                PipelinePart::Node(_) => 1,
+                PipelinePart::Pipeline(p) => p.nodes.len(),
+            })
+            .sum();
+        let mut seen: HashSet<&str> = HashSet::with_capacity(total);
         let mut dups: BTreeSet<String> = BTreeSet::new();
         for part in &parts {
             let nodes: &[Node] = match part {
@@ -230,7 +281,7 @@ impl Pipeline {
                 names: dups.into_iter().collect(),
             });
         }
-        let mut nodes: Vec<Node> = Vec::new();
+        let mut nodes: Vec<Node> = Vec::with_capacity(total);
         for part in parts {
             match part {
                 PipelinePart::Node(n) => nodes.push(n),
@@ -238,8 +289,10 @@ impl Pipeline {
             }
         }
         validate_transcoded(&nodes)?;
-        if !args.tags.is_empty() {
-            nodes = nodes.iter().map(|n| n.tagged(&args.tags)).collect();
+        if !tags.is_empty() {
+            for n in &mut nodes {
+                n.tags.extend(tags.iter().cloned());
+            }
         }
         validate_unique(
             &nodes,
@@ -254,15 +307,8 @@ impl Pipeline {
         Self::toposort(nodes)
     }
 
-    /// `Pipeline._map_nodes`: the renamed copies of the nodes, in topological order.
-    fn map_nodes(parts: Vec<PipelinePart>, args: &ModularArgs) -> Result<Vec<Node>, PipelineError> {
-        let pipe = Self::new(
-            parts,
-            &ModularArgs {
-                tags: args.tags.clone(),
-                ..ModularArgs::default()
-            },
-        )?;
+    /// `Pipeline._map_nodes`: the renamed copies of the nodes of `pipe`, in its order.
+    fn map_nodes(pipe: &Pipeline, args: &ModularArgs) -> Result<Vec<Node>, PipelineError> {
         let inputs = args
             .inputs
             .as_ref()
@@ -281,8 +327,12 @@ impl Pipeline {
         // _validate_datasets_exist
         let in_keys: BTreeSet<&str> = inputs.keys().map(|k| strip_transcoding(k)).collect();
         let out_keys: BTreeSet<&str> = outputs.keys().map(|k| strip_transcoding(k)).collect();
-        let datasets = pipe.datasets();
-        let existing: HashSet<&str> = datasets.iter().map(|d| strip_transcoding(d)).collect();
+        let existing: HashSet<&str> = pipe
+            .nodes
+            .iter()
+            .flat_map(|n| n.inputs.iter().chain(&n.outputs))
+            .map(|d| strip_transcoding(d))
+            .collect();
         let missing: BTreeSet<String> = in_keys
             .iter()
             .chain(&out_keys)
@@ -303,8 +353,18 @@ impl Pipeline {
         {
             return Err(PipelineError::ParametersInInputsOutputs);
         }
-        let free = pipe.inputs();
-        let free: HashSet<&str> = free.iter().map(|d| strip_transcoding(d)).collect();
+        // The free inputs (`pipe.inputs()`), transcoding stripped: inputs no node of `pipe` produces.
+        let produced: HashSet<&str> = pipe
+            .nodes
+            .iter()
+            .flat_map(|n| n.outputs.iter().map(|d| strip_transcoding(d)))
+            .collect();
+        let free: HashSet<&str> = pipe
+            .nodes
+            .iter()
+            .flat_map(|n| n.inputs.iter().map(|d| strip_transcoding(d)))
+            .filter(|d| !produced.contains(d))
+            .collect();
         if !in_keys.iter().all(|i| free.contains(i)) {
             return Err(PipelineError::InputsAreOutputs);
         }
@@ -323,40 +383,54 @@ impl Pipeline {
             .collect()
     }
 
+    /// Kedro's order: Kahn's algorithm by layers, each layer sorted by node name. Outputs are unique here
+    /// (checked before), so every dataset has at most one producer.
     fn toposort(nodes: Vec<Node>) -> Result<Self, PipelineError> {
-        let mut by_input: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, n) in nodes.iter().enumerate() {
-            for inp in &n.inputs {
-                let v = by_input.entry(strip_transcoding(inp)).or_default();
-                if v.last() != Some(&i) {
-                    v.push(i);
-                }
+        let n = nodes.len();
+        let mut producer: HashMap<&str, usize> = HashMap::with_capacity(n);
+        for (i, node) in nodes.iter().enumerate() {
+            for out in &node.outputs {
+                producer.insert(strip_transcoding(out), i);
             }
         }
-        let mut parents: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); nodes.len()];
-        for (p, n) in nodes.iter().enumerate() {
-            for out in &n.outputs {
-                if let Some(children) = by_input.get(strip_transcoding(out)) {
-                    for &c in children {
-                        parents[c].insert(p);
-                    }
-                }
-            }
+        // Edges producer -> consumer, by consumer, each consumer's producers ascending and distinct.
+        let mut edges: Vec<(usize, usize)> = Vec::with_capacity(n);
+        let mut pending = vec![0usize; n];
+        let mut ps: Vec<usize> = Vec::new();
+        for (c, node) in nodes.iter().enumerate() {
+            ps.clear();
+            ps.extend(
+                node.inputs
+                    .iter()
+                    .filter_map(|i| producer.get(strip_transcoding(i)).copied()),
+            );
+            ps.sort_unstable();
+            ps.dedup();
+            pending[c] = ps.len();
+            edges.extend(ps.iter().map(|&p| (p, c)));
         }
-        let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
-        let mut pending: Vec<usize> = parents.iter().map(BTreeSet::len).collect();
-        for (c, ps) in parents.iter().enumerate() {
-            for &p in ps {
-                children[p].push(c);
-            }
+        drop(producer);
+        // Children of each node (consumers ascending), as one flat array.
+        let mut start = vec![0usize; n + 1];
+        for &(p, _) in &edges {
+            start[p + 1] += 1;
         }
-        let mut order: Vec<usize> = Vec::with_capacity(nodes.len());
-        let mut ready: Vec<usize> = (0..nodes.len()).filter(|&i| pending[i] == 0).collect();
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut children = vec![0usize; edges.len()];
+        for &(p, c) in &edges {
+            children[fill[p]] = c;
+            fill[p] += 1;
+        }
+        let mut order: Vec<usize> = Vec::with_capacity(n);
+        let mut ready: Vec<usize> = (0..n).filter(|&i| pending[i] == 0).collect();
+        let mut next: Vec<usize> = Vec::new();
         while !ready.is_empty() {
-            ready.sort_by(|&a, &b| nodes[a].name.cmp(&nodes[b].name));
-            let mut next = Vec::new();
+            ready.sort_unstable_by(|&a, &b| nodes[a].name.cmp(&nodes[b].name));
             for &i in &ready {
-                for &c in &children[i] {
+                for &c in &children[start[i]..start[i + 1]] {
                     pending[c] -= 1;
                     if pending[c] == 0 {
                         next.push(c);
@@ -364,15 +438,13 @@ impl Pipeline {
                 }
             }
             order.append(&mut ready);
-            ready = next;
+            std::mem::swap(&mut ready, &mut next);
         }
-        if order.len() != nodes.len() {
+        if order.len() != n {
             let mut g: DiGraph<usize, ()> = DiGraph::new();
-            let idx: Vec<NodeIndex> = (0..nodes.len()).map(|i| g.add_node(i)).collect();
-            for (c, ps) in parents.iter().enumerate() {
-                for &p in ps {
-                    g.add_edge(idx[p], idx[c], ());
-                }
+            let idx: Vec<NodeIndex> = (0..n).map(|i| g.add_node(i)).collect();
+            for &(p, c) in &edges {
+                g.add_edge(idx[p], idx[c], ());
             }
             let mut on_cycle: Vec<String> = petgraph::algo::tarjan_scc(&g)
                 .into_iter()
@@ -383,7 +455,7 @@ impl Pipeline {
             on_cycle.sort();
             return Err(PipelineError::CircularDependency { nodes: on_cycle });
         }
-        let mut position = vec![0usize; nodes.len()];
+        let mut position = vec![0usize; n];
         for (pos, &i) in order.iter().enumerate() {
             position[i] = pos;
         }
@@ -392,14 +464,12 @@ impl Pipeline {
             .iter()
             .map(|&i| slots[i].take().expect("each node once"))
             .collect();
-        let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(sorted.len(), 0);
-        for i in 0..sorted.len() {
+        let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(n, edges.len());
+        for i in 0..n {
             graph.add_node(i);
         }
-        for (c, ps) in parents.iter().enumerate() {
-            for &p in ps {
-                graph.add_edge(NodeIndex::new(position[p]), NodeIndex::new(position[c]), ());
-            }
+        for &(p, c) in &edges {
+            graph.add_edge(NodeIndex::new(position[p]), NodeIndex::new(position[c]), ());
         }
         Ok(Self {
             nodes: sorted,
@@ -546,8 +616,10 @@ impl Pipeline {
     pub fn sum<'a>(
         pipelines: impl IntoIterator<Item = &'a Pipeline>,
     ) -> Result<Self, PipelineError> {
-        let mut keys: HashSet<NodeKey> = HashSet::new();
-        let mut nodes = Vec::new();
+        let pipelines: Vec<&Pipeline> = pipelines.into_iter().collect();
+        let total = pipelines.iter().map(|p| p.nodes.len()).sum();
+        let mut keys: HashSet<NodeKey> = HashSet::with_capacity(total);
+        let mut nodes = Vec::with_capacity(total);
         for p in pipelines {
             for n in &p.nodes {
                 if keys.insert(n.key()) {
@@ -792,6 +864,15 @@ fn rename_dataset(
 }
 
 fn validate_transcoded(nodes: &[Node]) -> Result<(), PipelineError> {
+    let transcoded = nodes.iter().any(|n| {
+        n.inputs
+            .iter()
+            .chain(&n.outputs)
+            .any(|d| d.bytes().any(|b| b == b'@'))
+    });
+    if !transcoded {
+        return Ok(());
+    }
     let all: HashSet<&str> = nodes
         .iter()
         .flat_map(|n| n.inputs.iter().chain(&n.outputs).map(String::as_str))
@@ -817,7 +898,11 @@ fn validate_unique(
     get: impl Fn(&Node) -> &Vec<String>,
     err: impl FnOnce(Vec<String>) -> PipelineError,
 ) -> Result<(), PipelineError> {
-    let mut seen: HashSet<&str> = HashSet::new();
+    let count: usize = nodes.iter().map(|n| get(n).len()).sum();
+    if count == 0 {
+        return Ok(());
+    }
+    let mut seen: HashSet<&str> = HashSet::with_capacity(count);
     let mut dups: IndexSet<&str> = IndexSet::new();
     for n in nodes {
         for d in get(n) {
