@@ -133,7 +133,8 @@ pub fn copy_dir(src: &Path, dst: &Path) {
             let target = std::fs::read_link(entry.path()).expect("read link");
             std::os::unix::fs::symlink(target, &to).expect("symlink");
         } else {
-            std::fs::copy(entry.path(), &to).unwrap_or_else(|e| panic!("copy to {}: {e}", to.display()));
+            std::fs::copy(entry.path(), &to)
+                .unwrap_or_else(|e| panic!("copy to {}: {e}", to.display()));
         }
     }
 }
@@ -213,7 +214,15 @@ mod fixture_tests {
         let root = workspace_root();
         let out = git(
             &root,
-            &["ls-files", "--others", "--ignored", "--exclude-standard", "--", "fixtures", "examples"],
+            &[
+                "ls-files",
+                "--others",
+                "--ignored",
+                "--exclude-standard",
+                "--",
+                "fixtures",
+                "examples",
+            ],
         );
         let untracked: Vec<&str> = out
             .lines()
