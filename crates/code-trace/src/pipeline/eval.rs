@@ -86,7 +86,10 @@ pub(crate) struct Evaluator<'a> {
 }
 
 fn tree_root(m: &Module) -> Result<TsNode<'_>, ParseError> {
-    m.tree.as_ref().map(|t| t.root_node()).map_err(Clone::clone)
+    m.tree()
+        .as_ref()
+        .map(|t| t.root_node())
+        .map_err(Clone::clone)
 }
 
 impl<'a> Evaluator<'a> {
@@ -2498,7 +2501,7 @@ impl<'a> Evaluator<'a> {
         raise_errors: bool,
         key: &str,
     ) -> R<Result<Option<Rc<Pipeline>>, Vec<Diagnostic>>> {
-        if let Err(e) = &pm.tree {
+        if let Err(e) = pm.tree() {
             if raise_errors {
                 return Err(Stop::Parse(e.clone()));
             }

@@ -180,7 +180,7 @@ pub fn extract_from_table(
                 .join("pipeline_registry.py"),
         });
     };
-    if let Err(e) = &module.tree {
+    if let Err(e) = module.tree() {
         return Err(ExtractError::Parse(e.clone()));
     }
     let mut ev = eval::Evaluator::new(table, layout);

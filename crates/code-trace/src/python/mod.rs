@@ -133,16 +133,27 @@ pub(crate) fn named_kids(node: Node<'_>) -> Vec<Node<'_>> {
 
 /// Parses Python source. A syntax error (an `ERROR` or missing node) is an error with its position.
 pub fn parse(file: &Path, src: &str) -> Result<Tree, ParseError> {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .map_err(|e| ParseError {
-            file: file.to_owned(),
-            line: 1,
-            col: 1,
-            message: format!("cannot load the Python grammar: {e}"),
-        })?;
-    let tree = parser.parse(src, None).ok_or_else(|| ParseError {
+    thread_local! {
+        // One parser per thread, reused from file to file.
+        static PARSER: std::cell::RefCell<Option<Parser>> = const { std::cell::RefCell::new(None) };
+    }
+    let tree = PARSER.with_borrow_mut(|slot| {
+        let parser = match slot {
+            Some(p) => p,
+            None => {
+                let mut p = Parser::new();
+                p.set_language(language()).map_err(|e| ParseError {
+                    file: file.to_owned(),
+                    line: 1,
+                    col: 1,
+                    message: format!("cannot load the Python grammar: {e}"),
+                })?;
+                slot.insert(p)
+            }
+        };
+        Ok(parser.parse(src, None))
+    })?;
+    let tree = tree.ok_or_else(|| ParseError {
         file: file.to_owned(),
         line: 1,
         col: 1,
@@ -224,11 +235,20 @@ pub struct Module {
     pub is_package: bool,
     /// Source text.
     pub src: String,
-    /// The syntax tree, or why there is none.
-    pub tree: Result<Tree, ParseError>,
+    /// The syntax tree, or why there is none; parsed on first use unless [`ModuleTable::load`] did it.
+    tree: OnceLock<Result<Tree, ParseError>>,
 }
 
-/// All Python modules under a source root, parsed up front (in parallel), by dotted name.
+impl Module {
+    /// The syntax tree, or why there is none (parsed now if it was not yet).
+    pub fn tree(&self) -> &Result<Tree, ParseError> {
+        self.tree.get_or_init(|| parse(&self.path, &self.src))
+    }
+}
+
+/// All Python modules under a source root, by dotted name. The pipeline modules (`<top>.pipeline_registry`,
+/// `<top>.pipeline` and everything under `<top>.pipelines`) are parsed up front, in parallel; the others when
+/// first used.
 #[derive(Debug, Default)]
 pub struct ModuleTable {
     /// Modules by dotted name.
@@ -238,7 +258,8 @@ pub struct ModuleTable {
 }
 
 impl ModuleTable {
-    /// Reads and parses every `.py` file below `source_root/<top>` for each top-level package `top`.
+    /// Reads every `.py` file below `source_root/<top>` for each top-level package `top`, and parses the
+    /// pipeline modules.
     pub fn load(source_root: &Path, tops: &[&str]) -> std::io::Result<Self> {
         use rayon::prelude::*;
         let mut files = Vec::new();
@@ -287,9 +308,13 @@ impl ModuleTable {
                 if !is_package {
                     parts.push(stem);
                 }
-                let tree = parse(path, &src);
+                let name = parts.join(".");
+                let tree = OnceLock::new();
+                if tops.iter().any(|top| is_pipeline_module(top, &name)) {
+                    let _ = tree.set(parse(path, &src));
+                }
                 Ok(Module {
-                    name: parts.join("."),
+                    name,
                     path: path.clone(),
                     is_package,
                     src,
@@ -312,6 +337,18 @@ impl ModuleTable {
     pub fn contains(&self, name: &str) -> bool {
         self.modules.contains_key(name) || self.packages.contains_key(name)
     }
+}
+
+/// Whether `name` is a module that pipeline discovery imports (worth parsing ahead of use).
+fn is_pipeline_module(top: &str, name: &str) -> bool {
+    name.strip_prefix(top)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .is_some_and(|rest| {
+            rest == "pipeline_registry"
+                || rest == "pipeline"
+                || rest == "pipelines"
+                || rest.starts_with("pipelines.")
+        })
 }
 
 /// The value of a Python string literal node (`string` or `concatenated_string`) without interpolations.
