@@ -2,6 +2,8 @@
 //!
 //! `cargo run --release -p kdvc-benches --example extract_pipelines -- [ITERATIONS] [PROJECT_DIR]`
 
+#![allow(clippy::print_stderr)] // A timing tool: its report is its output.
+
 use kdvc_code_trace::pipeline::{ProjectLayout, extract_pipelines};
 
 fn main() {
