@@ -120,6 +120,9 @@ impl<'a> Normalizer<'a> {
             return;
         }
         let slice = &self.src[from.min(self.src.len())..to.min(self.src.len())];
+        if slice.iter().all(u8::is_ascii_whitespace) {
+            return;
+        }
         let kept = strip_layout(slice);
         if !kept.is_empty() {
             self.tag(T_GAP);
@@ -214,7 +217,7 @@ impl<'a> Normalizer<'a> {
         if c.goto_first_child() {
             loop {
                 let child = c.node();
-                let field = c.field_name();
+                let field = if is_def { c.field_name() } else { None };
                 self.gap(pos, child.start_byte());
                 pos = pos.max(child.end_byte());
                 let mut skip = false;

@@ -3,6 +3,7 @@
 //!
 //! A summary depends only on the file's bytes (not on its path), so it is cached by content hash.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet};
 
 use indexmap::IndexMap;
@@ -204,9 +205,6 @@ pub fn summarize(src: &[u8]) -> FileSummary {
     };
     let root = tree.root_node();
     s.parse_ok = !root.has_error();
-    if s.parse_ok {
-        s.norm_hash = hex(&Normalizer::digest(src, root));
-    }
     let mut w = ModuleWalker {
         src,
         k: grammar::kinds(),
@@ -216,11 +214,25 @@ pub fn summarize(src: &[u8]) -> FileSummary {
         pending: Vec::new(),
         all: Some(Vec::new()),
         all_seen: false,
+        last_full: None,
+        module_hash: {
+            let mut h = blake3::Hasher::new();
+            h.update(b"kdvc-module-merkle\0");
+            h
+        },
         summary: &mut s,
     };
     w.module(root);
     w.finish();
+    let module_hash = w_hash(w);
+    if s.parse_ok {
+        s.norm_hash = module_hash;
+    }
     s
+}
+
+fn w_hash(w: ModuleWalker<'_, '_>) -> String {
+    w.module_hash.finalize().to_hex().to_string()
 }
 
 struct ModuleWalker<'a, 's> {
@@ -236,6 +248,11 @@ struct ModuleWalker<'a, 's> {
     pending: Vec<(usize, String, Vec<String>, Unit, bool)>,
     all: Option<Vec<String>>,
     all_seen: bool,
+    /// The full digest computed by the last [`ModuleWalker::unit`] call on a whole statement.
+    last_full: Option<Digest>,
+    /// The structural hash of the module: a Merkle hash of its top-level statements' digests (each
+    /// statement is walked once, for its unit and for the module hash together).
+    module_hash: blake3::Hasher,
     summary: &'s mut FileSummary,
 }
 
@@ -254,11 +271,14 @@ impl ModuleWalker<'_, '_> {
         String::from_utf8_lossy(&self.src[n.start_byte()..n.end_byte()]).into_owned()
     }
 
-    fn unit(&self, n: Node<'_>, header: bool) -> (Unit, Collected) {
+    fn unit(&mut self, n: Node<'_>, header: bool) -> (Unit, Collected) {
         let digest = if header {
+            self.last_full = None;
             Normalizer::header_digest(self.src, n)
         } else {
-            Normalizer::digest(self.src, n)
+            let d = Normalizer::digest(self.src, n);
+            self.last_full = Some(d);
+            d
         };
         let digest = match self.raw {
             None => digest,
@@ -293,7 +313,26 @@ impl ModuleWalker<'_, '_> {
                 continue;
             }
             first = false;
+            if st.kind_id() == self.k.line_continuation {
+                continue;
+            }
+            self.last_full = None;
             self.stmt(st);
+            if self.raw.is_none() {
+                let id = st.kind_id();
+                let k = self.k;
+                let compound = id == k.if_statement
+                    || id == k.for_statement
+                    || id == k.while_statement
+                    || id == k.try_statement
+                    || id == k.with_statement
+                    || id == k.match_statement;
+                let d = match self.last_full.take() {
+                    Some(d) if !compound => d,
+                    _ => Normalizer::digest(self.src, st),
+                };
+                self.module_hash.update(&d);
+            }
         }
     }
 
@@ -710,18 +749,53 @@ enum ScopeKind {
     Comprehension,
 }
 
-struct Scope {
+/// Names are byte slices of the source while collecting; only free references become strings.
+struct Scope<'a> {
     parent: usize,
     kind: ScopeKind,
-    bound: HashSet<String>,
-    globals: HashSet<String>,
+    bound: HashSet<&'a [u8]>,
+    globals: HashSet<&'a [u8]>,
 }
 
-struct Use {
+struct Use<'a> {
     scope: usize,
-    root: String,
-    attrs: Vec<String>,
+    root: &'a [u8],
+    attrs: Vec<Cow<'a, [u8]>>,
     dyn_attr: bool,
+}
+
+/// An attribute chain read from a name, as source slices (or owned, for `getattr(x, "literal")`).
+type Attrs<'a> = Vec<Cow<'a, [u8]>>;
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// [`chain`] without allocating the names: `a.b.c` as `(a, [b, c])`.
+fn chain_bytes<'a>(src: &'a [u8], k: &Kinds, n: Node<'_>) -> Option<(&'a [u8], Attrs<'a>)> {
+    let mut attrs = Vec::new();
+    let mut cur = n;
+    loop {
+        if cur.kind_id() == k.identifier {
+            attrs.reverse();
+            return Some((&src[cur.start_byte()..cur.end_byte()], attrs));
+        }
+        if cur.kind_id() == k.attribute {
+            let a = cur.child_by_field_name("attribute")?;
+            attrs.push(Cow::Borrowed(&src[a.start_byte()..a.end_byte()]));
+            cur = cur.child_by_field_name("object")?;
+        } else if cur.kind_id() == k.subscript {
+            attrs.clear();
+            cur = cur.child_by_field_name("value")?;
+        } else if cur.kind_id() == k.parenthesized_expression {
+            let mut c = cur.walk();
+            cur = cur
+                .named_children(&mut c)
+                .find(|x| x.kind_id() != k.comment)?;
+        } else {
+            return None;
+        }
+    }
 }
 
 /// What the reference collector found in one unit.
@@ -741,7 +815,7 @@ pub(crate) struct Collected {
 
 /// Collects the free references of a unit with Python's scoping rules (code-fingerprint.md §2).
 pub(crate) fn collect(src: &[u8], n: Node<'_>, skip_blocks: bool) -> Collected {
-    let mut c = Collector {
+    let mut c: Collector<'_> = Collector {
         src,
         k: grammar::kinds(),
         scopes: vec![Scope {
@@ -763,16 +837,27 @@ pub(crate) fn collect(src: &[u8], n: Node<'_>, skip_blocks: bool) -> Collected {
 struct Collector<'a> {
     src: &'a [u8],
     k: &'static Kinds,
-    scopes: Vec<Scope>,
-    uses: Vec<Use>,
+    scopes: Vec<Scope<'a>>,
+    uses: Vec<Use<'a>>,
     out: Collected,
     depth: usize,
     skip_blocks: bool,
 }
 
-impl Collector<'_> {
-    fn text(&self, n: Node<'_>) -> String {
-        String::from_utf8_lossy(&self.src[n.start_byte()..n.end_byte()]).into_owned()
+impl<'a> Collector<'a> {
+    fn text(&self, n: Node<'_>) -> &'a [u8] {
+        &self.src[n.start_byte()..n.end_byte()]
+    }
+
+    /// The name a `dotted_name` binds in `from m import name` / the root of `import a.b`: its first
+    /// identifier.
+    fn first_name(&self, n: Node<'_>) -> &'a [u8] {
+        if n.kind_id() == self.k.dotted_name
+            && let Some(first) = n.named_child(0)
+        {
+            return self.text(first);
+        }
+        self.text(n)
     }
 
     fn new_scope(&mut self, parent: usize, kind: ScopeKind) -> usize {
@@ -785,8 +870,8 @@ impl Collector<'_> {
         self.scopes.len() - 1
     }
 
-    fn use_name(&mut self, scope: usize, root: String, attrs: Vec<String>) {
-        if root == "sys" && attrs.first().is_some_and(|a| a == "modules") {
+    fn use_name(&mut self, scope: usize, root: &'a [u8], attrs: Vec<Cow<'a, [u8]>>) {
+        if root == b"sys" && attrs.first().is_some_and(|a| a.as_ref() == b"modules") {
             self.out.dynamic.insert(Dynamic::SysModules);
         }
         self.uses.push(Use {
@@ -797,26 +882,31 @@ impl Collector<'_> {
         });
     }
 
-    fn bind(&mut self, scope: usize, name: String) {
+    fn bind(&mut self, scope: usize, name: &'a [u8]) {
         let sc = &mut self.scopes[scope];
-        if sc.globals.contains(&name) {
-            self.out.global_writes.insert(name);
+        if sc.globals.contains(name) {
+            self.out.global_writes.insert(lossy(name));
         } else if sc.kind == ScopeKind::Top {
-            self.out.top_binds.push(name);
+            self.out.top_binds.push(lossy(name));
         } else {
             sc.bound.insert(name);
         }
     }
 
     fn resolve(&mut self) {
-        for u in std::mem::take(&mut self.uses) {
+        let uses = std::mem::take(&mut self.uses);
+        let mut done: HashSet<(&[u8], &Attrs<'a>, bool)> = HashSet::new();
+        for u in &uses {
+            if !done.insert((u.root, &u.attrs, u.dyn_attr)) {
+                continue;
+            }
             let mut cur = u.scope;
             let free = loop {
                 let sc = &self.scopes[cur];
-                if sc.kind == ScopeKind::Top || sc.globals.contains(&u.root) {
+                if sc.kind == ScopeKind::Top || sc.globals.contains(u.root) {
                     break true;
                 }
-                if (cur == u.scope || sc.kind != ScopeKind::Class) && sc.bound.contains(&u.root) {
+                if (cur == u.scope || sc.kind != ScopeKind::Class) && sc.bound.contains(u.root) {
                     break false;
                 }
                 cur = sc.parent;
@@ -824,12 +914,12 @@ impl Collector<'_> {
             if free {
                 if u.dyn_attr {
                     self.out.refs.insert(Ref::DynAttr {
-                        root: u.root.clone(),
+                        root: lossy(u.root),
                     });
                 }
                 self.out.refs.insert(Ref::Name {
-                    root: u.root,
-                    attrs: u.attrs,
+                    root: lossy(u.root),
+                    attrs: u.attrs.iter().map(|a| lossy(a)).collect(),
                 });
             }
         }
@@ -877,7 +967,7 @@ impl Collector<'_> {
             self.use_name(s, t, Vec::new());
         } else if id == k.block && self.skip_blocks {
         } else if id == k.attribute {
-            match chain(self.src, k, n) {
+            match chain_bytes(self.src, k, n) {
                 Some((root, attrs)) if !has_subscript(k, n) => self.use_name(s, root, attrs),
                 _ => {
                     if let Some(o) = n.child_by_field_name("object") {
@@ -931,7 +1021,7 @@ impl Collector<'_> {
             if let Some(l) = n.child_by_field_name("left") {
                 if l.kind_id() == k.identifier {
                     let t = self.text(l);
-                    self.use_name(s, t.clone(), Vec::new());
+                    self.use_name(s, t, Vec::new());
                     self.bind(s, t);
                 } else {
                     self.target(l, s);
@@ -1004,13 +1094,13 @@ impl Collector<'_> {
                 }
             }
         } else if id == k.dotted_name {
-            let parts: Vec<String> = self
+            let parts: Vec<&'a [u8]> = self
                 .named_kids(n)
                 .into_iter()
                 .map(|x| self.text(x))
                 .collect();
             if let Some((first, rest)) = parts.split_first() {
-                self.use_name(s, first.clone(), rest.to_vec());
+                self.use_name(s, first, rest.iter().map(|r| Cow::Borrowed(*r)).collect());
             }
         } else if id == k.type_alias_statement {
             if let Some(l) = n.child_by_field_name("left") {
@@ -1155,17 +1245,17 @@ impl Collector<'_> {
         let k = self.k;
         let id = p.kind_id();
         if id == k.dotted_name {
-            let parts: Vec<String> = self
+            let parts: Vec<&'a [u8]> = self
                 .named_kids(p)
                 .into_iter()
                 .map(|x| self.text(x))
                 .collect();
             if parts.len() == 1 {
-                if parts[0] != "_" {
-                    self.bind(s, parts[0].clone());
+                if parts[0] != b"_" {
+                    self.bind(s, parts[0]);
                 }
             } else if let Some((first, rest)) = parts.split_first() {
-                self.use_name(s, first.clone(), rest.to_vec());
+                self.use_name(s, first, rest.iter().map(|r| Cow::Borrowed(*r)).collect());
             }
         } else if id == k.identifier {
             let t = self.text(p);
@@ -1227,7 +1317,7 @@ impl Collector<'_> {
                     }
                 } else {
                     let full = dotted(self.src, name);
-                    let root = full.split('.').next().unwrap_or_default().to_owned();
+                    let root = self.first_name(name);
                     self.bind(s, root);
                     self.out.refs.insert(Ref::Import {
                         level: 0,
@@ -1266,8 +1356,7 @@ impl Collector<'_> {
                 };
                 (dotted(self.src, o), self.text(a))
             } else {
-                let d = dotted(self.src, name);
-                (d.clone(), d)
+                (dotted(self.src, name), self.first_name(name))
             };
             self.bind(s, alias);
             self.out.refs.insert(Ref::Import {
@@ -1287,18 +1376,22 @@ impl Collector<'_> {
             .unwrap_or_default();
         if let Some(f) = func {
             let bare = f.kind_id() == k.identifier;
-            let name = match chain(self.src, k, f) {
-                Some((root, attrs)) => attrs.last().cloned().unwrap_or(root),
-                None => String::new(),
+            let name: &[u8] = if bare {
+                self.text(f)
+            } else if f.kind_id() == k.attribute {
+                f.child_by_field_name("attribute")
+                    .map_or(&[][..], |a| self.text(a))
+            } else {
+                &[]
             };
-            match name.as_str() {
-                "globals" | "vars" if bare => {
+            match name {
+                b"globals" | b"vars" if bare => {
                     self.out.dynamic.insert(Dynamic::Globals);
                 }
-                "exec" | "eval" | "compile" if bare => {
+                b"exec" | b"eval" | b"compile" if bare => {
                     self.out.dynamic.insert(Dynamic::Exec);
                 }
-                "import_module" | "__import__" => {
+                b"import_module" | b"__import__" => {
                     match args.first().and_then(|a| literal_string(self.src, k, *a)) {
                         Some(lit) if !lit.starts_with('.') => {
                             self.out.refs.insert(Ref::Import {
@@ -1312,13 +1405,13 @@ impl Collector<'_> {
                         }
                     }
                 }
-                "getattr" | "setattr" | "hasattr" | "delattr" if f.kind_id() == k.identifier => {
+                b"getattr" | b"setattr" | b"hasattr" | b"delattr" if bare => {
                     if let (Some(obj), Some(attr)) = (args.first(), args.get(1))
-                        && let Some((root, mut attrs)) = chain(self.src, k, *obj)
+                        && let Some((root, mut attrs)) = chain_bytes(self.src, k, *obj)
                     {
                         match literal_string(self.src, k, *attr) {
                             Some(lit) => {
-                                attrs.push(lit);
+                                attrs.push(Cow::Owned(lit.into_bytes()));
                                 self.use_name(s, root, attrs);
                             }
                             None => self.uses.push(Use {
