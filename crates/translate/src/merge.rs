@@ -85,13 +85,19 @@ pub(crate) fn parse_stages(text: &str, file: &Path) -> Result<StagesDoc> {
             empty_block: None,
         });
     };
-    let YNode::Map { entries, flow, pos } = &root else {
-        return Err(shape(file, root.pos(), "the top level must be a mapping"));
+    let root_pos = root.pos();
+    let YNode::Map {
+        mut entries,
+        flow,
+        pos,
+    } = root
+    else {
+        return Err(shape(file, root_pos, "the top level must be a mapping"));
     };
-    if *flow {
+    if flow {
         return Err(shape(
             file,
-            *pos,
+            pos,
             "kdvc needs block style at the top level, not `{...}`",
         ));
     }
@@ -106,11 +112,13 @@ pub(crate) fn parse_stages(text: &str, file: &Path) -> Result<StagesDoc> {
             empty_block: None,
         });
     };
-    let (key, value) = &entries[ti];
     // End of the stages block: the next top-level key (with its leading comments) or EOF.
     let block_end = entries.get(ti + 1).map_or(end_of_text, |(k, _)| {
         block_start(text, &starts, k.pos().line)
     });
+    let (key, value) = entries.swap_remove(ti);
+    let value_pos = value.pos();
+    let value_empty = value.is_null() || matches!(value, YNode::Map { .. });
     match value {
         YNode::Map {
             entries: st,
@@ -119,21 +127,25 @@ pub(crate) fn parse_stages(text: &str, file: &Path) -> Result<StagesDoc> {
         } if !st.is_empty() => {
             let indent = st[0].0.pos().col - 1;
             let mut stages = Vec::with_capacity(st.len());
-            for (i, (k, v)) in st.iter().enumerate() {
+            let next_lines: Vec<Option<usize>> = st
+                .iter()
+                .skip(1)
+                .map(|(k2, _)| Some(k2.pos().line))
+                .chain(std::iter::once(None))
+                .collect();
+            for ((k, v), next) in st.into_iter().zip(next_lines) {
                 let name = k
                     .as_str()
                     .ok_or_else(|| shape(file, k.pos(), "stage names must be strings"))?
                     .to_string();
                 let start = block_start(text, &starts, k.pos().line);
-                let end = st.get(i + 1).map_or(block_end, |(k2, _)| {
-                    block_start(text, &starts, k2.pos().line)
-                });
+                let end = next.map_or(block_end, |l| block_start(text, &starts, l));
                 stages.push(StageBlock {
                     name,
                     start,
                     end,
-                    generated: is_generated(v),
-                    node: v.clone(),
+                    generated: is_generated(&v),
+                    node: v,
                 });
             }
             Ok(StagesDoc {
@@ -149,15 +161,13 @@ pub(crate) fn parse_stages(text: &str, file: &Path) -> Result<StagesDoc> {
             ..
         } if !st.is_empty() => Err(shape(
             file,
-            value.pos(),
+            value_pos,
             "kdvc needs `stages:` in block style, not `{...}`",
         )),
-        YNode::Map { .. } | YNode::Scalar { .. }
-            if value.is_null() || matches!(value, YNode::Map { .. }) =>
-        {
+        YNode::Map { .. } | YNode::Scalar { .. } if value_empty => {
             // `stages:` or `stages: {}`: replace that line.
             let line_start = starts[key.pos().line - 1];
-            let line_end = starts.get(value.pos().line).copied().unwrap_or(end_of_text);
+            let line_end = starts.get(value_pos.line).copied().unwrap_or(end_of_text);
             Ok(StagesDoc {
                 stages: vec![],
                 indent: 2,

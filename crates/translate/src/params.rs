@@ -27,38 +27,48 @@ pub fn check_source(text: &str, key: &[String], file: &Path) -> Result<Option<Pa
         return Ok(Some(ParamIssue::DottedKey));
     }
     let root = yaml::parse(text).map_err(|e| Error::yaml(file, e))?;
+    Ok(check_parsed(root.as_ref(), key))
+}
+
+/// [`check_source`] on an already parsed file (`None` = empty document); `key` has no dotted segment.
+fn check_parsed(root: Option<&YNode>, key: &[String]) -> Option<ParamIssue> {
     let Some(root) = root else {
-        return Ok(if key.is_empty() {
+        return if key.is_empty() {
             None
         } else {
             Some(ParamIssue::NotAddressable)
-        });
+        };
     };
     let Some(node) = root.lookup(key) else {
-        return Ok(Some(ParamIssue::NotAddressable));
+        return Some(ParamIssue::NotAddressable);
     };
     if node.contains_timestamp() {
-        return Ok(Some(ParamIssue::Date));
+        return Some(ParamIssue::Date);
     }
-    Ok(None)
+    None
 }
 
 /// Fills in [`ParamSource::issue`] for every source by reading the files under `root`.
 ///
-/// Files are read once each. A file that cannot be read is an error.
+/// Files are read and parsed once each. A file that cannot be read is an error.
 pub fn annotate_sources<'a>(
     root: &Path,
     sources: impl IntoIterator<Item = &'a mut ParamSource>,
 ) -> Result<()> {
-    let mut cache: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut cache: std::collections::HashMap<String, Option<YNode>> =
+        std::collections::HashMap::new();
     for src in sources {
+        if src.key.iter().any(|k| k.contains('.')) {
+            src.issue = Some(ParamIssue::DottedKey);
+            continue;
+        }
         if !cache.contains_key(&src.file) {
             let path = root.join(&src.file);
             let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-            cache.insert(src.file.clone(), text);
+            let parsed = yaml::parse(&text).map_err(|e| Error::yaml(&path, e))?;
+            cache.insert(src.file.clone(), parsed);
         }
-        let text = &cache[&src.file];
-        src.issue = check_source(text, &src.key, &root.join(&src.file))?;
+        src.issue = check_parsed(cache[&src.file].as_ref(), &src.key);
     }
     Ok(())
 }
