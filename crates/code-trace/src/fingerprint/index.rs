@@ -639,6 +639,8 @@ pub struct Index {
     tops: HashSet<String>,
     nodes: Vec<GNode>,
     keys: HashMap<Key, usize>,
+    /// Symbol nodes by module and name (looked up by `&str`, without building a [`Key`]).
+    syms: Vec<HashMap<String, usize>>,
     deep: Vec<Digest>,
     pins: Pins,
     python: String,
@@ -685,6 +687,7 @@ impl Index {
             tops,
             nodes: Vec::new(),
             keys: HashMap::new(),
+            syms: Vec::new(),
             deep: Vec::new(),
             pins,
             python,
@@ -726,6 +729,12 @@ impl Index {
 
     fn add_node(&mut self, key: Key, label: String, file: Option<String>, line: u32) -> usize {
         let i = self.nodes.len();
+        if let Key::Sym(m, name) = &key {
+            if self.syms.len() <= *m {
+                self.syms.resize_with(*m + 1, HashMap::new);
+            }
+            self.syms[*m].insert(name.clone(), i);
+        }
         self.nodes.push(GNode {
             label,
             file,
@@ -741,6 +750,11 @@ impl Index {
 
     fn node(&self, key: &Key) -> usize {
         self.keys[key]
+    }
+
+    /// The node of symbol `name` of module `m`, if it has code.
+    fn sym(&self, m: usize, name: &str) -> Option<usize> {
+        self.syms.get(m).and_then(|t| t.get(name)).copied()
     }
 
     #[allow(clippy::too_many_lines)]
@@ -825,7 +839,7 @@ impl Index {
             ));
             // Symbols.
             for (sym, alts) in &s.bindings {
-                let Some(&node) = self.keys.get(&Key::Sym(m, sym.clone())) else {
+                let Some(node) = self.sym(m, sym) else {
                     continue;
                 };
                 let mut res_map = Vec::new();
@@ -850,7 +864,7 @@ impl Index {
                         Binding::GlobalWrite { by } => {
                             h.update(b"global");
                             h.update(by.as_bytes());
-                            if let Some(&n) = self.keys.get(&Key::Sym(m, by.clone())) {
+                            if let Some(n) = self.sym(m, by) {
                                 tg.push(Tgt::Node(n));
                             }
                         }
@@ -884,7 +898,7 @@ impl Index {
             let whole = self.node(&Key::Whole(m));
             let mut tg = vec![Tgt::Mod(m)];
             for (sym, alts) in &s.bindings {
-                if let Some(&n) = self.keys.get(&Key::Sym(m, sym.clone())) {
+                if let Some(n) = self.sym(m, sym) {
                     tg.push(Tgt::Node(n));
                 }
                 for b in alts {
@@ -1468,7 +1482,8 @@ fn expression_refs(source: &str) -> (String, Vec<Ref>) {
 /// Resolves references of one module to targets (code-fingerprint.md §3), memoised per (module, name).
 struct Resolver<'a> {
     idx: &'a Index,
-    memo: HashMap<(usize, String), Vec<Tgt>>,
+    /// Per module: name -> targets.
+    memo: Vec<HashMap<String, Vec<Tgt>>>,
     warnings: Vec<Warning>,
     /// Line of the unit being resolved (for warnings).
     line: Option<u32>,
@@ -1478,7 +1493,7 @@ impl<'a> Resolver<'a> {
     fn new(idx: &'a Index) -> Self {
         Self {
             idx,
-            memo: HashMap::new(),
+            memo: vec![HashMap::new(); idx.modules.len()],
             warnings: Vec::new(),
             line: None,
         }
@@ -1681,24 +1696,19 @@ impl<'a> Resolver<'a> {
 
     /// `x` looked up in module `m`'s namespace: bindings, submodule, star imports, `__getattr__`.
     fn lookup(&mut self, m: usize, x: &str, depth: usize) -> Vec<Tgt> {
-        let key = (m, x.to_owned());
-        if let Some(v) = self.memo.get(&key) {
+        if let Some(v) = self.memo[m].get(x) {
             return v.clone();
         }
         if depth > 40 {
             return vec![Tgt::Node(self.whole(m))];
         }
         // Guard against import cycles: a re-entrant lookup sees the whole module.
-        self.memo
-            .insert(key.clone(), vec![Tgt::Node(self.whole(m))]);
-        let out = self.lookup_uncached(m, x, depth);
-        let mut out: Vec<Tgt> = out
-            .into_iter()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let whole = self.whole(m);
+        self.memo[m].insert(x.to_owned(), vec![Tgt::Node(whole)]);
+        let mut out = self.lookup_uncached(m, x, depth);
+        out.sort();
         out.dedup();
-        self.memo.insert(key, out.clone());
+        self.memo[m].insert(x.to_owned(), out.clone());
         out
     }
 
@@ -1708,7 +1718,7 @@ impl<'a> Resolver<'a> {
         let s = &me.summary;
         let mut out = Vec::new();
         if let Some(alts) = s.bindings.get(x) {
-            if let Some(&n) = idx.keys.get(&Key::Sym(m, x.to_owned())) {
+            if let Some(n) = idx.sym(m, x) {
                 out.push(Tgt::Node(n));
             }
             for b in alts {
