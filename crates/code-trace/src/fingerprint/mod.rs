@@ -6,12 +6,21 @@
 //!
 //! - [`normalize`]: the structural hash of Python code (§7).
 //! - [`summary`]: per-file summaries (§2): bindings with every alternative, references, imports, `__all__`,
-//!   preamble, dynamic features. Cached by content in `<project>/.kdvc/cache/summaries/`.
+//!   preamble, dynamic features; one parse and one normalizer walk per file, on a thread-local parser.
+//!   Cached by content in one packed file, `<project>/.kdvc/cache/summaries.json`, next to a stat cache
+//!   (unchanged files are not even read) and the last result (see [`Engine::fingerprint_entries`]).
 //! - [`Engine`] + [`SourceProvider`] ([`FsSource`] for the working tree, [`GitTreeSource`] for a revision
 //!   read from git objects) build an [`Index`]: name resolution across modules (§3) with conservative
 //!   fallbacks, a symbol graph and Merkle hashes over its strongly connected components (§4).
-//! - [`Index::fingerprint`] gives a node's [`Fingerprint`]: hash, closure records (symbol, file, line, hash),
-//!   third-party versions and warnings; [`Fingerprint::changed_symbols`] and [`Index::diff`] explain changes.
+//! - [`Index::fingerprint_all`] hashes many nodes in O(V+E) together: a node's hash combines the Merkle
+//!   hashes of its entry's roots with its own extras, and no closure is materialized; it also gives the
+//!   compact [`Record`] (each reachable symbol once, nodes as roots) that [`Record::fingerprint`] explains.
+//! - [`Engine::fingerprint_entries`] is what `kdvc fingerprint` runs: with no input changed (every source
+//!   file's content hash, lock files, entries, versions) it reuses the last result without resolving
+//!   anything; [`Engine::save`] remembers a result.
+//! - [`Index::fingerprint`] gives one node's [`Fingerprint`] with its closure walked on demand (symbol, file,
+//!   line, short hash), third-party versions and warnings; [`Fingerprint::changed_symbols`] and
+//!   [`Index::diff`] explain changes.
 //!
 //! ```no_run
 //! use kdvc_code_trace::fingerprint::{Engine, EntryPoint, FsSource, ProjectSources};
