@@ -38,7 +38,8 @@ pub(crate) enum Command {
     /// Update the per-stage code fingerprint files that dvc.yaml's stages depend on, and print each node's
     /// fingerprint. Files whose content is unchanged are left untouched.
     ///
-    /// This is what the `kdvc-fingerprint` stage of a translated dvc.yaml runs on every `dvc repro`.
+    /// This is what the `kdvc-fingerprint` stage of a translated dvc.yaml runs when the code or the
+    /// configuration changed.
     Fingerprint(FingerprintArgs),
     /// Show a node's code closure (symbols with file and line) and what changed in it since the last
     /// recorded fingerprint.
