@@ -143,3 +143,45 @@ pub(crate) fn kinds() -> &'static Kinds {
     static KINDS: OnceLock<Kinds> = OnceLock::new();
     KINDS.get_or_init(|| Kinds::load(language()))
 }
+
+macro_rules! fields {
+    ($( $field:ident = $name:literal ),* $(,)?) => {
+        /// Field ids of the grammar, looked up once (`child_by_field_name` scans every field name).
+        #[allow(missing_docs, dead_code)]
+        pub(crate) struct Fields { $( pub(crate) $field: std::num::NonZeroU16, )* }
+
+        impl Fields {
+            fn load(lang: &Language) -> Self {
+                Self { $( $field: lang
+                    .field_id_for_name($name)
+                    .expect(concat!("unknown field ", $name)), )* }
+            }
+        }
+    };
+}
+
+fields! {
+    alias = "alias",
+    arguments = "arguments",
+    attribute = "attribute",
+    body = "body",
+    definition = "definition",
+    function = "function",
+    left = "left",
+    module_name = "module_name",
+    name = "name",
+    object = "object",
+    parameters = "parameters",
+    return_type = "return_type",
+    right = "right",
+    superclasses = "superclasses",
+    ty = "type",
+    type_parameters = "type_parameters",
+    value = "value",
+}
+
+/// The field ids, loaded on first use.
+pub(crate) fn fields() -> &'static Fields {
+    static FIELDS: OnceLock<Fields> = OnceLock::new();
+    FIELDS.get_or_init(|| Fields::load(language()))
+}

@@ -344,12 +344,16 @@ impl ModuleWalker<'_, '_> {
         }
         if id == k.decorated_definition || id == k.function_definition || id == k.class_definition {
             let def = if id == k.decorated_definition {
-                n.child_by_field_name("definition").unwrap_or(n)
+                n.child_by_field_id(grammar::fields().definition.get())
+                    .unwrap_or(n)
             } else {
                 n
             };
             let class = def.kind_id() == k.class_definition;
-            let Some(name) = def.child_by_field_name("name").map(|x| self.text(x)) else {
+            let Some(name) = def
+                .child_by_field_id(grammar::fields().name.get())
+                .map(|x| self.text(x))
+            else {
                 self.preamble(n);
                 return;
             };
@@ -456,7 +460,7 @@ impl ModuleWalker<'_, '_> {
         // `X.update(...)`, `X.append(...)`, `__all__.extend([...])`: a method call on a module-level name.
         if kids.len() == 1
             && kids[0].kind_id() == k.call
-            && let Some(f) = kids[0].child_by_field_name("function")
+            && let Some(f) = kids[0].child_by_field_id(grammar::fields().function.get())
             && let Some((root, attrs)) = chain(self.src, k, f)
             && !attrs.is_empty()
         {
@@ -474,7 +478,7 @@ impl ModuleWalker<'_, '_> {
     fn all_assign(&mut self, a: Node<'_>) {
         self.all_seen = true;
         let aug = a.kind_id() == self.k.augmented_assignment;
-        let right = a.child_by_field_name("right");
+        let right = a.child_by_field_id(grammar::fields().right.get());
         match right.and_then(|r| self.literal_list(r)) {
             Some(names) => {
                 if let Some(all) = &mut self.all {
@@ -490,14 +494,16 @@ impl ModuleWalker<'_, '_> {
 
     fn all_extend(&mut self, call: Node<'_>, attrs: &[String]) {
         self.all_seen = true;
-        let arg = call.child_by_field_name("arguments").and_then(|a| {
-            let mut c = a.walk();
-            let v: Vec<Node<'_>> = a
-                .named_children(&mut c)
-                .filter(|x| x.kind_id() != self.k.comment)
-                .collect();
-            (v.len() == 1).then(|| v[0])
-        });
+        let arg = call
+            .child_by_field_id(grammar::fields().arguments.get())
+            .and_then(|a| {
+                let mut c = a.walk();
+                let v: Vec<Node<'_>> = a
+                    .named_children(&mut c)
+                    .filter(|x| x.kind_id() != self.k.comment)
+                    .collect();
+                (v.len() == 1).then(|| v[0])
+            });
         let items = match (attrs.first().map(String::as_str), arg) {
             (Some("extend"), Some(arg)) => self.literal_list(arg),
             (Some("append"), Some(arg)) => literal_string(self.src, self.k, arg).map(|s| vec![s]),
@@ -528,12 +534,14 @@ impl ModuleWalker<'_, '_> {
     fn import(&mut self, n: Node<'_>) {
         let line = line_of(n);
         let mut c = n.walk();
-        let names: Vec<Node<'_>> = n.children_by_field_name("name", &mut c).collect();
+        let names: Vec<Node<'_>> = n
+            .children_by_field_id(grammar::fields().name, &mut c)
+            .collect();
         for name in names {
             if name.kind_id() == self.k.aliased_import {
                 let (Some(m), Some(a)) = (
-                    name.child_by_field_name("name"),
-                    name.child_by_field_name("alias"),
+                    name.child_by_field_id(grammar::fields().name.get()),
+                    name.child_by_field_id(grammar::fields().alias.get()),
                 ) else {
                     continue;
                 };
@@ -564,7 +572,7 @@ impl ModuleWalker<'_, '_> {
 
     fn import_from(&mut self, n: Node<'_>) {
         let line = line_of(n);
-        let Some(m) = n.child_by_field_name("module_name") else {
+        let Some(m) = n.child_by_field_id(grammar::fields().module_name.get()) else {
             return;
         };
         let (level, module) = module_spec(self.src, self.k, m);
@@ -580,12 +588,14 @@ impl ModuleWalker<'_, '_> {
             return;
         }
         let mut c2 = n.walk();
-        let names: Vec<Node<'_>> = n.children_by_field_name("name", &mut c2).collect();
+        let names: Vec<Node<'_>> = n
+            .children_by_field_id(grammar::fields().name, &mut c2)
+            .collect();
         for name in names {
             let (orig, alias) = if name.kind_id() == self.k.aliased_import {
                 let (Some(o), Some(a)) = (
-                    name.child_by_field_name("name"),
-                    name.child_by_field_name("alias"),
+                    name.child_by_field_id(grammar::fields().name.get()),
+                    name.child_by_field_id(grammar::fields().alias.get()),
                 ) else {
                     continue;
                 };
@@ -724,12 +734,12 @@ fn chain(src: &[u8], k: &Kinds, n: Node<'_>) -> Option<(String, Vec<String>)> {
             ));
         }
         if cur.kind_id() == k.attribute {
-            let a = cur.child_by_field_name("attribute")?;
+            let a = cur.child_by_field_id(grammar::fields().attribute.get())?;
             attrs.push(String::from_utf8_lossy(&src[a.start_byte()..a.end_byte()]).into_owned());
-            cur = cur.child_by_field_name("object")?;
+            cur = cur.child_by_field_id(grammar::fields().object.get())?;
         } else if cur.kind_id() == k.subscript {
             attrs.clear();
-            cur = cur.child_by_field_name("value")?;
+            cur = cur.child_by_field_id(grammar::fields().value.get())?;
         } else if cur.kind_id() == k.parenthesized_expression {
             let mut c = cur.walk();
             cur = cur
@@ -781,12 +791,12 @@ fn chain_bytes<'a>(src: &'a [u8], k: &Kinds, n: Node<'_>) -> Option<(&'a [u8], A
             return Some((&src[cur.start_byte()..cur.end_byte()], attrs));
         }
         if cur.kind_id() == k.attribute {
-            let a = cur.child_by_field_name("attribute")?;
+            let a = cur.child_by_field_id(grammar::fields().attribute.get())?;
             attrs.push(Cow::Borrowed(&src[a.start_byte()..a.end_byte()]));
-            cur = cur.child_by_field_name("object")?;
+            cur = cur.child_by_field_id(grammar::fields().object.get())?;
         } else if cur.kind_id() == k.subscript {
             attrs.clear();
-            cur = cur.child_by_field_name("value")?;
+            cur = cur.child_by_field_id(grammar::fields().value.get())?;
         } else if cur.kind_id() == k.parenthesized_expression {
             let mut c = cur.walk();
             cur = cur
@@ -970,7 +980,7 @@ impl<'a> Collector<'a> {
             match chain_bytes(self.src, k, n) {
                 Some((root, attrs)) if !has_subscript(k, n) => self.use_name(s, root, attrs),
                 _ => {
-                    if let Some(o) = n.child_by_field_name("object") {
+                    if let Some(o) = n.child_by_field_id(grammar::fields().object.get()) {
                         self.visit(o, s);
                     }
                 }
@@ -981,10 +991,10 @@ impl<'a> Collector<'a> {
             self.class(n, s);
         } else if id == k.lambda {
             let f = self.new_scope(s, ScopeKind::Function);
-            if let Some(p) = n.child_by_field_name("parameters") {
+            if let Some(p) = n.child_by_field_id(grammar::fields().parameters.get()) {
                 self.params(p, s, f);
             }
-            if let Some(b) = n.child_by_field_name("body") {
+            if let Some(b) = n.child_by_field_id(grammar::fields().body.get()) {
                 self.visit(b, f);
             }
         } else if id == k.list_comprehension
@@ -995,12 +1005,13 @@ impl<'a> Collector<'a> {
             let c = self.new_scope(s, ScopeKind::Comprehension);
             for ch in self.named_kids(n) {
                 if ch.kind_id() == k.for_in_clause {
-                    if let Some(l) = ch.child_by_field_name("left") {
+                    if let Some(l) = ch.child_by_field_id(grammar::fields().left.get()) {
                         self.target(l, c);
                     }
                     let mut cur = ch.walk();
-                    let rights: Vec<Node<'_>> =
-                        ch.children_by_field_name("right", &mut cur).collect();
+                    let rights: Vec<Node<'_>> = ch
+                        .children_by_field_id(grammar::fields().right, &mut cur)
+                        .collect();
                     for r in rights {
                         self.visit(r, c);
                     }
@@ -1009,16 +1020,17 @@ impl<'a> Collector<'a> {
                 }
             }
         } else if id == k.assignment {
-            if let Some(l) = n.child_by_field_name("left") {
+            if let Some(l) = n.child_by_field_id(grammar::fields().left.get()) {
                 self.target(l, s);
             }
-            for f in ["type", "right"] {
-                if let Some(x) = n.child_by_field_name(f) {
+            let fl = grammar::fields();
+            for f in [fl.ty, fl.right] {
+                if let Some(x) = n.child_by_field_id(f.get()) {
                     self.visit(x, s);
                 }
             }
         } else if id == k.augmented_assignment {
-            if let Some(l) = n.child_by_field_name("left") {
+            if let Some(l) = n.child_by_field_id(grammar::fields().left.get()) {
                 if l.kind_id() == k.identifier {
                     let t = self.text(l);
                     self.use_name(s, t, Vec::new());
@@ -1027,7 +1039,7 @@ impl<'a> Collector<'a> {
                     self.target(l, s);
                 }
             }
-            if let Some(r) = n.child_by_field_name("right") {
+            if let Some(r) = n.child_by_field_id(grammar::fields().right.get()) {
                 self.visit(r, s);
             }
         } else if id == k.named_expression {
@@ -1035,24 +1047,24 @@ impl<'a> Collector<'a> {
             while self.scopes[t].kind == ScopeKind::Comprehension {
                 t = self.scopes[t].parent;
             }
-            if let Some(name) = n.child_by_field_name("name") {
+            if let Some(name) = n.child_by_field_id(grammar::fields().name.get()) {
                 let txt = self.text(name);
                 self.bind(t, txt);
             }
-            if let Some(v) = n.child_by_field_name("value") {
+            if let Some(v) = n.child_by_field_id(grammar::fields().value.get()) {
                 self.visit(v, s);
             }
         } else if id == k.for_statement {
-            if let Some(l) = n.child_by_field_name("left") {
+            if let Some(l) = n.child_by_field_id(grammar::fields().left.get()) {
                 self.target(l, s);
             }
             for ch in self.named_kids(n) {
-                if Some(ch) != n.child_by_field_name("left") {
+                if Some(ch) != n.child_by_field_id(grammar::fields().left.get()) {
                     self.visit(ch, s);
                 }
             }
         } else if id == k.as_pattern || id == k.except_clause {
-            let alias = n.child_by_field_name("alias");
+            let alias = n.child_by_field_id(grammar::fields().alias.get());
             for ch in self.named_kids(n) {
                 if Some(ch) == alias {
                     self.target(ch, s);
@@ -1076,7 +1088,7 @@ impl<'a> Collector<'a> {
                 self.scopes[s].bound.insert(t);
             }
         } else if id == k.keyword_argument {
-            if let Some(v) = n.child_by_field_name("value") {
+            if let Some(v) = n.child_by_field_id(grammar::fields().value.get()) {
                 self.visit(v, s);
             }
         } else if id == k.delete_statement {
@@ -1103,7 +1115,7 @@ impl<'a> Collector<'a> {
                 self.use_name(s, first, rest.iter().map(|r| Cow::Borrowed(*r)).collect());
             }
         } else if id == k.type_alias_statement {
-            if let Some(l) = n.child_by_field_name("left") {
+            if let Some(l) = n.child_by_field_id(grammar::fields().left.get()) {
                 for ch in self.named_kids(l) {
                     if ch.kind_id() == k.identifier {
                         let t = self.text(ch);
@@ -1113,7 +1125,7 @@ impl<'a> Collector<'a> {
                     }
                 }
             }
-            if let Some(r) = n.child_by_field_name("right") {
+            if let Some(r) = n.child_by_field_id(grammar::fields().right.get()) {
                 self.visit(r, s);
             }
         } else {
@@ -1124,41 +1136,41 @@ impl<'a> Collector<'a> {
     }
 
     fn function(&mut self, n: Node<'_>, s: usize) {
-        if let Some(name) = n.child_by_field_name("name") {
+        if let Some(name) = n.child_by_field_id(grammar::fields().name.get()) {
             let t = self.text(name);
             self.bind(s, t);
         }
         let outer = self.type_params(n, s);
         let f = self.new_scope(outer, ScopeKind::Function);
-        if let Some(p) = n.child_by_field_name("parameters") {
+        if let Some(p) = n.child_by_field_id(grammar::fields().parameters.get()) {
             self.params(p, outer, f);
         }
-        if let Some(r) = n.child_by_field_name("return_type") {
+        if let Some(r) = n.child_by_field_id(grammar::fields().return_type.get()) {
             self.visit(r, outer);
         }
-        if let Some(b) = n.child_by_field_name("body") {
+        if let Some(b) = n.child_by_field_id(grammar::fields().body.get()) {
             self.visit(b, f);
         }
     }
 
     fn class(&mut self, n: Node<'_>, s: usize) {
-        if let Some(name) = n.child_by_field_name("name") {
+        if let Some(name) = n.child_by_field_id(grammar::fields().name.get()) {
             let t = self.text(name);
             self.bind(s, t);
         }
         let outer = self.type_params(n, s);
-        if let Some(sup) = n.child_by_field_name("superclasses") {
+        if let Some(sup) = n.child_by_field_id(grammar::fields().superclasses.get()) {
             self.visit(sup, outer);
         }
         let c = self.new_scope(outer, ScopeKind::Class);
-        if let Some(b) = n.child_by_field_name("body") {
+        if let Some(b) = n.child_by_field_id(grammar::fields().body.get()) {
             self.visit(b, c);
         }
     }
 
     /// PEP 695 type parameters get their own scope.
     fn type_params(&mut self, n: Node<'_>, s: usize) -> usize {
-        let Some(tp) = n.child_by_field_name("type_parameters") else {
+        let Some(tp) = n.child_by_field_id(grammar::fields().type_parameters.get()) else {
             return s;
         };
         let t = self.new_scope(s, ScopeKind::Function);
@@ -1187,16 +1199,17 @@ impl<'a> Collector<'a> {
             {
                 self.target(ch, inner);
             } else if id == k.default_parameter || id == k.typed_default_parameter {
-                if let Some(nm) = ch.child_by_field_name("name") {
+                if let Some(nm) = ch.child_by_field_id(grammar::fields().name.get()) {
                     self.target(nm, inner);
                 }
-                for f in ["type", "value"] {
-                    if let Some(x) = ch.child_by_field_name(f) {
+                let fl = grammar::fields();
+                for f in [fl.ty, fl.value] {
+                    if let Some(x) = ch.child_by_field_id(f.get()) {
                         self.visit(x, outer);
                     }
                 }
             } else if id == k.typed_parameter {
-                let ty = ch.child_by_field_name("type");
+                let ty = ch.child_by_field_id(grammar::fields().ty.get());
                 for x in self.named_kids(ch) {
                     if Some(x) == ty {
                         self.visit(x, outer);
@@ -1275,7 +1288,7 @@ impl<'a> Collector<'a> {
                 }
             }
         } else if id == k.as_pattern {
-            let alias = p.child_by_field_name("alias");
+            let alias = p.child_by_field_id(grammar::fields().alias.get());
             for ch in self.named_kids(p) {
                 if Some(ch) == alias {
                     self.target(ch, s);
@@ -1299,12 +1312,14 @@ impl<'a> Collector<'a> {
         }
         if n.kind_id() == k.import_statement {
             let mut c = n.walk();
-            let names: Vec<Node<'_>> = n.children_by_field_name("name", &mut c).collect();
+            let names: Vec<Node<'_>> = n
+                .children_by_field_id(grammar::fields().name, &mut c)
+                .collect();
             for name in names {
                 if name.kind_id() == k.aliased_import {
                     if let (Some(m), Some(a)) = (
-                        name.child_by_field_name("name"),
-                        name.child_by_field_name("alias"),
+                        name.child_by_field_id(grammar::fields().name.get()),
+                        name.child_by_field_id(grammar::fields().alias.get()),
                     ) {
                         let module = dotted(self.src, m);
                         let alias = self.text(a);
@@ -1328,7 +1343,7 @@ impl<'a> Collector<'a> {
             }
             return;
         }
-        let Some(m) = n.child_by_field_name("module_name") else {
+        let Some(m) = n.child_by_field_id(grammar::fields().module_name.get()) else {
             return;
         };
         let (level, module) = module_spec(self.src, k, m);
@@ -1345,12 +1360,14 @@ impl<'a> Collector<'a> {
             return;
         }
         let mut c = n.walk();
-        let names: Vec<Node<'_>> = n.children_by_field_name("name", &mut c).collect();
+        let names: Vec<Node<'_>> = n
+            .children_by_field_id(grammar::fields().name, &mut c)
+            .collect();
         for name in names {
             let (orig, alias) = if name.kind_id() == k.aliased_import {
                 let (Some(o), Some(a)) = (
-                    name.child_by_field_name("name"),
-                    name.child_by_field_name("alias"),
+                    name.child_by_field_id(grammar::fields().name.get()),
+                    name.child_by_field_id(grammar::fields().alias.get()),
                 ) else {
                     continue;
                 };
@@ -1369,9 +1386,9 @@ impl<'a> Collector<'a> {
 
     fn call(&mut self, n: Node<'_>, s: usize) {
         let k = self.k;
-        let func = n.child_by_field_name("function");
+        let func = n.child_by_field_id(grammar::fields().function.get());
         let args: Vec<Node<'_>> = n
-            .child_by_field_name("arguments")
+            .child_by_field_id(grammar::fields().arguments.get())
             .map(|a| self.named_kids(a))
             .unwrap_or_default();
         if let Some(f) = func {
@@ -1379,7 +1396,7 @@ impl<'a> Collector<'a> {
             let name: &[u8] = if bare {
                 self.text(f)
             } else if f.kind_id() == k.attribute {
-                f.child_by_field_name("attribute")
+                f.child_by_field_id(grammar::fields().attribute.get())
                     .map_or(&[][..], |a| self.text(a))
             } else {
                 &[]
@@ -1442,7 +1459,7 @@ fn has_subscript(k: &Kinds, n: Node<'_>) -> bool {
         if cur.kind_id() != k.attribute {
             return false;
         }
-        match cur.child_by_field_name("object") {
+        match cur.child_by_field_id(grammar::fields().object.get()) {
             Some(o) => cur = o,
             None => return false,
         }
