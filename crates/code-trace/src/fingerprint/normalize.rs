@@ -61,8 +61,10 @@ pub(crate) fn raw_digest(bytes: &[u8]) -> Digest {
 }
 
 /// Streams the normalized form of subtrees into a blake3 hasher.
-pub(crate) struct Normalizer<'a> {
+pub(crate) struct Normalizer<'a, 't> {
     src: &'a [u8],
+    /// Cursors of finished nodes, reused (a fresh cursor allocates its stack).
+    cursors: Vec<TreeCursor<'t>>,
     k: &'static Kinds,
     h: blake3::Hasher,
     depth: usize,
@@ -70,11 +72,12 @@ pub(crate) struct Normalizer<'a> {
     skip_blocks: bool,
 }
 
-impl<'a> Normalizer<'a> {
+impl<'a, 't> Normalizer<'a, 't> {
     /// A normalizer over `src` (the bytes the tree was parsed from).
     pub(crate) fn new(src: &'a [u8]) -> Self {
         Self {
             src,
+            cursors: Vec::new(),
             k: grammar::kinds(),
             h: blake3::Hasher::new(),
             depth: 0,
@@ -83,7 +86,7 @@ impl<'a> Normalizer<'a> {
     }
 
     /// Hash of one subtree.
-    pub(crate) fn digest(src: &'a [u8], node: Node<'_>) -> Digest {
+    pub(crate) fn digest(src: &'a [u8], node: Node<'t>) -> Digest {
         let mut n = Self::new(src);
         n.node(node, false);
         *n.h.finalize().as_bytes()
@@ -91,7 +94,7 @@ impl<'a> Normalizer<'a> {
 
     /// Hash of a compound statement without its bodies (`if` condition, `except` types, ...).
     #[allow(dead_code)]
-    pub(crate) fn header_digest(src: &'a [u8], node: Node<'_>) -> Digest {
+    pub(crate) fn header_digest(src: &'a [u8], node: Node<'t>) -> Digest {
         let mut n = Self::new(src);
         n.skip_blocks = true;
         n.node(node, false);
@@ -135,7 +138,7 @@ impl<'a> Normalizer<'a> {
     }
 
     /// Emits a node. `doc_body` is true when `n` is the body block of a function or class.
-    fn node(&mut self, n: Node<'_>, doc_body: bool) {
+    fn node(&mut self, n: Node<'t>, doc_body: bool) {
         let k = self.k;
         let id = n.kind_id();
         if id == k.comment || id == k.line_continuation {
@@ -165,7 +168,7 @@ impl<'a> Normalizer<'a> {
         }
         if id == k.concatenated_string {
             let mut c = n.walk();
-            let parts: Vec<Node<'_>> = n.named_children(&mut c).collect();
+            let parts: Vec<Node<'t>> = n.named_children(&mut c).collect();
             self.strings(&parts);
             return;
         }
@@ -181,7 +184,7 @@ impl<'a> Normalizer<'a> {
             || (id == k.tuple_pattern && self.single_unparenthesized(n))
         {
             let mut c = n.walk();
-            let inner: Vec<Node<'_>> = n
+            let inner: Vec<Node<'t>> = n
                 .children(&mut c)
                 .filter(|ch| self.is_transparent_child(*ch))
                 .collect();
@@ -213,7 +216,13 @@ impl<'a> Normalizer<'a> {
         let doc_allowed = id == k.module || (id == k.block && doc_body);
         let mut first_stmt = true;
         let mut pos = n.start_byte();
-        let mut c: TreeCursor<'_> = n.walk();
+        let mut c: TreeCursor<'t> = match self.cursors.pop() {
+            Some(mut c) => {
+                c.reset(n);
+                c
+            }
+            None => n.walk(),
+        };
         if c.goto_first_child() {
             loop {
                 let child = c.node();
@@ -243,6 +252,7 @@ impl<'a> Normalizer<'a> {
                 }
             }
         }
+        self.cursors.push(c);
         self.gap(pos, n.end_byte());
         self.depth -= 1;
         self.tag(T_CLOSE);
@@ -263,7 +273,7 @@ impl<'a> Normalizer<'a> {
         named == 1
     }
 
-    fn strings(&mut self, parts: &[Node<'_>]) {
+    fn strings(&mut self, parts: &[Node<'t>]) {
         let mut bytes = false;
         let mut t = false;
         for p in parts {
@@ -327,9 +337,9 @@ impl<'a> Normalizer<'a> {
         }
     }
 
-    fn interpolation(&mut self, n: Node<'_>) {
+    fn interpolation(&mut self, n: Node<'t>) {
         let mut c = n.walk();
-        let kids: Vec<Node<'_>> = n.children(&mut c).collect();
+        let kids: Vec<Node<'t>> = n.children(&mut c).collect();
         if kids
             .iter()
             .any(|ch| ch.kind_id() == self.k.tok_eq && !ch.is_named())
