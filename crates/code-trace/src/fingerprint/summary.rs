@@ -1129,8 +1129,15 @@ impl<'a> Collector<'a> {
                 self.visit(r, s);
             }
         } else {
-            for ch in self.named_kids(n) {
-                self.visit(ch, s);
+            // `visit` skips anonymous nodes and comments, as `named_kids` would.
+            let mut c = n.walk();
+            if c.goto_first_child() {
+                loop {
+                    self.visit(c.node(), s);
+                    if !c.goto_next_sibling() {
+                        break;
+                    }
+                }
             }
         }
     }
