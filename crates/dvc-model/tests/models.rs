@@ -64,7 +64,12 @@ fn flags(plot: bool) -> impl Strategy<Value = OutFlags> {
         (
             o(text().boxed()),
             o("[a-z]{1,8}".boxed()),
-            proptest::option::weighted(0.2, prop::collection::vec("[a-z]{1,6}", 0..3)),
+            // The JSON schema wants distinct labels (`uniqueItems`).
+            proptest::option::weighted(
+                0.2,
+                prop::collection::btree_set("[a-z]{1,6}", 0..3)
+                    .prop_map(|s| s.into_iter().collect()),
+            ),
         ),
         // The JSON schema wants a mapping for an output's meta (DVC accepts anything).
         proptest::option::weighted(
