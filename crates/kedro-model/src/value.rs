@@ -207,27 +207,7 @@ pub(crate) fn python_float(f: f64) -> String {
     if s.contains('.') { s } else { format!("{s}.0") }
 }
 
+/// Python's `repr()` of a `str` (one implementation, shared with Kedro's node-name rules).
 fn python_repr_str(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
+    crate::pipeline::py_repr_str(s)
 }
