@@ -1468,7 +1468,7 @@ fn expression_refs(source: &str) -> (String, Vec<Ref>) {
     match grammar::parse(bytes) {
         Some(tree) if !tree.root_node().has_error() => {
             let root = tree.root_node();
-            let hash = hex(&super::normalize::Normalizer::digest(bytes, root));
+            let hash = hex(&super::normalize::digest(bytes, root));
             let c = summary::collect(bytes, root, false);
             (hash, c.refs.into_iter().collect())
         }

@@ -36,6 +36,7 @@
 //! inside third-party packages that no lock or requirements file pins.
 
 mod cache;
+mod flat;
 mod grammar;
 mod index;
 pub mod normalize;

@@ -20,8 +20,9 @@
 //!
 //! Variables are never renamed and `"a" + "b"` stays different from `"ab"`: both would be unsafe.
 
-use tree_sitter::{Node, TreeCursor};
+use tree_sitter::Node;
 
+use super::flat::Flat;
 use super::grammar::{self, Kinds};
 
 /// Version of the normalization rules; part of every fingerprint and every cache key. Bump it whenever a
@@ -60,62 +61,65 @@ pub(crate) fn raw_digest(bytes: &[u8]) -> Digest {
     *h.finalize().as_bytes()
 }
 
-/// Streams the normalized form of subtrees into a blake3 hasher.
-pub(crate) struct Normalizer<'a, 't> {
+/// Streams the normalized form of a flattened subtree into a buffer, hashed once at the end.
+pub(crate) struct Normalizer<'a, 'f, 't> {
     src: &'a [u8],
-    /// Cursors of finished nodes, reused (a fresh cursor allocates its stack).
-    cursors: Vec<TreeCursor<'t>>,
+    flat: &'f Flat<'t>,
     k: &'static Kinds,
-    h: blake3::Hasher,
+    out: Vec<u8>,
     depth: usize,
     /// Hash `block` nodes as a placeholder (used for the header of a compound statement).
     skip_blocks: bool,
 }
 
-impl<'a, 't> Normalizer<'a, 't> {
-    /// A normalizer over `src` (the bytes the tree was parsed from).
-    pub(crate) fn new(src: &'a [u8]) -> Self {
-        Self {
-            src,
-            cursors: Vec::new(),
-            k: grammar::kinds(),
-            h: blake3::Hasher::new(),
-            depth: 0,
-            skip_blocks: false,
-        }
-    }
+/// Hash of one subtree.
+pub(crate) fn digest(src: &[u8], node: Node<'_>) -> Digest {
+    let mut flat = Flat::default();
+    flat.fill(node);
+    digest_flat(src, &flat, false, &mut Vec::new())
+}
 
-    /// Hash of one subtree.
-    pub(crate) fn digest(src: &'a [u8], node: Node<'t>) -> Digest {
-        let mut n = Self::new(src);
-        n.node(node, false);
-        *n.h.finalize().as_bytes()
-    }
+/// Hash of the subtree in `flat` (rooted at entry 0); `header` hashes a compound statement without its
+/// bodies (`if` condition, `except` types, ...). `scratch` is a reusable buffer.
+pub(crate) fn digest_flat(
+    src: &[u8],
+    flat: &Flat<'_>,
+    header: bool,
+    scratch: &mut Vec<u8>,
+) -> Digest {
+    scratch.clear();
+    let mut n = Normalizer {
+        src,
+        flat,
+        k: grammar::kinds(),
+        out: std::mem::take(scratch),
+        depth: 0,
+        skip_blocks: header,
+    };
+    n.node(0, false);
+    let d = *blake3::hash(&n.out).as_bytes();
+    *scratch = n.out;
+    d
+}
 
-    /// Hash of a compound statement without its bodies (`if` condition, `except` types, ...).
-    #[allow(dead_code)]
-    pub(crate) fn header_digest(src: &'a [u8], node: Node<'t>) -> Digest {
-        let mut n = Self::new(src);
-        n.skip_blocks = true;
-        n.node(node, false);
-        *n.h.finalize().as_bytes()
-    }
-
+impl<'a> Normalizer<'a, '_, '_> {
     fn tag(&mut self, t: u8) {
-        self.h.update(&[t]);
+        self.out.push(t);
     }
 
     fn kind(&mut self, id: u16) {
-        self.h.update(&id.to_le_bytes());
+        self.out.extend_from_slice(&id.to_le_bytes());
     }
 
     fn bytes(&mut self, b: &[u8]) {
-        self.h.update(&(b.len() as u64).to_le_bytes());
-        self.h.update(b);
+        self.out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+        self.out.extend_from_slice(b);
     }
 
-    fn text(&self, n: Node<'_>) -> &'a [u8] {
-        &self.src[n.start_byte().min(self.src.len())..n.end_byte().min(self.src.len())]
+    fn text(&self, i: usize) -> &'a [u8] {
+        let e = self.flat.at(i);
+        let len = self.src.len();
+        &self.src[(e.start as usize).min(len)..(e.end as usize).min(len)]
     }
 
     fn gap(&mut self, from: usize, to: usize) {
@@ -133,18 +137,20 @@ impl<'a, 't> Normalizer<'a, 't> {
         }
     }
 
-    fn is_transparent_child(&self, n: Node<'_>) -> bool {
-        n.is_named() && n.kind_id() != self.k.comment && n.kind_id() != self.k.line_continuation
+    fn is_transparent_child(&self, i: usize) -> bool {
+        let e = self.flat.at(i);
+        e.named && e.kind != self.k.comment && e.kind != self.k.line_continuation
     }
 
-    /// Emits a node. `doc_body` is true when `n` is the body block of a function or class.
-    fn node(&mut self, n: Node<'t>, doc_body: bool) {
+    /// Emits a node. `doc_body` is true when `i` is the body block of a function or class.
+    fn node(&mut self, i: usize, doc_body: bool) {
         let k = self.k;
-        let id = n.kind_id();
+        let e = *self.flat.at(i);
+        let id = e.kind;
         if id == k.comment || id == k.line_continuation {
             return;
         }
-        if !n.is_named() {
+        if !e.named {
             if id == k.tok_comma
                 || id == k.tok_lparen
                 || id == k.tok_rparen
@@ -158,22 +164,25 @@ impl<'a, 't> Normalizer<'a, 't> {
         }
         if self.depth > MAX_DEPTH {
             self.tag(T_RAWSUB);
-            let raw = strip_layout(self.text(n));
+            let raw = strip_layout(self.text(i));
             self.bytes(&raw);
             return;
         }
         if id == k.string {
-            self.strings(&[n]);
+            self.strings(&[i]);
             return;
         }
         if id == k.concatenated_string {
-            let mut c = n.walk();
-            let parts: Vec<Node<'t>> = n.named_children(&mut c).collect();
+            let parts: Vec<usize> = self
+                .flat
+                .children(i)
+                .filter(|&j| self.flat.at(j).named)
+                .collect();
             self.strings(&parts);
             return;
         }
         if id == k.integer || id == k.float {
-            self.number(n);
+            self.number(i);
             return;
         }
         if id == k.block && self.skip_blocks {
@@ -181,24 +190,23 @@ impl<'a, 't> Normalizer<'a, 't> {
             return;
         }
         if id == k.parenthesized_expression
-            || (id == k.tuple_pattern && self.single_unparenthesized(n))
+            || (id == k.tuple_pattern && self.single_unparenthesized(i))
         {
-            let mut c = n.walk();
-            let inner: Vec<Node<'t>> = n
-                .children(&mut c)
-                .filter(|ch| self.is_transparent_child(*ch))
-                .collect();
-            if inner.len() == 1 {
+            let mut inner = self
+                .flat
+                .children(i)
+                .filter(|&j| self.is_transparent_child(j));
+            if let (Some(only), None) = (inner.next(), inner.next()) {
                 self.depth += 1;
-                self.node(inner[0], false);
+                self.node(only, false);
                 self.depth -= 1;
                 return;
             }
         }
-        if n.child_count() == 0 {
+        if self.flat.is_leaf(i) {
             self.tag(T_LEAF);
             self.kind(id);
-            let t = self.text(n);
+            let t = self.text(i);
             self.bytes(t);
             return;
         }
@@ -213,57 +221,53 @@ impl<'a, 't> Normalizer<'a, 't> {
         self.kind(shown);
         self.depth += 1;
         let is_def = id == k.function_definition || id == k.class_definition;
+        let fl = grammar::fields();
+        let body = if is_def {
+            self.flat.field(i, fl.body.get())
+        } else {
+            None
+        };
+        let superclasses = if id == k.class_definition {
+            self.flat.field(i, fl.superclasses.get())
+        } else {
+            None
+        };
         let doc_allowed = id == k.module || (id == k.block && doc_body);
         let mut first_stmt = true;
-        let mut pos = n.start_byte();
-        let mut c: TreeCursor<'t> = match self.cursors.pop() {
-            Some(mut c) => {
-                c.reset(n);
-                c
-            }
-            None => n.walk(),
-        };
-        if c.goto_first_child() {
-            loop {
-                let child = c.node();
-                let field = if is_def { c.field_name() } else { None };
-                self.gap(pos, child.start_byte());
-                pos = pos.max(child.end_byte());
-                let mut skip = false;
-                if doc_allowed && self.is_transparent_child(child) {
-                    if first_stmt && is_docstring(self.src, self.k, child) {
-                        skip = true;
-                    }
-                    first_stmt = false;
-                }
-                if id == k.class_definition
-                    && field == Some("superclasses")
-                    && !child
-                        .children(&mut child.walk())
-                        .any(|ch| self.is_transparent_child(ch))
-                {
+        let mut pos = e.start as usize;
+        for child in self.flat.children(i) {
+            let ce = self.flat.at(child);
+            self.gap(pos, ce.start as usize);
+            pos = pos.max(ce.end as usize);
+            let mut skip = false;
+            if doc_allowed && self.is_transparent_child(child) {
+                if first_stmt && is_docstring_flat(self.src, self.k, self.flat, child) {
                     skip = true;
                 }
-                if !skip {
-                    self.node(child, is_def && field == Some("body"));
-                }
-                if !c.goto_next_sibling() {
-                    break;
-                }
+                first_stmt = false;
+            }
+            if Some(child) == superclasses
+                && !self
+                    .flat
+                    .children(child)
+                    .any(|j| self.is_transparent_child(j))
+            {
+                skip = true;
+            }
+            if !skip {
+                self.node(child, body == Some(child));
             }
         }
-        self.cursors.push(c);
-        self.gap(pos, n.end_byte());
+        self.gap(pos, e.end as usize);
         self.depth -= 1;
         self.tag(T_CLOSE);
     }
 
     /// A `tuple_pattern` with one element and no comma: `(x) = 1`.
-    fn single_unparenthesized(&self, n: Node<'_>) -> bool {
-        let mut c = n.walk();
+    fn single_unparenthesized(&self, i: usize) -> bool {
         let mut named = 0;
-        for ch in n.children(&mut c) {
-            if ch.kind_id() == self.k.tok_comma {
+        for ch in self.flat.children(i) {
+            if self.flat.kind(ch) == self.k.tok_comma {
                 return false;
             }
             if self.is_transparent_child(ch) {
@@ -273,52 +277,47 @@ impl<'a, 't> Normalizer<'a, 't> {
         named == 1
     }
 
-    fn strings(&mut self, parts: &[Node<'t>]) {
+    fn strings(&mut self, parts: &[usize]) {
         let mut bytes = false;
         let mut t = false;
-        for p in parts {
-            if p.kind_id() == self.k.string {
-                let info = string_info(self.src, *p, self.k);
+        for &p in parts {
+            if self.flat.kind(p) == self.k.string {
+                let info = string_info_flat(self.src, self.flat, p, self.k);
                 bytes |= info.bytes;
                 t |= info.t;
             }
         }
         self.tag(T_STR);
-        self.h.update(&[if t {
+        self.out.push(if t {
             3
         } else if bytes {
             1
         } else {
             0
-        }]);
+        });
         let mut lit: Vec<u8> = Vec::new();
-        for p in parts {
-            let p = *p;
-            if p.kind_id() == self.k.comment {
+        for &p in parts {
+            let kind = self.flat.kind(p);
+            if kind == self.k.comment {
                 continue;
             }
-            if p.kind_id() != self.k.string {
+            if kind != self.k.string {
                 self.flush(&mut lit);
                 self.node(p, false);
                 continue;
             }
-            let info = string_info(self.src, p, self.k);
-            let end_limit = p
-                .end_byte()
+            let info = string_info_flat(self.src, self.flat, p, self.k);
+            let end_limit = (self.flat.at(p).end as usize)
                 .saturating_sub(info.delim_len)
                 .max(info.content_start);
             let mut pos = info.content_start;
-            let mut c = p.walk();
-            for ch in p.children(&mut c) {
-                if ch.kind_id() == self.k.interpolation {
-                    decode_literal(
-                        &self.src[pos.min(ch.start_byte())..ch.start_byte()],
-                        &info,
-                        &mut lit,
-                    );
+            for ch in self.flat.children(p) {
+                if self.flat.kind(ch) == self.k.interpolation {
+                    let start = self.flat.at(ch).start as usize;
+                    decode_literal(&self.src[pos.min(start)..start], &info, &mut lit);
                     self.flush(&mut lit);
                     self.interpolation(ch);
-                    pos = ch.end_byte();
+                    pos = self.flat.at(ch).end as usize;
                 }
             }
             if pos < end_limit {
@@ -337,24 +336,23 @@ impl<'a, 't> Normalizer<'a, 't> {
         }
     }
 
-    fn interpolation(&mut self, n: Node<'t>) {
-        let mut c = n.walk();
-        let kids: Vec<Node<'t>> = n.children(&mut c).collect();
-        if kids
-            .iter()
-            .any(|ch| ch.kind_id() == self.k.tok_eq && !ch.is_named())
-        {
+    fn interpolation(&mut self, i: usize) {
+        if self.flat.children(i).any(|ch| {
+            let e = self.flat.at(ch);
+            e.kind == self.k.tok_eq && !e.named
+        }) {
             self.tag(T_INTERP_RAW);
-            let t = self.text(n);
+            let t = self.text(i);
             self.bytes(t);
             return;
         }
         self.tag(T_OPEN);
         self.kind(self.k.interpolation);
         self.depth += 1;
-        for ch in kids {
-            let id = ch.kind_id();
-            if !ch.is_named() || id == self.k.comment {
+        for ch in self.flat.children(i) {
+            let e = self.flat.at(ch);
+            let id = e.kind;
+            if !e.named || id == self.k.comment {
                 continue;
             }
             if id == self.k.format_specifier || id == self.k.type_conversion {
@@ -370,24 +368,24 @@ impl<'a, 't> Normalizer<'a, 't> {
         self.tag(T_CLOSE);
     }
 
-    fn number(&mut self, n: Node<'_>) {
-        let text: String = String::from_utf8_lossy(self.text(n))
+    fn number(&mut self, i: usize) {
+        let text: String = String::from_utf8_lossy(self.text(i))
             .chars()
             .filter(|c| *c != '_')
             .flat_map(char::to_lowercase)
             .collect();
         self.tag(T_NUM);
         if let Some(body) = text.strip_suffix('j') {
-            self.h.update(b"j");
+            self.out.push(b'j');
             match body.parse::<f64>() {
                 Ok(v) => {
-                    self.h.update(&v.to_bits().to_le_bytes());
+                    self.out.extend_from_slice(&v.to_bits().to_le_bytes());
                 }
                 Err(_) => self.bytes(body.as_bytes()),
             }
             return;
         }
-        if n.kind_id() == self.k.integer {
+        if self.flat.kind(i) == self.k.integer {
             let parsed = if let Some(d) = text.strip_prefix("0x") {
                 u128::from_str_radix(d, 16)
             } else if let Some(d) = text.strip_prefix("0o") {
@@ -399,22 +397,22 @@ impl<'a, 't> Normalizer<'a, 't> {
             };
             match parsed {
                 Ok(v) => {
-                    self.h.update(b"i");
+                    self.out.push(b'i');
                     self.bytes(v.to_string().as_bytes());
                 }
                 Err(_) => {
-                    self.h.update(b"t");
+                    self.out.push(b't');
                     self.bytes(text.as_bytes());
                 }
             }
         } else {
             match text.parse::<f64>() {
                 Ok(v) => {
-                    self.h.update(b"f");
-                    self.h.update(&v.to_bits().to_le_bytes());
+                    self.out.push(b'f');
+                    self.out.extend_from_slice(&v.to_bits().to_le_bytes());
                 }
                 Err(_) => {
-                    self.h.update(b"t");
+                    self.out.push(b't');
                     self.bytes(text.as_bytes());
                 }
             }
@@ -422,38 +420,47 @@ impl<'a, 't> Normalizer<'a, 't> {
     }
 }
 
+/// Whether flattened entry `stmt` is a docstring: an expression statement holding only a plain (non-f,
+/// non-bytes) string or a concatenation of them.
+pub(crate) fn is_docstring_flat(src: &[u8], k: &Kinds, flat: &Flat<'_>, stmt: usize) -> bool {
+    if flat.kind(stmt) != k.expression_statement {
+        return false;
+    }
+    let useful = |j: &usize| {
+        let e = flat.at(*j);
+        e.named && e.kind != k.comment && e.kind != k.line_continuation
+    };
+    let mut kids = flat.children(stmt).filter(useful);
+    let (Some(e), None) = (kids.next(), kids.next()) else {
+        return false;
+    };
+    let plain = |s: usize| -> bool {
+        if flat.kind(s) != k.string {
+            return false;
+        }
+        let info = string_info_flat(src, flat, s, k);
+        !info.f && !info.bytes && !info.t
+    };
+    if flat.kind(e) == k.string {
+        return plain(e);
+    }
+    if flat.kind(e) == k.concatenated_string {
+        return flat
+            .children(e)
+            .filter(|&s| flat.at(s).named && flat.kind(s) != k.comment)
+            .all(plain);
+    }
+    false
+}
+
 /// An expression statement holding only a plain (non-f, non-bytes) string or a concatenation of them.
 pub(crate) fn is_docstring(src: &[u8], k: &Kinds, stmt: Node<'_>) -> bool {
     if stmt.kind_id() != k.expression_statement {
         return false;
     }
-    let useful = |ch: &Node<'_>| {
-        ch.is_named() && ch.kind_id() != k.comment && ch.kind_id() != k.line_continuation
-    };
-    let mut c = stmt.walk();
-    let kids: Vec<Node<'_>> = stmt.children(&mut c).filter(useful).collect();
-    if kids.len() != 1 {
-        return false;
-    }
-    let e = kids[0];
-    let plain = |s: Node<'_>| -> bool {
-        if s.kind_id() != k.string {
-            return false;
-        }
-        let info = string_info(src, s, k);
-        !info.f && !info.bytes && !info.t
-    };
-    if e.kind_id() == k.string {
-        return plain(e);
-    }
-    if e.kind_id() == k.concatenated_string {
-        let mut c2 = e.walk();
-        return e
-            .named_children(&mut c2)
-            .filter(|s| s.kind_id() != k.comment)
-            .all(plain);
-    }
-    false
+    let mut flat = Flat::default();
+    flat.fill(stmt);
+    is_docstring_flat(src, k, &flat, 0)
 }
 
 /// Removes whitespace and backslash-newline continuations.
@@ -495,20 +502,37 @@ pub(crate) struct StringInfo {
 
 /// Reads the prefix and the delimiters of a `string` node.
 pub(crate) fn string_info(src: &[u8], s: Node<'_>, k: &Kinds) -> StringInfo {
+    let mut c = s.walk();
+    let start = s
+        .children(&mut c)
+        .find(|ch| ch.kind_id() == k.string_start)
+        .map(|st| (st.start_byte(), st.end_byte()));
+    string_info_at(src, s.start_byte(), start)
+}
+
+/// [`string_info`] of flattened entry `i`.
+pub(crate) fn string_info_flat(src: &[u8], flat: &Flat<'_>, i: usize, k: &Kinds) -> StringInfo {
+    let start = flat
+        .children(i)
+        .find(|&ch| flat.kind(ch) == k.string_start)
+        .map(|ch| (flat.at(ch).start as usize, flat.at(ch).end as usize));
+    string_info_at(src, flat.at(i).start as usize, start)
+}
+
+/// String information from the string's start byte and its `string_start` token's byte range.
+fn string_info_at(src: &[u8], string_start: usize, start: Option<(usize, usize)>) -> StringInfo {
     let mut info = StringInfo {
         raw: false,
         bytes: false,
         f: false,
         t: false,
-        content_start: s.start_byte(),
+        content_start: string_start,
         delim_len: 1,
     };
-    let mut c = s.walk();
-    let start = s.children(&mut c).find(|ch| ch.kind_id() == k.string_start);
-    let Some(start) = start else {
+    let Some((from, to)) = start else {
         return info;
     };
-    let text = &src[start.start_byte().min(src.len())..start.end_byte().min(src.len())];
+    let text = &src[from.min(src.len())..to.min(src.len())];
     let mut quotes = 0;
     for &b in text {
         match b.to_ascii_lowercase() {
@@ -521,7 +545,7 @@ pub(crate) fn string_info(src: &[u8], s: Node<'_>, k: &Kinds) -> StringInfo {
         }
     }
     info.delim_len = if quotes >= 3 { 3 } else { 1 };
-    info.content_start = start.end_byte();
+    info.content_start = to;
     info
 }
 
@@ -655,7 +679,7 @@ fn push_value(v: u32, bytes: bool, out: &mut Vec<u8>) {
 pub fn normalize_source_hash(src: &str) -> String {
     match grammar::parse(src.as_bytes()) {
         Some(tree) if !tree.root_node().has_error() => {
-            hex(&Normalizer::digest(src.as_bytes(), tree.root_node()))
+            hex(&digest(src.as_bytes(), tree.root_node()))
         }
         _ => format!("raw:{}", hex(&raw_digest(src.as_bytes()))),
     }
@@ -673,7 +697,7 @@ pub fn normalize_arguments_hash(src: &str) -> String {
     let wrapped = format!("__kdvc_partial__(\n{src}\n)");
     match grammar::parse(wrapped.as_bytes()) {
         Some(tree) if !tree.root_node().has_error() => {
-            hex(&Normalizer::digest(wrapped.as_bytes(), tree.root_node()))
+            hex(&digest(wrapped.as_bytes(), tree.root_node()))
         }
         _ => format!("raw:{}", hex(&raw_digest(src.as_bytes()))),
     }

@@ -10,8 +10,9 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
 
+use super::flat::Flat;
 use super::grammar::{self, Kinds};
-use super::normalize::{self, Digest, Normalizer, hex, literal_string, raw_digest};
+use super::normalize::{self, Digest, hex, literal_string, raw_digest};
 
 /// Deeper nesting than this is scanned flat (every identifier a free name): conservative, and safe for the
 /// stack.
@@ -221,6 +222,8 @@ pub fn summarize(src: &[u8]) -> FileSummary {
             h
         },
         summary: &mut s,
+        flat: Flat::default(),
+        scratch: Vec::new(),
     };
     w.module(root);
     w.finish();
@@ -231,11 +234,11 @@ pub fn summarize(src: &[u8]) -> FileSummary {
     s
 }
 
-fn w_hash(w: ModuleWalker<'_, '_>) -> String {
+fn w_hash(w: ModuleWalker<'_, '_, '_>) -> String {
     w.module_hash.finalize().to_hex().to_string()
 }
 
-struct ModuleWalker<'a, 's> {
+struct ModuleWalker<'a, 's, 't> {
     src: &'a [u8],
     k: &'static Kinds,
     /// The raw hash when the file does not parse (every unit hash is salted with it).
@@ -254,9 +257,13 @@ struct ModuleWalker<'a, 's> {
     /// statement is walked once, for its unit and for the module hash together).
     module_hash: blake3::Hasher,
     summary: &'s mut FileSummary,
+    /// The current unit, flattened (reused between units).
+    flat: Flat<'t>,
+    /// The normalizer's buffer (reused between units).
+    scratch: Vec<u8>,
 }
 
-impl ModuleWalker<'_, '_> {
+impl<'t> ModuleWalker<'_, '_, 't> {
     fn next_seq(&mut self) -> usize {
         self.seq += 1;
         self.seq
@@ -271,15 +278,10 @@ impl ModuleWalker<'_, '_> {
         String::from_utf8_lossy(&self.src[n.start_byte()..n.end_byte()]).into_owned()
     }
 
-    fn unit(&mut self, n: Node<'_>, header: bool) -> (Unit, Collected) {
-        let digest = if header {
-            self.last_full = None;
-            Normalizer::header_digest(self.src, n)
-        } else {
-            let d = Normalizer::digest(self.src, n);
-            self.last_full = Some(d);
-            d
-        };
+    fn unit(&mut self, n: Node<'t>, header: bool) -> (Unit, Collected) {
+        self.flat.fill(n);
+        let digest = normalize::digest_flat(self.src, &self.flat, header, &mut self.scratch);
+        self.last_full = if header { None } else { Some(digest) };
         let digest = match self.raw {
             None => digest,
             Some(raw) => {
@@ -290,7 +292,7 @@ impl ModuleWalker<'_, '_> {
                 *h.finalize().as_bytes()
             }
         };
-        let c = collect(self.src, n, header);
+        let c = collect_flat(self.src, &self.flat, header);
         let unit = Unit {
             hash: hex(&digest),
             line: line_of(n),
@@ -300,7 +302,7 @@ impl ModuleWalker<'_, '_> {
         (unit, c)
     }
 
-    fn module(&mut self, root: Node<'_>) {
+    fn module(&mut self, root: Node<'t>) {
         let mut c = root.walk();
         let stmts: Vec<Node<'_>> = root.named_children(&mut c).collect();
         let mut first = true;
@@ -329,14 +331,17 @@ impl ModuleWalker<'_, '_> {
                     || id == k.match_statement;
                 let d = match self.last_full.take() {
                     Some(d) if !compound => d,
-                    _ => Normalizer::digest(self.src, st),
+                    _ => {
+                        self.flat.fill(st);
+                        normalize::digest_flat(self.src, &self.flat, false, &mut self.scratch)
+                    }
                 };
                 self.module_hash.update(&d);
             }
         }
     }
 
-    fn stmt(&mut self, n: Node<'_>) {
+    fn stmt(&mut self, n: Node<'t>) {
         let k = self.k;
         let id = n.kind_id();
         if id == k.comment || !n.is_named() {
@@ -399,7 +404,7 @@ impl ModuleWalker<'_, '_> {
     }
 
     /// The statements of every body of a compound statement (including elif/else/except/finally/case).
-    fn blocks(&mut self, n: Node<'_>) {
+    fn blocks(&mut self, n: Node<'t>) {
         let mut c = n.walk();
         let kids: Vec<Node<'_>> = n.named_children(&mut c).collect();
         for ch in kids {
@@ -415,7 +420,7 @@ impl ModuleWalker<'_, '_> {
         }
     }
 
-    fn preamble(&mut self, n: Node<'_>) {
+    fn preamble(&mut self, n: Node<'t>) {
         let (unit, _) = self.unit(n, false);
         self.next_seq();
         self.summary.preamble.push(unit);
@@ -439,7 +444,7 @@ impl ModuleWalker<'_, '_> {
         }
     }
 
-    fn expression_statement(&mut self, n: Node<'_>) {
+    fn expression_statement(&mut self, n: Node<'t>) {
         let k = self.k;
         let mut cur = n.walk();
         let kids: Vec<Node<'_>> = n
@@ -825,8 +830,16 @@ pub(crate) struct Collected {
 
 /// Collects the free references of a unit with Python's scoping rules (code-fingerprint.md §2).
 pub(crate) fn collect(src: &[u8], n: Node<'_>, skip_blocks: bool) -> Collected {
-    let mut c: Collector<'_> = Collector {
+    let mut flat = Flat::default();
+    flat.fill(n);
+    collect_flat(src, &flat, skip_blocks)
+}
+
+/// [`collect`] over a flattened unit (rooted at entry 0).
+pub(crate) fn collect_flat(src: &[u8], flat: &Flat<'_>, skip_blocks: bool) -> Collected {
+    let mut c = Collector {
         src,
+        flat,
         k: grammar::kinds(),
         scopes: vec![Scope {
             parent: 0,
@@ -839,13 +852,14 @@ pub(crate) fn collect(src: &[u8], n: Node<'_>, skip_blocks: bool) -> Collected {
         depth: 0,
         skip_blocks,
     };
-    c.visit(n, 0);
+    c.visit(0, 0);
     c.resolve();
     c.out
 }
 
-struct Collector<'a> {
+struct Collector<'a, 'f, 't> {
     src: &'a [u8],
+    flat: &'f Flat<'t>,
     k: &'static Kinds,
     scopes: Vec<Scope<'a>>,
     uses: Vec<Use<'a>>,
@@ -854,20 +868,39 @@ struct Collector<'a> {
     skip_blocks: bool,
 }
 
-impl<'a> Collector<'a> {
-    fn text(&self, n: Node<'_>) -> &'a [u8] {
-        &self.src[n.start_byte()..n.end_byte()]
+impl<'a, 'f, 't> Collector<'a, 'f, 't> {
+    fn text(&self, i: usize) -> &'a [u8] {
+        let e = self.flat.at(i);
+        &self.src[e.start as usize..e.end as usize]
+    }
+
+    fn node(&self, i: usize) -> Node<'t> {
+        self.flat.at(i).node
+    }
+
+    fn field(&self, i: usize, f: std::num::NonZeroU16) -> Option<usize> {
+        self.flat.field(i, f.get())
+    }
+
+    /// The named children of `i` other than comments.
+    fn named_kids(&self, i: usize) -> impl Iterator<Item = usize> + use<'f, 't> {
+        let flat = self.flat;
+        let comment = self.k.comment;
+        flat.children(i).filter(move |&j| {
+            let e = flat.at(j);
+            e.named && e.kind != comment
+        })
     }
 
     /// The name a `dotted_name` binds in `from m import name` / the root of `import a.b`: its first
     /// identifier.
-    fn first_name(&self, n: Node<'_>) -> &'a [u8] {
-        if n.kind_id() == self.k.dotted_name
-            && let Some(first) = n.named_child(0)
+    fn first_name(&self, i: usize) -> &'a [u8] {
+        if self.flat.kind(i) == self.k.dotted_name
+            && let Some(first) = self.flat.children(i).find(|&j| self.flat.at(j).named)
         {
             return self.text(first);
         }
-        self.text(n)
+        self.text(i)
     }
 
     fn new_scope(&mut self, parent: usize, kind: ScopeKind) -> usize {
@@ -935,52 +968,46 @@ impl<'a> Collector<'a> {
         }
     }
 
-    fn named_kids<'t>(&self, n: Node<'t>) -> Vec<Node<'t>> {
-        let mut c = n.walk();
-        n.named_children(&mut c)
-            .filter(|x| x.kind_id() != self.k.comment)
-            .collect()
-    }
-
-    /// Every identifier below `n` as a free use (flat fallback for pathological nesting).
-    fn flat(&mut self, n: Node<'_>, s: usize) {
-        let mut c = n.walk();
-        let mut stack = vec![n];
-        while let Some(x) = stack.pop() {
-            if x.kind_id() == self.k.identifier {
-                let t = self.text(x);
+    /// Every identifier below `i` as a free use (flat fallback for pathological nesting).
+    fn flat_uses(&mut self, i: usize, s: usize) {
+        let end = self.flat.at(i).next as usize;
+        for j in i..end {
+            if self.flat.kind(j) == self.k.identifier {
+                let t = self.text(j);
                 self.use_name(s, t, Vec::new());
             }
-            stack.extend(x.named_children(&mut c));
         }
     }
 
-    fn visit(&mut self, n: Node<'_>, s: usize) {
-        if !n.is_named() || n.kind_id() == self.k.comment {
+    fn visit(&mut self, i: usize, s: usize) {
+        let e = self.flat.at(i);
+        if !e.named || e.kind == self.k.comment {
             return;
         }
         if self.depth > MAX_DEPTH {
-            self.flat(n, s);
+            self.flat_uses(i, s);
             return;
         }
         self.depth += 1;
-        self.visit_inner(n, s);
+        self.visit_inner(i, s);
         self.depth -= 1;
     }
 
     #[allow(clippy::too_many_lines)]
-    fn visit_inner(&mut self, n: Node<'_>, s: usize) {
+    fn visit_inner(&mut self, n: usize, s: usize) {
         let k = self.k;
-        let id = n.kind_id();
+        let fl = grammar::fields();
+        let id = self.flat.kind(n);
         if id == k.identifier {
             let t = self.text(n);
             self.use_name(s, t, Vec::new());
         } else if id == k.block && self.skip_blocks {
         } else if id == k.attribute {
-            match chain_bytes(self.src, k, n) {
-                Some((root, attrs)) if !has_subscript(k, n) => self.use_name(s, root, attrs),
+            let node = self.node(n);
+            match chain_bytes(self.src, k, node) {
+                Some((root, attrs)) if !has_subscript(k, node) => self.use_name(s, root, attrs),
                 _ => {
-                    if let Some(o) = n.child_by_field_id(grammar::fields().object.get()) {
+                    if let Some(o) = self.field(n, fl.object) {
                         self.visit(o, s);
                     }
                 }
@@ -991,10 +1018,10 @@ impl<'a> Collector<'a> {
             self.class(n, s);
         } else if id == k.lambda {
             let f = self.new_scope(s, ScopeKind::Function);
-            if let Some(p) = n.child_by_field_id(grammar::fields().parameters.get()) {
+            if let Some(p) = self.field(n, fl.parameters) {
                 self.params(p, s, f);
             }
-            if let Some(b) = n.child_by_field_id(grammar::fields().body.get()) {
+            if let Some(b) = self.field(n, fl.body) {
                 self.visit(b, f);
             }
         } else if id == k.list_comprehension
@@ -1004,15 +1031,11 @@ impl<'a> Collector<'a> {
         {
             let c = self.new_scope(s, ScopeKind::Comprehension);
             for ch in self.named_kids(n) {
-                if ch.kind_id() == k.for_in_clause {
-                    if let Some(l) = ch.child_by_field_id(grammar::fields().left.get()) {
+                if self.flat.kind(ch) == k.for_in_clause {
+                    if let Some(l) = self.field(ch, fl.left) {
                         self.target(l, c);
                     }
-                    let mut cur = ch.walk();
-                    let rights: Vec<Node<'_>> = ch
-                        .children_by_field_id(grammar::fields().right, &mut cur)
-                        .collect();
-                    for r in rights {
+                    for r in self.flat.fields(ch, fl.right) {
                         self.visit(r, c);
                     }
                 } else {
@@ -1020,18 +1043,17 @@ impl<'a> Collector<'a> {
                 }
             }
         } else if id == k.assignment {
-            if let Some(l) = n.child_by_field_id(grammar::fields().left.get()) {
+            if let Some(l) = self.field(n, fl.left) {
                 self.target(l, s);
             }
-            let fl = grammar::fields();
             for f in [fl.ty, fl.right] {
-                if let Some(x) = n.child_by_field_id(f.get()) {
+                if let Some(x) = self.field(n, f) {
                     self.visit(x, s);
                 }
             }
         } else if id == k.augmented_assignment {
-            if let Some(l) = n.child_by_field_id(grammar::fields().left.get()) {
-                if l.kind_id() == k.identifier {
+            if let Some(l) = self.field(n, fl.left) {
+                if self.flat.kind(l) == k.identifier {
                     let t = self.text(l);
                     self.use_name(s, t, Vec::new());
                     self.bind(s, t);
@@ -1039,7 +1061,7 @@ impl<'a> Collector<'a> {
                     self.target(l, s);
                 }
             }
-            if let Some(r) = n.child_by_field_id(grammar::fields().right.get()) {
+            if let Some(r) = self.field(n, fl.right) {
                 self.visit(r, s);
             }
         } else if id == k.named_expression {
@@ -1047,24 +1069,25 @@ impl<'a> Collector<'a> {
             while self.scopes[t].kind == ScopeKind::Comprehension {
                 t = self.scopes[t].parent;
             }
-            if let Some(name) = n.child_by_field_id(grammar::fields().name.get()) {
+            if let Some(name) = self.field(n, fl.name) {
                 let txt = self.text(name);
                 self.bind(t, txt);
             }
-            if let Some(v) = n.child_by_field_id(grammar::fields().value.get()) {
+            if let Some(v) = self.field(n, fl.value) {
                 self.visit(v, s);
             }
         } else if id == k.for_statement {
-            if let Some(l) = n.child_by_field_id(grammar::fields().left.get()) {
+            let left = self.field(n, fl.left);
+            if let Some(l) = left {
                 self.target(l, s);
             }
             for ch in self.named_kids(n) {
-                if Some(ch) != n.child_by_field_id(grammar::fields().left.get()) {
+                if Some(ch) != left {
                     self.visit(ch, s);
                 }
             }
         } else if id == k.as_pattern || id == k.except_clause {
-            let alias = n.child_by_field_id(grammar::fields().alias.get());
+            let alias = self.field(n, fl.alias);
             for ch in self.named_kids(n) {
                 if Some(ch) == alias {
                     self.target(ch, s);
@@ -1088,7 +1111,7 @@ impl<'a> Collector<'a> {
                 self.scopes[s].bound.insert(t);
             }
         } else if id == k.keyword_argument {
-            if let Some(v) = n.child_by_field_id(grammar::fields().value.get()) {
+            if let Some(v) = self.field(n, fl.value) {
                 self.visit(v, s);
             }
         } else if id == k.delete_statement {
@@ -1099,25 +1122,22 @@ impl<'a> Collector<'a> {
             self.call(n, s);
         } else if id == k.case_clause {
             for ch in self.named_kids(n) {
-                if ch.kind_id() == k.case_pattern {
+                if self.flat.kind(ch) == k.case_pattern {
                     self.pattern(ch, s);
                 } else {
                     self.visit(ch, s);
                 }
             }
         } else if id == k.dotted_name {
-            let parts: Vec<&'a [u8]> = self
-                .named_kids(n)
-                .into_iter()
-                .map(|x| self.text(x))
-                .collect();
-            if let Some((first, rest)) = parts.split_first() {
-                self.use_name(s, first, rest.iter().map(|r| Cow::Borrowed(*r)).collect());
+            let mut parts = self.named_kids(n).map(|x| self.text(x));
+            if let Some(first) = parts.next() {
+                let rest: Attrs<'a> = parts.map(Cow::Borrowed).collect();
+                self.use_name(s, first, rest);
             }
         } else if id == k.type_alias_statement {
-            if let Some(l) = n.child_by_field_id(grammar::fields().left.get()) {
+            if let Some(l) = self.field(n, fl.left) {
                 for ch in self.named_kids(l) {
-                    if ch.kind_id() == k.identifier {
+                    if self.flat.kind(ch) == k.identifier {
                         let t = self.text(ch);
                         self.bind(s, t);
                     } else {
@@ -1125,66 +1145,61 @@ impl<'a> Collector<'a> {
                     }
                 }
             }
-            if let Some(r) = n.child_by_field_id(grammar::fields().right.get()) {
+            if let Some(r) = self.field(n, fl.right) {
                 self.visit(r, s);
             }
         } else {
-            // `visit` skips anonymous nodes and comments, as `named_kids` would.
-            let mut c = n.walk();
-            if c.goto_first_child() {
-                loop {
-                    self.visit(c.node(), s);
-                    if !c.goto_next_sibling() {
-                        break;
-                    }
-                }
+            // `visit` skips anonymous nodes and comments.
+            for ch in self.flat.children(n) {
+                self.visit(ch, s);
             }
         }
     }
 
-    fn function(&mut self, n: Node<'_>, s: usize) {
-        if let Some(name) = n.child_by_field_id(grammar::fields().name.get()) {
+    fn function(&mut self, n: usize, s: usize) {
+        let fl = grammar::fields();
+        if let Some(name) = self.field(n, fl.name) {
             let t = self.text(name);
             self.bind(s, t);
         }
         let outer = self.type_params(n, s);
         let f = self.new_scope(outer, ScopeKind::Function);
-        if let Some(p) = n.child_by_field_id(grammar::fields().parameters.get()) {
+        if let Some(p) = self.field(n, fl.parameters) {
             self.params(p, outer, f);
         }
-        if let Some(r) = n.child_by_field_id(grammar::fields().return_type.get()) {
+        if let Some(r) = self.field(n, fl.return_type) {
             self.visit(r, outer);
         }
-        if let Some(b) = n.child_by_field_id(grammar::fields().body.get()) {
+        if let Some(b) = self.field(n, fl.body) {
             self.visit(b, f);
         }
     }
 
-    fn class(&mut self, n: Node<'_>, s: usize) {
-        if let Some(name) = n.child_by_field_id(grammar::fields().name.get()) {
+    fn class(&mut self, n: usize, s: usize) {
+        let fl = grammar::fields();
+        if let Some(name) = self.field(n, fl.name) {
             let t = self.text(name);
             self.bind(s, t);
         }
         let outer = self.type_params(n, s);
-        if let Some(sup) = n.child_by_field_id(grammar::fields().superclasses.get()) {
+        if let Some(sup) = self.field(n, fl.superclasses) {
             self.visit(sup, outer);
         }
         let c = self.new_scope(outer, ScopeKind::Class);
-        if let Some(b) = n.child_by_field_id(grammar::fields().body.get()) {
+        if let Some(b) = self.field(n, fl.body) {
             self.visit(b, c);
         }
     }
 
     /// PEP 695 type parameters get their own scope.
-    fn type_params(&mut self, n: Node<'_>, s: usize) -> usize {
-        let Some(tp) = n.child_by_field_id(grammar::fields().type_parameters.get()) else {
+    fn type_params(&mut self, n: usize, s: usize) -> usize {
+        let Some(tp) = self.field(n, grammar::fields().type_parameters) else {
             return s;
         };
         let t = self.new_scope(s, ScopeKind::Function);
         for p in self.named_kids(tp) {
-            let kids = self.named_kids(p);
-            for (i, ch) in kids.into_iter().enumerate() {
-                if i == 0 && ch.kind_id() == self.k.identifier {
+            for (i, ch) in self.named_kids(p).enumerate() {
+                if i == 0 && self.flat.kind(ch) == self.k.identifier {
                     let txt = self.text(ch);
                     self.bind(t, txt);
                 } else {
@@ -1195,10 +1210,11 @@ impl<'a> Collector<'a> {
         t
     }
 
-    fn params(&mut self, p: Node<'_>, outer: usize, inner: usize) {
+    fn params(&mut self, p: usize, outer: usize, inner: usize) {
         let k = self.k;
+        let fl = grammar::fields();
         for ch in self.named_kids(p) {
-            let id = ch.kind_id();
+            let id = self.flat.kind(ch);
             if id == k.identifier
                 || id == k.list_splat_pattern
                 || id == k.dictionary_splat_pattern
@@ -1206,17 +1222,16 @@ impl<'a> Collector<'a> {
             {
                 self.target(ch, inner);
             } else if id == k.default_parameter || id == k.typed_default_parameter {
-                if let Some(nm) = ch.child_by_field_id(grammar::fields().name.get()) {
+                if let Some(nm) = self.field(ch, fl.name) {
                     self.target(nm, inner);
                 }
-                let fl = grammar::fields();
                 for f in [fl.ty, fl.value] {
-                    if let Some(x) = ch.child_by_field_id(f.get()) {
+                    if let Some(x) = self.field(ch, f) {
                         self.visit(x, outer);
                     }
                 }
             } else if id == k.typed_parameter {
-                let ty = ch.child_by_field_id(grammar::fields().ty.get());
+                let ty = self.field(ch, fl.ty);
                 for x in self.named_kids(ch) {
                     if Some(x) == ty {
                         self.visit(x, outer);
@@ -1228,15 +1243,15 @@ impl<'a> Collector<'a> {
         }
     }
 
-    fn target(&mut self, t: Node<'_>, s: usize) {
+    fn target(&mut self, t: usize, s: usize) {
         let k = self.k;
-        let id = t.kind_id();
+        let id = self.flat.kind(t);
         if id == k.identifier {
             let txt = self.text(t);
             self.bind(s, txt);
         } else if id == k.attribute || id == k.subscript {
             if self.scopes[s].kind == ScopeKind::Top
-                && let Some((root, attrs)) = chain(self.src, k, t)
+                && let Some((root, attrs)) = chain(self.src, k, self.node(t))
             {
                 self.out.top_mut_roots.push((root, attrs));
             }
@@ -1261,15 +1276,11 @@ impl<'a> Collector<'a> {
         }
     }
 
-    fn pattern(&mut self, p: Node<'_>, s: usize) {
+    fn pattern(&mut self, p: usize, s: usize) {
         let k = self.k;
-        let id = p.kind_id();
+        let id = self.flat.kind(p);
         if id == k.dotted_name {
-            let parts: Vec<&'a [u8]> = self
-                .named_kids(p)
-                .into_iter()
-                .map(|x| self.text(x))
-                .collect();
+            let parts: Vec<&'a [u8]> = self.named_kids(p).map(|x| self.text(x)).collect();
             if parts.len() == 1 {
                 if parts[0] != b"_" {
                     self.bind(s, parts[0]);
@@ -1281,21 +1292,21 @@ impl<'a> Collector<'a> {
             let t = self.text(p);
             self.bind(s, t);
         } else if id == k.class_pattern {
-            for (i, ch) in self.named_kids(p).into_iter().enumerate() {
-                if i == 0 && ch.kind_id() == k.dotted_name {
+            for (i, ch) in self.named_kids(p).enumerate() {
+                if i == 0 && self.flat.kind(ch) == k.dotted_name {
                     self.visit(ch, s);
                 } else {
                     self.pattern(ch, s);
                 }
             }
         } else if id == k.keyword_pattern {
-            for (i, ch) in self.named_kids(p).into_iter().enumerate() {
-                if i > 0 || ch.kind_id() != k.identifier {
+            for (i, ch) in self.named_kids(p).enumerate() {
+                if i > 0 || self.flat.kind(ch) != k.identifier {
                     self.pattern(ch, s);
                 }
             }
         } else if id == k.as_pattern {
-            let alias = p.child_by_field_id(grammar::fields().alias.get());
+            let alias = self.field(p, grammar::fields().alias);
             for ch in self.named_kids(p) {
                 if Some(ch) == alias {
                     self.target(ch, s);
@@ -1312,23 +1323,20 @@ impl<'a> Collector<'a> {
         }
     }
 
-    fn import(&mut self, n: Node<'_>, s: usize) {
+    fn import(&mut self, n: usize, s: usize) {
         let k = self.k;
-        if n.kind_id() == k.future_import_statement {
+        let fl = grammar::fields();
+        let id = self.flat.kind(n);
+        if id == k.future_import_statement {
             return;
         }
-        if n.kind_id() == k.import_statement {
-            let mut c = n.walk();
-            let names: Vec<Node<'_>> = n
-                .children_by_field_id(grammar::fields().name, &mut c)
-                .collect();
-            for name in names {
-                if name.kind_id() == k.aliased_import {
-                    if let (Some(m), Some(a)) = (
-                        name.child_by_field_id(grammar::fields().name.get()),
-                        name.child_by_field_id(grammar::fields().alias.get()),
-                    ) {
-                        let module = dotted(self.src, m);
+        if id == k.import_statement {
+            for name in self.flat.fields(n, fl.name) {
+                if self.flat.kind(name) == k.aliased_import {
+                    if let (Some(m), Some(a)) =
+                        (self.field(name, fl.name), self.field(name, fl.alias))
+                    {
+                        let module = dotted(self.src, self.node(m));
                         let alias = self.text(a);
                         self.bind(s, alias);
                         self.out.refs.insert(Ref::Import {
@@ -1338,7 +1346,7 @@ impl<'a> Collector<'a> {
                         });
                     }
                 } else {
-                    let full = dotted(self.src, name);
+                    let full = dotted(self.src, self.node(name));
                     let root = self.first_name(name);
                     self.bind(s, root);
                     self.out.refs.insert(Ref::Import {
@@ -1350,14 +1358,13 @@ impl<'a> Collector<'a> {
             }
             return;
         }
-        let Some(m) = n.child_by_field_id(grammar::fields().module_name.get()) else {
+        let Some(m) = self.field(n, fl.module_name) else {
             return;
         };
-        let (level, module) = module_spec(self.src, k, m);
+        let (level, module) = module_spec(self.src, k, self.node(m));
         if self
             .named_kids(n)
-            .iter()
-            .any(|x| x.kind_id() == k.wildcard_import)
+            .any(|x| self.flat.kind(x) == k.wildcard_import)
         {
             self.out.refs.insert(Ref::Import {
                 level,
@@ -1366,21 +1373,15 @@ impl<'a> Collector<'a> {
             });
             return;
         }
-        let mut c = n.walk();
-        let names: Vec<Node<'_>> = n
-            .children_by_field_id(grammar::fields().name, &mut c)
-            .collect();
-        for name in names {
-            let (orig, alias) = if name.kind_id() == k.aliased_import {
-                let (Some(o), Some(a)) = (
-                    name.child_by_field_id(grammar::fields().name.get()),
-                    name.child_by_field_id(grammar::fields().alias.get()),
-                ) else {
+        for name in self.flat.fields(n, fl.name) {
+            let (orig, alias) = if self.flat.kind(name) == k.aliased_import {
+                let (Some(o), Some(a)) = (self.field(name, fl.name), self.field(name, fl.alias))
+                else {
                     continue;
                 };
-                (dotted(self.src, o), self.text(a))
+                (dotted(self.src, self.node(o)), self.text(a))
             } else {
-                (dotted(self.src, name), self.first_name(name))
+                (dotted(self.src, self.node(name)), self.first_name(name))
             };
             self.bind(s, alias);
             self.out.refs.insert(Ref::Import {
@@ -1391,19 +1392,19 @@ impl<'a> Collector<'a> {
         }
     }
 
-    fn call(&mut self, n: Node<'_>, s: usize) {
+    fn call(&mut self, n: usize, s: usize) {
         let k = self.k;
-        let func = n.child_by_field_id(grammar::fields().function.get());
-        let args: Vec<Node<'_>> = n
-            .child_by_field_id(grammar::fields().arguments.get())
-            .map(|a| self.named_kids(a))
-            .unwrap_or_default();
+        let fl = grammar::fields();
+        let func = self.field(n, fl.function);
+        let arguments = self.field(n, fl.arguments);
+        let mut args = arguments.into_iter().flat_map(|a| self.named_kids(a));
+        let (first, second) = (args.next(), args.next());
         if let Some(f) = func {
-            let bare = f.kind_id() == k.identifier;
+            let bare = self.flat.kind(f) == k.identifier;
             let name: &[u8] = if bare {
                 self.text(f)
-            } else if f.kind_id() == k.attribute {
-                f.child_by_field_id(grammar::fields().attribute.get())
+            } else if self.flat.kind(f) == k.attribute {
+                self.field(f, fl.attribute)
                     .map_or(&[][..], |a| self.text(a))
             } else {
                 &[]
@@ -1416,7 +1417,7 @@ impl<'a> Collector<'a> {
                     self.out.dynamic.insert(Dynamic::Exec);
                 }
                 b"import_module" | b"__import__" => {
-                    match args.first().and_then(|a| literal_string(self.src, k, *a)) {
+                    match first.and_then(|a| literal_string(self.src, k, self.node(a))) {
                         Some(lit) if !lit.starts_with('.') => {
                             self.out.refs.insert(Ref::Import {
                                 level: 0,
@@ -1430,10 +1431,10 @@ impl<'a> Collector<'a> {
                     }
                 }
                 b"getattr" | b"setattr" | b"hasattr" | b"delattr" if bare => {
-                    if let (Some(obj), Some(attr)) = (args.first(), args.get(1))
-                        && let Some((root, mut attrs)) = chain_bytes(self.src, k, *obj)
+                    if let (Some(obj), Some(attr)) = (first, second)
+                        && let Some((root, mut attrs)) = chain_bytes(self.src, k, self.node(obj))
                     {
-                        match literal_string(self.src, k, *attr) {
+                        match literal_string(self.src, k, self.node(attr)) {
                             Some(lit) => {
                                 attrs.push(Cow::Owned(lit.into_bytes()));
                                 self.use_name(s, root, attrs);
@@ -1451,8 +1452,10 @@ impl<'a> Collector<'a> {
             }
             self.visit(f, s);
         }
-        for a in args {
-            self.visit(a, s);
+        if let Some(a) = arguments {
+            for ch in self.named_kids(a) {
+                self.visit(ch, s);
+            }
         }
     }
 }
