@@ -612,3 +612,56 @@ fn the_compact_record_explains_like_the_full_closure() {
     let names: BTreeSet<&str> = record.symbols.iter().map(|s| s.0.as_str()).collect();
     assert_eq!(names.len(), record.symbols.len());
 }
+
+/// Resolution runs in parallel over chunks of modules: the fingerprints, warnings and record must not depend
+/// on the number of threads, even with import cycles, star imports and unresolved names spread over more
+/// modules than one chunk holds.
+#[test]
+fn fingerprints_do_not_depend_on_the_thread_count() {
+    let fx = fixture_copy("fp-demo");
+    let root = &fx.root;
+    let dir = root.join("src/fp_demo/ring");
+    std::fs::create_dir_all(&dir).expect("mkdir ring");
+    std::fs::write(dir.join("__init__.py"), "from .m0 import *\n").expect("init");
+    let n = 150;
+    let mut entries = entries();
+    for i in 0..n {
+        let next = (i + 1) % n;
+        let prev = (i + n - 1) % n;
+        // Every tenth module star-imports its predecessor; the others leave `UNKNOWN_i` unresolved.
+        let star = if i % 10 == 0 {
+            format!("from .m{prev} import *\n")
+        } else {
+            String::new()
+        };
+        let body = format!(
+            "from fp_demo.ring.m{next} import step_{next}\n{star}\n\nLIMIT_{i} = {i}\n\n\ndef step_{i}(x):\n    if x > LIMIT_{i}:\n        return x\n    return step_{next}(x + 1) + UNKNOWN_{i}\n"
+        );
+        std::fs::write(dir.join(format!("m{i}.py")), body).expect("write module");
+        entries.push((
+            format!("step_{i}"),
+            EntryPoint::function(format!("fp_demo.ring.m{i}"), format!("step_{i}")),
+        ));
+    }
+    let engine = engine(root).with_cache_dir(None);
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        let set = pool
+            .install(|| engine.fingerprint_entries(&FsSource::new(root), &entries))
+            .expect("fingerprints");
+        (set.nodes, set.warnings, set.record)
+    };
+    let one = run(1);
+    assert_eq!(one.0.len(), entries.len());
+    assert!(
+        one.1.iter().any(|w| w.kind == WarningKind::Unresolved),
+        "the unresolved names warn: {:#?}",
+        one.1
+    );
+    for threads in [2, 3, 8] {
+        assert!(run(threads) == one, "{threads} threads give other results");
+    }
+}

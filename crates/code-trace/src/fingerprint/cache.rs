@@ -12,7 +12,7 @@
 //!
 //! A corrupt or outdated cache file counts as absent.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -38,6 +38,7 @@ impl<'t> Flat<'t> {
     pub(crate) fn fill(&mut self, root: Node<'t>) {
         self.nodes.clear();
         self.open.clear();
+        let named = super::grammar::named_kinds();
         let mut c = match self.cursor.take() {
             Some(mut c) => {
                 c.reset(root);
@@ -48,13 +49,17 @@ impl<'t> Flat<'t> {
         loop {
             let n = c.node();
             let i = self.nodes.len();
+            let kind = n.kind_id();
             self.nodes.push(Entry {
                 node: n,
                 start: to_u32(n.start_byte()),
                 end: to_u32(n.end_byte()),
                 next: 0,
-                kind: n.kind_id(),
-                named: n.is_named(),
+                kind,
+                named: match named.get(usize::from(kind)) {
+                    Some(&b) => b,
+                    None => n.is_named(),
+                },
             });
             if c.goto_first_child() {
                 self.open.push(i);

@@ -185,3 +185,15 @@ pub(crate) fn fields() -> &'static Fields {
     static FIELDS: OnceLock<Fields> = OnceLock::new();
     FIELDS.get_or_init(|| Fields::load(language()))
 }
+
+/// Whether each node kind id is named (the grammar's symbol metadata, read once: asking a node costs a call
+/// into tree-sitter for every node of every unit).
+pub(crate) fn named_kinds() -> &'static [bool] {
+    static NAMED: OnceLock<Vec<bool>> = OnceLock::new();
+    NAMED.get_or_init(|| {
+        let lang = language();
+        (0..lang.node_kind_count())
+            .map(|id| u16::try_from(id).is_ok_and(|id| lang.node_kind_is_named(id)))
+            .collect()
+    })
+}

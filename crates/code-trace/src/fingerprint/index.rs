@@ -1,7 +1,9 @@
 //! Name resolution across the project (§3), the symbol graph, Merkle hashes over its strongly connected
 //! components (§4) and per-node fingerprints (§5).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -486,6 +488,7 @@ impl Engine {
         let index = self.index(src, inputs)?;
         let mut set = index.fingerprint_all(entries);
         set.key = key;
+        index.drop_in_parallel();
         Ok(set)
     }
 
@@ -647,6 +650,12 @@ pub struct Index {
     warnings: Vec<Warning>,
 }
 
+/// What resolving one graph node gives: the node, its local hash, its targets and its warnings.
+type Plan = (usize, Digest, Vec<Tgt>, Vec<Warning>);
+
+/// Modules resolved together, sharing a memo (a fixed size, so results never depend on the thread count).
+const RESOLVE_CHUNK: usize = 64;
+
 fn digest_parts(parts: &[&[u8]]) -> Digest {
     let mut h = blake3::Hasher::new();
     for p in parts {
@@ -657,6 +666,15 @@ fn digest_parts(parts: &[&[u8]]) -> Digest {
 }
 
 impl Index {
+    /// Frees the index on the current rayon pool (it holds a few allocations per symbol of the project).
+    fn drop_in_parallel(self) {
+        let Self { modules, nodes, .. } = self;
+        rayon::join(
+            || modules.into_par_iter().with_min_len(64).for_each(drop),
+            || nodes.into_par_iter().with_min_len(1024).for_each(drop),
+        );
+    }
+
     fn build(
         modules: Vec<ModuleEntry>,
         pins: Pins,
@@ -790,150 +808,35 @@ impl Index {
             let i = self.add_node(Key::Package(t.clone()), format!("{t}.*"), None, 0);
             self.nodes[i].local = digest_parts(&[b"package", t.as_bytes()]);
         }
-        // 2. Edges and local hashes.
-        let mut r = Resolver::new(self);
-        let mut plans: Vec<(usize, Digest, Vec<Tgt>, Vec<Warning>)> = Vec::new();
-        for m in 0..self.modules.len() {
-            let me = &self.modules[m];
-            let s = Arc::clone(&me.summary);
-            // Module preamble.
-            let mut res_map = Vec::new();
-            let mut tg = Vec::new();
-            let mut h = blake3::Hasher::new();
-            h.update(b"module\0");
-            h.update(me.name.as_bytes());
-            h.update(&[u8::from(s.parse_ok), u8::from(me.is_package)]);
-            for u in &s.preamble {
-                h.update(u.hash.as_bytes());
-                r.unit(m, u, &mut tg, &mut res_map);
-            }
-            for st in &s.star_imports {
-                h.update(format!("star:{}:{}", st.level, st.module).as_bytes());
-                match r.absolutize(m, st.level, &st.module, st.line) {
-                    Some(abs) => {
-                        let t = r.module(&abs, m, st.line);
-                        tg.extend(t);
+        // 2. Edges and local hashes, resolved in parallel over fixed chunks of modules (each with its own
+        // memo), so the result does not depend on the number of threads.
+        let plans: Vec<Plan> = {
+            let this = &*self;
+            let n = this.modules.len();
+            let chunks: Vec<std::ops::Range<usize>> = (0..n)
+                .step_by(RESOLVE_CHUNK)
+                .map(|start| start..(start + RESOLVE_CHUNK).min(n))
+                .collect();
+            chunks
+                .into_par_iter()
+                .flat_map_iter(|range| {
+                    let mut r = Resolver::new(this);
+                    let mut out = Vec::new();
+                    for m in range {
+                        this.module_plans(&mut r, m, &mut out);
                     }
-                    None => tg.push(Tgt::Node(r.whole(m))),
-                }
-            }
-            if let Some((parent, _)) = me.name.rsplit_once('.')
-                && let Some(p) = self.by_name.get(parent)
-            {
-                tg.push(Tgt::Mod(*p));
-            }
-            if !s.parse_ok {
-                r.warn(m, Some(1), WarningKind::ParseError, "the file has syntax errors; its raw bytes are hashed, so any edit to it changes the fingerprints of its users".to_owned());
-            }
-            let mut warns = r.take_warnings();
-            res_map.sort();
-            for (a, b) in &res_map {
-                h.update(a.as_bytes());
-                h.update(b.as_bytes());
-            }
-            plans.push((
-                self.node(&Key::Module(m)),
-                *h.finalize().as_bytes(),
-                tg,
-                std::mem::take(&mut warns),
-            ));
-            // Symbols.
-            for (sym, alts) in &s.bindings {
-                let Some(node) = self.sym(m, sym) else {
-                    continue;
-                };
-                let mut res_map = Vec::new();
-                let mut tg = vec![Tgt::Mod(m)];
-                let mut h = blake3::Hasher::new();
-                h.update(b"symbol\0");
-                h.update(me.name.as_bytes());
-                h.update(b":");
-                h.update(sym.as_bytes());
-                for b in alts {
-                    match b {
-                        Binding::Def { class, unit } => {
-                            h.update(if *class { b"class" } else { b"def\0\0" });
-                            h.update(unit.hash.as_bytes());
-                            r.unit(m, unit, &mut tg, &mut res_map);
-                        }
-                        Binding::Store { unit } => {
-                            h.update(b"store");
-                            h.update(unit.hash.as_bytes());
-                            r.unit(m, unit, &mut tg, &mut res_map);
-                        }
-                        Binding::GlobalWrite { by } => {
-                            h.update(b"global");
-                            h.update(by.as_bytes());
-                            if let Some(n) = self.sym(m, by) {
-                                tg.push(Tgt::Node(n));
-                            }
-                        }
-                        Binding::Import { module, loads, .. } => {
-                            h.update(b"import");
-                            h.update(module.as_bytes());
-                            tg.extend(r.module(module, m, 0));
-                            if let Some(l) = loads {
-                                tg.extend(r.module(l, m, 0));
-                            }
-                        }
-                        Binding::ImportFrom {
-                            level,
-                            module,
-                            name,
-                            line,
-                        } => {
-                            h.update(format!("from:{level}:{module}:{name}").as_bytes());
-                            tg.extend(r.import_from(m, *level, module, name, *line));
-                        }
-                    }
-                }
-                res_map.sort();
-                for (a, b) in &res_map {
-                    h.update(a.as_bytes());
-                    h.update(b.as_bytes());
-                }
-                plans.push((node, *h.finalize().as_bytes(), tg, r.take_warnings()));
-            }
-            // Whole module: every symbol, the preamble, and every import's target.
-            let whole = self.node(&Key::Whole(m));
-            let mut tg = vec![Tgt::Mod(m)];
-            for (sym, alts) in &s.bindings {
-                if let Some(n) = self.sym(m, sym) {
-                    tg.push(Tgt::Node(n));
-                }
-                for b in alts {
-                    match b {
-                        Binding::Import { module, loads, .. } => {
-                            tg.extend(r.module(module, m, 0));
-                            if let Some(l) = loads {
-                                tg.extend(r.module(l, m, 0));
-                            }
-                        }
-                        Binding::ImportFrom {
-                            level,
-                            module,
-                            name,
-                            line,
-                        } => {
-                            tg.extend(r.import_from(m, *level, module, name, *line));
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            for st in &s.star_imports {
-                if let Some(abs) = r.absolutize(m, st.level, &st.module, st.line) {
-                    for t in r.module(&abs, m, st.line) {
-                        tg.push(match t {
-                            Tgt::Mod(i) => Tgt::Node(r.whole(i)),
-                            other => other,
-                        });
-                    }
-                }
-            }
-            let local = digest_parts(&[b"whole", me.name.as_bytes(), s.norm_hash.as_bytes()]);
-            plans.push((whole, local, tg, r.take_warnings()));
+                    out
+                })
+                .collect()
+        };
+        // A memoised lookup warns once, for the first node that needs it; chunks each have their own memo,
+        // so keep a warning only where a single memo would have given it: its first plan.
+        let mut seen: BTreeSet<Warning> = BTreeSet::new();
+        let mut plans = plans;
+        for (_, _, _, warns) in &mut plans {
+            warns.retain(|w| seen.insert(w.clone()));
         }
+        let mut r = Resolver::new(self);
         // Packages: every module below them, whole.
         for t in &tops {
             let node = self.node(&Key::Package(t.clone()));
@@ -1004,6 +907,151 @@ impl Index {
             let target = self.node(&Key::Module(m));
             self.nodes[n].deps.insert(target);
         }
+    }
+
+    /// The plans (node, local hash, targets, warnings) of module `m`: its preamble, its symbols and the
+    /// whole module.
+    #[allow(clippy::too_many_lines)]
+    fn module_plans(&self, r: &mut Resolver<'_>, m: usize, plans: &mut Vec<Plan>) {
+        let me = &self.modules[m];
+        let s = Arc::clone(&me.summary);
+        // Module preamble.
+        let mut res_map = Vec::new();
+        let mut tg = Vec::new();
+        let mut h = blake3::Hasher::new();
+        h.update(b"module\0");
+        h.update(me.name.as_bytes());
+        h.update(&[u8::from(s.parse_ok), u8::from(me.is_package)]);
+        for u in &s.preamble {
+            h.update(u.hash.as_bytes());
+            r.unit(m, u, &mut tg, &mut res_map);
+        }
+        for st in &s.star_imports {
+            h.update(format!("star:{}:{}", st.level, st.module).as_bytes());
+            match r.absolutize(m, st.level, &st.module, st.line) {
+                Some(abs) => {
+                    let t = r.module(&abs, m, st.line);
+                    tg.extend(t);
+                }
+                None => tg.push(Tgt::Node(r.whole(m))),
+            }
+        }
+        if let Some((parent, _)) = me.name.rsplit_once('.')
+            && let Some(p) = self.by_name.get(parent)
+        {
+            tg.push(Tgt::Mod(*p));
+        }
+        if !s.parse_ok {
+            r.warn(m, Some(1), WarningKind::ParseError, "the file has syntax errors; its raw bytes are hashed, so any edit to it changes the fingerprints of its users".to_owned());
+        }
+        let mut warns = r.take_warnings();
+        res_map.sort();
+        for (a, b) in &res_map {
+            h.update(a.as_bytes());
+            h.update(b.as_bytes());
+        }
+        plans.push((
+            self.node(&Key::Module(m)),
+            *h.finalize().as_bytes(),
+            tg,
+            std::mem::take(&mut warns),
+        ));
+        // Symbols.
+        for (sym, alts) in &s.bindings {
+            let Some(node) = self.sym(m, sym) else {
+                continue;
+            };
+            let mut res_map = Vec::new();
+            let mut tg = vec![Tgt::Mod(m)];
+            let mut h = blake3::Hasher::new();
+            h.update(b"symbol\0");
+            h.update(me.name.as_bytes());
+            h.update(b":");
+            h.update(sym.as_bytes());
+            for b in alts {
+                match b {
+                    Binding::Def { class, unit } => {
+                        h.update(if *class { b"class" } else { b"def\0\0" });
+                        h.update(unit.hash.as_bytes());
+                        r.unit(m, unit, &mut tg, &mut res_map);
+                    }
+                    Binding::Store { unit } => {
+                        h.update(b"store");
+                        h.update(unit.hash.as_bytes());
+                        r.unit(m, unit, &mut tg, &mut res_map);
+                    }
+                    Binding::GlobalWrite { by } => {
+                        h.update(b"global");
+                        h.update(by.as_bytes());
+                        if let Some(n) = self.sym(m, by) {
+                            tg.push(Tgt::Node(n));
+                        }
+                    }
+                    Binding::Import { module, loads, .. } => {
+                        h.update(b"import");
+                        h.update(module.as_bytes());
+                        tg.extend(r.module(module, m, 0));
+                        if let Some(l) = loads {
+                            tg.extend(r.module(l, m, 0));
+                        }
+                    }
+                    Binding::ImportFrom {
+                        level,
+                        module,
+                        name,
+                        line,
+                    } => {
+                        h.update(format!("from:{level}:{module}:{name}").as_bytes());
+                        tg.extend(r.import_from(m, *level, module, name, *line));
+                    }
+                }
+            }
+            res_map.sort();
+            for (a, b) in &res_map {
+                h.update(a.as_bytes());
+                h.update(b.as_bytes());
+            }
+            plans.push((node, *h.finalize().as_bytes(), tg, r.take_warnings()));
+        }
+        // Whole module: every symbol, the preamble, and every import's target.
+        let whole = self.node(&Key::Whole(m));
+        let mut tg = vec![Tgt::Mod(m)];
+        for (sym, alts) in &s.bindings {
+            if let Some(n) = self.sym(m, sym) {
+                tg.push(Tgt::Node(n));
+            }
+            for b in alts {
+                match b {
+                    Binding::Import { module, loads, .. } => {
+                        tg.extend(r.module(module, m, 0));
+                        if let Some(l) = loads {
+                            tg.extend(r.module(l, m, 0));
+                        }
+                    }
+                    Binding::ImportFrom {
+                        level,
+                        module,
+                        name,
+                        line,
+                    } => {
+                        tg.extend(r.import_from(m, *level, module, name, *line));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for st in &s.star_imports {
+            if let Some(abs) = r.absolutize(m, st.level, &st.module, st.line) {
+                for t in r.module(&abs, m, st.line) {
+                    tg.push(match t {
+                        Tgt::Mod(i) => Tgt::Node(r.whole(i)),
+                        other => other,
+                    });
+                }
+            }
+        }
+        let local = digest_parts(&[b"whole", me.name.as_bytes(), s.norm_hash.as_bytes()]);
+        plans.push((whole, local, tg, r.take_warnings()));
     }
 
     fn compute_deep(&mut self) {
@@ -1482,8 +1530,8 @@ fn expression_refs(source: &str) -> (String, Vec<Ref>) {
 /// Resolves references of one module to targets (code-fingerprint.md §3), memoised per (module, name).
 struct Resolver<'a> {
     idx: &'a Index,
-    /// Per module: name -> targets.
-    memo: Vec<HashMap<String, Vec<Tgt>>>,
+    /// Per module (created on first use): name -> targets.
+    memo: Vec<Option<HashMap<String, Vec<Tgt>>>>,
     warnings: Vec<Warning>,
     /// Line of the unit being resolved (for warnings).
     line: Option<u32>,
@@ -1493,7 +1541,7 @@ impl<'a> Resolver<'a> {
     fn new(idx: &'a Index) -> Self {
         Self {
             idx,
-            memo: vec![HashMap::new(); idx.modules.len()],
+            memo: vec![None; idx.modules.len()],
             warnings: Vec::new(),
             line: None,
         }
@@ -1696,7 +1744,7 @@ impl<'a> Resolver<'a> {
 
     /// `x` looked up in module `m`'s namespace: bindings, submodule, star imports, `__getattr__`.
     fn lookup(&mut self, m: usize, x: &str, depth: usize) -> Vec<Tgt> {
-        if let Some(v) = self.memo[m].get(x) {
+        if let Some(v) = self.memo[m].as_ref().and_then(|t| t.get(x)) {
             return v.clone();
         }
         if depth > 40 {
@@ -1704,11 +1752,15 @@ impl<'a> Resolver<'a> {
         }
         // Guard against import cycles: a re-entrant lookup sees the whole module.
         let whole = self.whole(m);
-        self.memo[m].insert(x.to_owned(), vec![Tgt::Node(whole)]);
+        self.memo[m]
+            .get_or_insert_default()
+            .insert(x.to_owned(), vec![Tgt::Node(whole)]);
         let mut out = self.lookup_uncached(m, x, depth);
         out.sort();
         out.dedup();
-        self.memo[m].insert(x.to_owned(), out.clone());
+        self.memo[m]
+            .get_or_insert_default()
+            .insert(x.to_owned(), out.clone());
         out
     }
 

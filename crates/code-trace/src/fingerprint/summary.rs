@@ -4,7 +4,9 @@
 //! A summary depends only on the file's bytes (not on its path), so it is cached by content hash.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
+
+use foldhash::{HashSet, HashSetExt};
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
