@@ -788,33 +788,6 @@ fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// [`chain`] without allocating the names: `a.b.c` as `(a, [b, c])`.
-fn chain_bytes<'a>(src: &'a [u8], k: &Kinds, n: Node<'_>) -> Option<(&'a [u8], Attrs<'a>)> {
-    let mut attrs = Vec::new();
-    let mut cur = n;
-    loop {
-        if cur.kind_id() == k.identifier {
-            attrs.reverse();
-            return Some((&src[cur.start_byte()..cur.end_byte()], attrs));
-        }
-        if cur.kind_id() == k.attribute {
-            let a = cur.child_by_field_id(grammar::fields().attribute.get())?;
-            attrs.push(Cow::Borrowed(&src[a.start_byte()..a.end_byte()]));
-            cur = cur.child_by_field_id(grammar::fields().object.get())?;
-        } else if cur.kind_id() == k.subscript {
-            attrs.clear();
-            cur = cur.child_by_field_id(grammar::fields().value.get())?;
-        } else if cur.kind_id() == k.parenthesized_expression {
-            let mut c = cur.walk();
-            cur = cur
-                .named_children(&mut c)
-                .find(|x| x.kind_id() != k.comment)?;
-        } else {
-            return None;
-        }
-    }
-}
-
 /// What the reference collector found in one unit.
 #[derive(Default)]
 pub(crate) struct Collected {
@@ -882,6 +855,78 @@ impl<'a, 'f, 't> Collector<'a, 'f, 't> {
 
     fn field(&self, i: usize, f: std::num::NonZeroU16) -> Option<usize> {
         self.flat.field(i, f.get())
+    }
+
+    /// The two fields of a node made of exactly two named parts (`object.attribute`, `function(arguments)`,
+    /// `name=value`), read by position; `None` for anything else (a tree with errors, say).
+    fn pair(&self, i: usize) -> Option<(usize, usize)> {
+        let mut kids = self.named_kids(i);
+        match (kids.next(), kids.next(), kids.next()) {
+            (Some(a), Some(b), None) => Some((a, b)),
+            _ => None,
+        }
+    }
+
+    /// The `object` and `attribute` of an `attribute` node.
+    fn attribute_parts(&self, i: usize) -> (Option<usize>, Option<usize>) {
+        match self.pair(i) {
+            Some((o, a)) => (Some(o), Some(a)),
+            None => {
+                let fl = grammar::fields();
+                (self.field(i, fl.object), self.field(i, fl.attribute))
+            }
+        }
+    }
+
+    /// The first named part of `i` other than a comment (the `value` of a subscript, the inside of
+    /// parentheses).
+    fn first_named(&self, i: usize) -> Option<usize> {
+        self.named_kids(i).next()
+    }
+
+    /// [`chain`] without allocating the names: `a.b.c` as `(a, [b, c])`.
+    fn chain_bytes(&self, i: usize) -> Option<(&'a [u8], Attrs<'a>)> {
+        let k = self.k;
+        let mut attrs = Vec::new();
+        let mut cur = i;
+        loop {
+            let kind = self.flat.kind(cur);
+            if kind == k.identifier {
+                attrs.reverse();
+                return Some((self.text(cur), attrs));
+            }
+            if kind == k.attribute {
+                let (object, attribute) = self.attribute_parts(cur);
+                attrs.push(Cow::Borrowed(self.text(attribute?)));
+                cur = object?;
+            } else if kind == k.subscript {
+                attrs.clear();
+                cur = self.field(cur, grammar::fields().value)?;
+            } else if kind == k.parenthesized_expression {
+                cur = self.first_named(cur)?;
+            } else {
+                return None;
+            }
+        }
+    }
+
+    /// Whether an attribute chain goes through a subscript (`a[0].b`).
+    fn has_subscript(&self, i: usize) -> bool {
+        let k = self.k;
+        let mut cur = i;
+        loop {
+            let kind = self.flat.kind(cur);
+            if kind == k.subscript {
+                return true;
+            }
+            if kind != k.attribute {
+                return false;
+            }
+            match self.attribute_parts(cur).0 {
+                Some(o) => cur = o,
+                None => return false,
+            }
+        }
     }
 
     /// The named children of `i` other than comments.
@@ -1005,11 +1050,10 @@ impl<'a, 'f, 't> Collector<'a, 'f, 't> {
             self.use_name(s, t, Vec::new());
         } else if id == k.block && self.skip_blocks {
         } else if id == k.attribute {
-            let node = self.node(n);
-            match chain_bytes(self.src, k, node) {
-                Some((root, attrs)) if !has_subscript(k, node) => self.use_name(s, root, attrs),
+            match self.chain_bytes(n) {
+                Some((root, attrs)) if !self.has_subscript(n) => self.use_name(s, root, attrs),
                 _ => {
-                    if let Some(o) = self.field(n, fl.object) {
+                    if let Some(o) = self.attribute_parts(n).0 {
                         self.visit(o, s);
                     }
                 }
@@ -1113,7 +1157,11 @@ impl<'a, 'f, 't> Collector<'a, 'f, 't> {
                 self.scopes[s].bound.insert(t);
             }
         } else if id == k.keyword_argument {
-            if let Some(v) = self.field(n, fl.value) {
+            let value = match self.pair(n) {
+                Some((_, v)) => Some(v),
+                None => self.field(n, fl.value),
+            };
+            if let Some(v) = value {
                 self.visit(v, s);
             }
         } else if id == k.delete_statement {
@@ -1397,8 +1445,10 @@ impl<'a, 'f, 't> Collector<'a, 'f, 't> {
     fn call(&mut self, n: usize, s: usize) {
         let k = self.k;
         let fl = grammar::fields();
-        let func = self.field(n, fl.function);
-        let arguments = self.field(n, fl.arguments);
+        let (func, arguments) = match self.pair(n) {
+            Some((f, a)) => (Some(f), Some(a)),
+            None => (self.field(n, fl.function), self.field(n, fl.arguments)),
+        };
         let mut args = arguments.into_iter().flat_map(|a| self.named_kids(a));
         let (first, second) = (args.next(), args.next());
         if let Some(f) = func {
@@ -1434,7 +1484,7 @@ impl<'a, 'f, 't> Collector<'a, 'f, 't> {
                 }
                 b"getattr" | b"setattr" | b"hasattr" | b"delattr" if bare => {
                     if let (Some(obj), Some(attr)) = (first, second)
-                        && let Some((root, mut attrs)) = chain_bytes(self.src, k, self.node(obj))
+                        && let Some((root, mut attrs)) = self.chain_bytes(obj)
                     {
                         match literal_string(self.src, k, self.node(attr)) {
                             Some(lit) => {
@@ -1458,22 +1508,6 @@ impl<'a, 'f, 't> Collector<'a, 'f, 't> {
             for ch in self.named_kids(a) {
                 self.visit(ch, s);
             }
-        }
-    }
-}
-
-fn has_subscript(k: &Kinds, n: Node<'_>) -> bool {
-    let mut cur = n;
-    loop {
-        if cur.kind_id() == k.subscript {
-            return true;
-        }
-        if cur.kind_id() != k.attribute {
-            return false;
-        }
-        match cur.child_by_field_id(grammar::fields().object.get()) {
-            Some(o) => cur = o,
-            None => return false,
         }
     }
 }
