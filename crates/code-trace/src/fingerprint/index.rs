@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -625,7 +626,8 @@ enum Key {
 #[derive(Debug, Clone)]
 struct GNode {
     label: String,
-    file: Option<String>,
+    /// The module's file (shared by every node of the module).
+    file: Option<Arc<str>>,
     line: u32,
     local: Digest,
     deps: BTreeSet<usize>,
@@ -649,6 +651,9 @@ pub struct Index {
     python: String,
     warnings: Vec<Warning>,
 }
+
+/// How each reference of a unit resolved: (reference, target label), hashed into the unit's node.
+type ResMap<'a> = Vec<(String, Cow<'a, str>)>;
 
 /// What resolving one graph node gives: the node, its local hash, its targets and its warnings.
 type Plan = (usize, Digest, Vec<Tgt>, Vec<Warning>);
@@ -745,13 +750,24 @@ impl Index {
             .map(|i| self.modules[*i].summary.as_ref())
     }
 
-    fn add_node(&mut self, key: Key, label: String, file: Option<String>, line: u32) -> usize {
+    fn add_node(&mut self, key: Key, label: String, file: Option<Arc<str>>, line: u32) -> usize {
         let i = self.nodes.len();
-        if let Key::Sym(m, name) = &key {
-            if self.syms.len() <= *m {
-                self.syms.resize_with(*m + 1, HashMap::new);
+        if let Key::Sym(m, name) = key {
+            if self.syms.len() <= m {
+                self.syms.resize_with(m + 1, HashMap::new);
             }
-            self.syms[*m].insert(name.clone(), i);
+            // Symbols are looked up through `syms` (by `&str`), never through `keys`.
+            self.syms[m].insert(name, i);
+            self.nodes.push(GNode {
+                label,
+                file,
+                line,
+                local: [0; 32],
+                deps: BTreeSet::new(),
+                externals: BTreeSet::new(),
+                warnings: BTreeSet::new(),
+            });
+            return i;
         }
         self.nodes.push(GNode {
             label,
@@ -779,7 +795,8 @@ impl Index {
     fn build_graph(&mut self) {
         // 1. Nodes.
         for m in 0..self.modules.len() {
-            let (name, file) = (self.modules[m].name.clone(), self.modules[m].file.clone());
+            let name = self.modules[m].name.clone();
+            let file: Arc<str> = Arc::from(self.modules[m].file.as_str());
             self.add_node(Key::Module(m), name.clone(), Some(file.clone()), 1);
             self.add_node(Key::Whole(m), format!("{name}:*"), Some(file.clone()), 1);
             let summary = Arc::clone(&self.modules[m].summary);
@@ -1073,34 +1090,35 @@ impl Index {
             }
         }
         let mut scc_deep: Vec<Digest> = vec![[0; 32]; sccs.len()];
+        let mut members: Vec<(&str, Digest)> = Vec::new();
+        let mut dep_deeps: Vec<Digest> = Vec::new();
+        let mut exts: Vec<(&str, &str)> = Vec::new();
         for (si, scc) in sccs.iter().enumerate() {
-            let mut members: Vec<(&str, Digest)> = scc
-                .iter()
-                .map(|n| {
-                    (
-                        self.nodes[n.index()].label.as_str(),
-                        self.nodes[n.index()].local,
-                    )
-                })
-                .collect();
-            members.sort();
-            let mut dep_deeps: BTreeSet<Digest> = BTreeSet::new();
-            let mut exts: BTreeSet<(String, String)> = BTreeSet::new();
+            members.clear();
+            dep_deeps.clear();
+            exts.clear();
+            members.extend(scc.iter().map(|n| {
+                let node = &self.nodes[n.index()];
+                (node.label.as_str(), node.local)
+            }));
+            members.sort_unstable();
             for n in scc {
                 let node = &self.nodes[n.index()];
                 for d in &node.deps {
                     let ds = scc_of[*d];
                     if ds != si {
-                        dep_deeps.insert(scc_deep[ds]);
+                        dep_deeps.push(scc_deep[ds]);
                     }
                 }
                 for e in &node.externals {
-                    exts.insert((
-                        e.clone(),
-                        self.pins.version(e).unwrap_or("unpinned").to_owned(),
-                    ));
+                    exts.push((e.as_str(), self.pins.version(e).unwrap_or("unpinned")));
                 }
             }
+            // Sorted and unique, as the sets they stand for.
+            dep_deeps.sort_unstable();
+            dep_deeps.dedup();
+            exts.sort_unstable();
+            exts.dedup();
             let mut h = blake3::Hasher::new();
             h.update(b"scc\0");
             for (l, d) in &members {
@@ -1236,7 +1254,7 @@ impl Index {
             let node = &self.nodes[n];
             closure.push(SymbolRecord {
                 symbol: node.label.clone(),
-                file: node.file.clone(),
+                file: node.file.as_deref().map(str::to_owned),
                 line: node.line,
                 hash: short_hex(&node.local),
             });
@@ -1581,7 +1599,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// Resolves the refs and dynamic flags of one unit, appending targets and `(ref, target)` pairs.
-    fn unit(&mut self, m: usize, u: &Unit, tg: &mut Vec<Tgt>, res_map: &mut Vec<(String, String)>) {
+    fn unit(&mut self, m: usize, u: &Unit, tg: &mut Vec<Tgt>, res_map: &mut ResMap<'a>) {
         self.line = Some(u.line);
         for rf in &u.refs {
             self.resolve_ref(m, rf, tg, res_map);
@@ -1616,23 +1634,17 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn label(&self, t: &Tgt) -> String {
+    fn label(&self, t: &Tgt) -> Cow<'a, str> {
         match t {
-            Tgt::Node(n) => self.idx.nodes[*n].label.clone(),
-            Tgt::Mod(i) => format!("module {}", self.idx.modules[*i].name),
-            Tgt::Ns(n) => format!("namespace {n}"),
-            Tgt::Ext(d) => format!("dist {d}"),
-            Tgt::Builtin => "builtin".to_owned(),
+            Tgt::Node(n) => Cow::Borrowed(self.idx.nodes[*n].label.as_str()),
+            Tgt::Mod(i) => Cow::Owned(format!("module {}", self.idx.modules[*i].name)),
+            Tgt::Ns(n) => Cow::Owned(format!("namespace {n}")),
+            Tgt::Ext(d) => Cow::Owned(format!("dist {d}")),
+            Tgt::Builtin => Cow::Borrowed("builtin"),
         }
     }
 
-    fn resolve_ref(
-        &mut self,
-        m: usize,
-        rf: &Ref,
-        tg: &mut Vec<Tgt>,
-        res_map: &mut Vec<(String, String)>,
-    ) {
+    fn resolve_ref(&mut self, m: usize, rf: &Ref, tg: &mut Vec<Tgt>, res_map: &mut ResMap<'a>) {
         let (key, found) = match rf {
             Ref::Name { root, attrs } => {
                 let mut cur = self.name(m, root);

@@ -294,11 +294,11 @@ impl<'t> ModuleWalker<'_, '_, 't> {
                 *h.finalize().as_bytes()
             }
         };
-        let c = collect_flat(self.src, &self.flat, header);
+        let mut c = collect_flat(self.src, &self.flat, header);
         let unit = Unit {
             hash: hex(&digest),
             line: line_of(n),
-            refs: c.refs.iter().cloned().collect(),
+            refs: std::mem::take(&mut c.refs).into_iter().collect(),
             dynamic: c.dynamic.iter().copied().collect(),
         };
         (unit, c)
