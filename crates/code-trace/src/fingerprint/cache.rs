@@ -25,7 +25,7 @@ use super::summary::FileSummary;
 use super::{Error, GRAMMAR_VERSION, NORMALIZER_VERSION, SCHEMA_VERSION, TOOL_VERSION};
 
 /// Version of the summary format (bump when [`FileSummary`] or the summarizer changes).
-const SUMMARY_VERSION: &str = "summary-2";
+const SUMMARY_VERSION: &str = "summary-3";
 
 /// Version of the cache file formats.
 const CACHE_VERSION: &str = "kdvc-cache-2";
@@ -288,6 +288,7 @@ impl KeyHasher {
         let mut h = blake3::Hasher::new();
         for part in [
             CACHE_VERSION,
+            SUMMARY_VERSION,
             SCHEMA_VERSION,
             TOOL_VERSION,
             NORMALIZER_VERSION,

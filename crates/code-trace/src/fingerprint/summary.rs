@@ -985,9 +985,11 @@ impl<'a, 'f, 't> Collector<'a, 'f, 't> {
 
     fn resolve(&mut self) {
         let uses = std::mem::take(&mut self.uses);
-        let mut done: HashSet<(&[u8], &Attrs<'a>, bool)> = HashSet::new();
+        // Uses of one name in one scope resolve alike; the same name may be local in one scope and free in
+        // another, so the scope is part of the key.
+        let mut done: HashSet<(usize, &[u8], &Attrs<'a>, bool)> = HashSet::new();
         for u in &uses {
-            if !done.insert((u.root, &u.attrs, u.dyn_attr)) {
+            if !done.insert((u.scope, u.root, &u.attrs, u.dyn_attr)) {
                 continue;
             }
             let mut cur = u.scope;

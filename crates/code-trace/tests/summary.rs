@@ -1,0 +1,46 @@
+//! The reference collector's scoping: which names a top-level definition reads from its module.
+
+use kdvc_code_trace::fingerprint::{Binding, Ref, summarize};
+
+/// The free references (roots) of top-level definition `name` in `src`.
+fn free_roots(src: &str, name: &str) -> Vec<String> {
+    let s = summarize(src.as_bytes());
+    let alts = s.bindings.get(name).expect("a binding");
+    let mut roots = Vec::new();
+    for b in alts {
+        if let Binding::Def { unit, .. } | Binding::Store { unit } = b {
+            for r in &unit.refs {
+                if let Ref::Name { root, .. } = r {
+                    roots.push(root.clone());
+                }
+            }
+        }
+    }
+    roots.sort();
+    roots.dedup();
+    roots
+}
+
+#[test]
+fn a_name_local_in_an_inner_function_is_still_free_in_the_outer_one() {
+    let src = "def outer():\n    def inner():\n        data = 1\n        return data\n    return data + inner()\n";
+    assert_eq!(free_roots(src, "outer"), vec!["data".to_owned()]);
+    // The other order: the free use first, then the local one.
+    let src = "def outer():\n    x = data\n    def inner():\n        data = 2\n        return data\n    return x\n";
+    assert_eq!(free_roots(src, "outer"), vec!["data".to_owned()]);
+}
+
+#[test]
+fn a_class_body_name_is_not_visible_in_its_methods() {
+    let src = "class A:\n    limit = 1\n    def f(self):\n        return limit\n";
+    assert_eq!(free_roots(src, "A"), vec!["limit".to_owned()]);
+}
+
+#[test]
+fn comprehension_and_lambda_variables_are_local() {
+    let src = "def f(rows):\n    g = lambda r: r + OFFSET\n    return [g(v) for v in rows if v > LIMIT]\n";
+    assert_eq!(
+        free_roots(src, "f"),
+        vec!["LIMIT".to_owned(), "OFFSET".to_owned()]
+    );
+}
