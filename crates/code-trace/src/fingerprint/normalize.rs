@@ -369,7 +369,21 @@ impl<'a> Normalizer<'a, '_, '_> {
     }
 
     fn number(&mut self, i: usize) {
-        let text: String = String::from_utf8_lossy(self.text(i))
+        let raw = self.text(i);
+        // A plain decimal integer (`0` or no leading zero) is its own decimal value: hash it as is, without
+        // the general path's allocations (the bytes hashed are the same).
+        if self.flat.kind(i) == self.k.integer
+            && !raw.is_empty()
+            && raw.len() <= 38
+            && raw.iter().all(u8::is_ascii_digit)
+            && (raw[0] != b'0' || raw.len() == 1)
+        {
+            self.tag(T_NUM);
+            self.out.push(b'i');
+            self.bytes(raw);
+            return;
+        }
+        let text: String = String::from_utf8_lossy(raw)
             .chars()
             .filter(|c| *c != '_')
             .flat_map(char::to_lowercase)

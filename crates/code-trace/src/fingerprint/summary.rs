@@ -226,6 +226,7 @@ pub fn summarize(src: &[u8]) -> FileSummary {
         summary: &mut s,
         flat: Flat::default(),
         scratch: Vec::new(),
+        cbufs: CollectBuffers::default(),
     };
     w.module(root);
     w.finish();
@@ -263,6 +264,8 @@ struct ModuleWalker<'a, 's, 't> {
     flat: Flat<'t>,
     /// The normalizer's buffer (reused between units).
     scratch: Vec<u8>,
+    /// The reference collector's buffers (reused between units).
+    cbufs: CollectBuffers<'a>,
 }
 
 impl<'t> ModuleWalker<'_, '_, 't> {
@@ -294,7 +297,7 @@ impl<'t> ModuleWalker<'_, '_, 't> {
                 *h.finalize().as_bytes()
             }
         };
-        let mut c = collect_flat(self.src, &self.flat, header);
+        let mut c = collect_flat_with(self.src, &self.flat, header, &mut self.cbufs);
         let unit = Unit {
             hash: hex(&digest),
             line: line_of(n),
@@ -812,23 +815,43 @@ pub(crate) fn collect(src: &[u8], n: Node<'_>, skip_blocks: bool) -> Collected {
 
 /// [`collect`] over a flattened unit (rooted at entry 0).
 pub(crate) fn collect_flat(src: &[u8], flat: &Flat<'_>, skip_blocks: bool) -> Collected {
+    collect_flat_with(src, flat, skip_blocks, &mut CollectBuffers::default())
+}
+
+/// Buffers the collector reuses from one unit to the next (scopes keep their sets' capacity).
+#[derive(Default)]
+pub(crate) struct CollectBuffers<'a> {
+    scopes: Vec<Scope<'a>>,
+    uses: Vec<Use<'a>>,
+    order: Vec<usize>,
+}
+
+/// [`collect_flat`] with reusable buffers.
+pub(crate) fn collect_flat_with<'a>(
+    src: &'a [u8],
+    flat: &Flat<'_>,
+    skip_blocks: bool,
+    bufs: &mut CollectBuffers<'a>,
+) -> Collected {
     let mut c = Collector {
         src,
         flat,
         k: grammar::kinds(),
-        scopes: vec![Scope {
-            parent: 0,
-            kind: ScopeKind::Top,
-            bound: HashSet::new(),
-            globals: HashSet::new(),
-        }],
-        uses: Vec::new(),
+        scopes: std::mem::take(&mut bufs.scopes),
+        live: 0,
+        uses: std::mem::take(&mut bufs.uses),
+        order: std::mem::take(&mut bufs.order),
         out: Collected::default(),
         depth: 0,
         skip_blocks,
     };
+    c.uses.clear();
+    c.new_scope(0, ScopeKind::Top);
     c.visit(0, 0);
     c.resolve();
+    bufs.scopes = std::mem::take(&mut c.scopes);
+    bufs.uses = std::mem::take(&mut c.uses);
+    bufs.order = std::mem::take(&mut c.order);
     c.out
 }
 
@@ -836,8 +859,12 @@ struct Collector<'a, 'f, 't> {
     src: &'a [u8],
     flat: &'f Flat<'t>,
     k: &'static Kinds,
+    /// Scopes; only the first `live` belong to this unit (the others are kept for reuse).
     scopes: Vec<Scope<'a>>,
+    live: usize,
     uses: Vec<Use<'a>>,
+    /// Scratch: use indices, sorted to resolve each distinct use once.
+    order: Vec<usize>,
     out: Collected,
     depth: usize,
     skip_blocks: bool,
@@ -951,13 +978,23 @@ impl<'a, 'f, 't> Collector<'a, 'f, 't> {
     }
 
     fn new_scope(&mut self, parent: usize, kind: ScopeKind) -> usize {
-        self.scopes.push(Scope {
-            parent,
-            kind,
-            bound: HashSet::new(),
-            globals: HashSet::new(),
-        });
-        self.scopes.len() - 1
+        let i = self.live;
+        self.live += 1;
+        match self.scopes.get_mut(i) {
+            Some(sc) => {
+                sc.parent = parent;
+                sc.kind = kind;
+                sc.bound.clear();
+                sc.globals.clear();
+            }
+            None => self.scopes.push(Scope {
+                parent,
+                kind,
+                bound: HashSet::new(),
+                globals: HashSet::new(),
+            }),
+        }
+        i
     }
 
     fn use_name(&mut self, scope: usize, root: &'a [u8], attrs: Vec<Cow<'a, [u8]>>) {
@@ -987,11 +1024,20 @@ impl<'a, 'f, 't> Collector<'a, 'f, 't> {
         let uses = std::mem::take(&mut self.uses);
         // Uses of one name in one scope resolve alike; the same name may be local in one scope and free in
         // another, so the scope is part of the key.
-        let mut done: HashSet<(usize, &[u8], &Attrs<'a>, bool)> = HashSet::new();
-        for u in &uses {
-            if !done.insert((u.scope, u.root, &u.attrs, u.dyn_attr)) {
-                continue;
-            }
+        let key = |u: &Use<'a>| (u.scope, u.root, u.dyn_attr);
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        order.extend(0..uses.len());
+        order.sort_unstable_by(|&a, &b| {
+            let (x, y) = (&uses[a], &uses[b]);
+            key(x).cmp(&key(y)).then_with(|| x.attrs.cmp(&y.attrs))
+        });
+        order.dedup_by(|a, b| {
+            let (x, y) = (&uses[*a], &uses[*b]);
+            key(x) == key(y) && x.attrs == y.attrs
+        });
+        for &i in &order {
+            let u = &uses[i];
             let mut cur = u.scope;
             let free = loop {
                 let sc = &self.scopes[cur];
@@ -1015,6 +1061,8 @@ impl<'a, 'f, 't> Collector<'a, 'f, 't> {
                 });
             }
         }
+        self.order = order;
+        self.uses = uses;
     }
 
     /// Every identifier below `i` as a free use (flat fallback for pathological nesting).
