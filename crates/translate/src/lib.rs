@@ -2,7 +2,9 @@
 //!
 //! Maps a Kedro project onto DVC: stage planning (one stage per node, fusing nodes joined by in-memory
 //! datasets), dependencies, parameters and outputs, merging with an existing `dvc.yaml` without losing a
-//! user's own stages, `.dvc` files for raw inputs, and Argo Workflow rendering.
+//! user's own stages, and `.dvc` files for raw inputs.
+//!
+//! Not yet here: rendering the stages as an Argo Workflow (mission point 5; no issue covers it yet).
 //!
 //! What it leaves out: file-format details (see `kdvc-dvc-model`) and reading Python (see `kdvc-code-trace`).
 

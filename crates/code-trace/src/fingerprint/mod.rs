@@ -6,7 +6,8 @@
 //!
 //! - [`normalize`]: the structural hash of Python code (§7).
 //! - [`summary`]: per-file summaries (§2): bindings with every alternative, references, imports, `__all__`,
-//!   preamble, dynamic features; one parse and one normalizer walk per file, on a thread-local parser.
+//!   preamble, dynamic features; one parse per file on a thread-local parser, and one tree walk per unit
+//!   into a flat pre-order buffer that both the normalizer and the reference collector read.
 //!   Cached by content in one packed file, `<project>/.kdvc/cache/summaries.json`, next to a stat cache
 //!   (unchanged files are not even read) and the last result (see [`Engine::fingerprint_entries`]).
 //! - [`Engine`] + [`SourceProvider`] ([`FsSource`] for the working tree, [`GitTreeSource`] for a revision
