@@ -432,20 +432,32 @@ impl<'t> ModuleWalker<'_, '_, 't> {
     }
 
     fn stores(&mut self, unit: Unit, c: Collected) {
-        let mut used = false;
-        for name in &c.top_binds {
-            used = true;
-            self.bind(name.clone(), Binding::Store { unit: unit.clone() });
-        }
-        for (root, attrs) in &c.top_mut_roots {
-            used = true;
-            let seq = self.next_seq();
-            self.pending
-                .push((seq, root.clone(), attrs.clone(), unit.clone(), true));
-        }
-        if !used {
+        // Each name bound or mutated gets the unit, in order; the last one takes it without a copy.
+        let mut dests: Vec<(String, Option<Vec<String>>)> = c
+            .top_binds
+            .into_iter()
+            .map(|n| (n, None))
+            .chain(c.top_mut_roots.into_iter().map(|(r, a)| (r, Some(a))))
+            .collect();
+        let Some(last) = dests.pop() else {
             self.next_seq();
             self.summary.preamble.push(unit);
+            return;
+        };
+        for d in dests {
+            self.store(d, unit.clone());
+        }
+        self.store(last, unit);
+    }
+
+    /// A store of `unit` into a module-level name (`attrs: None`) or into an attribute chain of one.
+    fn store(&mut self, (root, attrs): (String, Option<Vec<String>>), unit: Unit) {
+        match attrs {
+            None => self.bind(root, Binding::Store { unit }),
+            Some(attrs) => {
+                let seq = self.next_seq();
+                self.pending.push((seq, root, attrs, unit, true));
+            }
         }
     }
 
