@@ -44,3 +44,42 @@ fn comprehension_and_lambda_variables_are_local() {
         vec!["LIMIT".to_owned(), "OFFSET".to_owned()]
     );
 }
+
+/// The hash of the unit binding `x` in `src`.
+fn unit_hash(src: &str) -> String {
+    let s = summarize(src.as_bytes());
+    match s.bindings.get("x").and_then(|alts| alts.first()) {
+        Some(Binding::Store { unit } | Binding::Def { unit, .. }) => unit.hash.clone(),
+        other => panic!("no unit for x in {src:?}: {other:?}"),
+    }
+}
+
+/// Summaries read plain strings (no `f`/`t` prefix) from the source without walking their parts; they must
+/// hash like the walked ones: by value, whatever the quotes, prefixes and escapes.
+#[test]
+fn plain_strings_hash_by_value_in_summaries() {
+    let same = [
+        ("x = 'a'\n", "x = \"a\"\n"),
+        ("x = '''a'''\n", "x = 'a'\n"),
+        ("x = \"\"\n", "x = ''\n"),
+        ("x = \"\"\"\"\"\"\n", "x = ''\n"),
+        ("x = b'\\x41'\n", "x = b'A'\n"),
+        ("x = r'\\d'\n", "x = '\\\\d'\n"),
+        ("x = U'a' 'b'\n", "x = 'ab'\n"),
+        ("x = f'{a}'\n", "x = f\"{a}\"\n"),
+        ("x = Rb'a'\n", "x = b'a'\n"),
+    ];
+    for (a, b) in same {
+        assert_eq!(unit_hash(a), unit_hash(b), "{a:?} and {b:?}");
+    }
+    let differ = [
+        ("x = 'a'\n", "x = 'b'\n"),
+        ("x = 'a'\n", "x = b'a'\n"),
+        ("x = f'{a}'\n", "x = f'{b}'\n"),
+        ("x = f'{a}'\n", "x = '{a}'\n"),
+        ("x = ''\n", "x = ' '\n"),
+    ];
+    for (a, b) in differ {
+        assert_ne!(unit_hash(a), unit_hash(b), "{a:?} and {b:?}");
+    }
+}

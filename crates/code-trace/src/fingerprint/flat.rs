@@ -23,6 +23,9 @@ pub(crate) struct Entry<'t> {
     pub(crate) kind: u16,
     /// Whether the node is named (not an anonymous token).
     pub(crate) named: bool,
+    /// A string without interpolations whose parts (quotes, content, escapes) were not walked: its
+    /// prefix and quotes are read from the source (see [`Flat::fill_plain_strings`]).
+    pub(crate) plain_string: bool,
 }
 
 /// A subtree in pre-order; entry 0 is its root.
@@ -36,6 +39,18 @@ pub(crate) struct Flat<'t> {
 impl<'t> Flat<'t> {
     /// Replaces the content with the subtree of `root`.
     pub(crate) fn fill(&mut self, root: Node<'t>) {
+        self.fill_inner(root, None);
+    }
+
+    /// [`Flat::fill`], except that strings that cannot hold interpolations (no `f` or `t` prefix) are kept
+    /// without their parts, which nothing reads (fewer steps of the tree cursor).
+    /// Only for trees without syntax errors, where every string has its quotes.
+    pub(crate) fn fill_plain_strings(&mut self, root: Node<'t>, src: &[u8]) {
+        self.fill_inner(root, Some(src));
+    }
+
+    fn fill_inner(&mut self, root: Node<'t>, plain_strings_of: Option<&[u8]>) {
+        let string = super::grammar::kinds().string;
         self.nodes.clear();
         self.open.clear();
         let named = super::grammar::named_kinds();
@@ -50,18 +65,22 @@ impl<'t> Flat<'t> {
             let n = c.node();
             let i = self.nodes.len();
             let kind = n.kind_id();
+            let (start, end) = (n.start_byte(), n.end_byte());
+            let plain_string = kind == string
+                && plain_strings_of.is_some_and(|src| !may_interpolate(src, start, end));
             self.nodes.push(Entry {
                 node: n,
-                start: to_u32(n.start_byte()),
-                end: to_u32(n.end_byte()),
+                start: to_u32(start),
+                end: to_u32(end),
                 next: 0,
                 kind,
                 named: match named.get(usize::from(kind)) {
                     Some(&b) => b,
                     None => n.is_named(),
                 },
+                plain_string,
             });
-            if c.goto_first_child() {
+            if !plain_string && c.goto_first_child() {
                 self.open.push(i);
                 continue;
             }
@@ -148,6 +167,20 @@ impl<'t> Flat<'t> {
         let found: Vec<Node<'t>> = node.children_by_field_id(field, &mut c).collect();
         found.into_iter().filter_map(|n| self.find(i, n)).collect()
     }
+}
+
+/// Whether the string literal at `start..end` has an `f` or `t` prefix (or is not a plain quoted literal).
+fn may_interpolate(src: &[u8], start: usize, end: usize) -> bool {
+    let text = src.get(start..end.min(src.len())).unwrap_or_default();
+    for &b in text {
+        match b {
+            b'"' | b'\'' => return false,
+            b'f' | b'F' | b't' | b'T' => return true,
+            _ if b.is_ascii_alphabetic() => {}
+            _ => return true,
+        }
+    }
+    true
 }
 
 fn to_u32(v: usize) -> u32 {

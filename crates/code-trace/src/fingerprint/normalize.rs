@@ -526,6 +526,20 @@ pub(crate) fn string_info(src: &[u8], s: Node<'_>, k: &Kinds) -> StringInfo {
 
 /// [`string_info`] of flattened entry `i`.
 pub(crate) fn string_info_flat(src: &[u8], flat: &Flat<'_>, i: usize, k: &Kinds) -> StringInfo {
+    let e = flat.at(i);
+    if e.plain_string {
+        // Not walked: its `string_start` token is the prefix letters and the opening quote(s).
+        let (s, end) = (e.start as usize, (e.end as usize).min(src.len()));
+        let text = src.get(s..end).unwrap_or_default();
+        let letters = text.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        let quote = text.get(letters).copied();
+        let triple = quote.is_some()
+            && text.len() >= letters + 3
+            && text[letters + 1] == text[letters]
+            && text[letters + 2] == text[letters];
+        let token_end = s + letters + if triple { 3 } else { 1 };
+        return string_info_at(src, s, Some((s, token_end)));
+    }
     let start = flat
         .children(i)
         .find(|&ch| flat.kind(ch) == k.string_start)

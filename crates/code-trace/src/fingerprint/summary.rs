@@ -284,7 +284,11 @@ impl<'t> ModuleWalker<'_, '_, 't> {
     }
 
     fn unit(&mut self, n: Node<'t>, header: bool) -> (Unit, Collected) {
-        self.flat.fill(n);
+        if self.raw.is_none() {
+            self.flat.fill_plain_strings(n, self.src);
+        } else {
+            self.flat.fill(n);
+        }
         let digest = normalize::digest_flat(self.src, &self.flat, header, &mut self.scratch);
         self.last_full = if header { None } else { Some(digest) };
         let digest = match self.raw {
@@ -337,7 +341,7 @@ impl<'t> ModuleWalker<'_, '_, 't> {
                 let d = match self.last_full.take() {
                     Some(d) if !compound => d,
                     _ => {
-                        self.flat.fill(st);
+                        self.flat.fill_plain_strings(st, self.src);
                         normalize::digest_flat(self.src, &self.flat, false, &mut self.scratch)
                     }
                 };
