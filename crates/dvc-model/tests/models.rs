@@ -9,7 +9,7 @@ use kdvc_dvc_model::{
     Artifact, Cmd, DvcFile, DvcLock, DvcYaml, Entry, LockStage, Out, OutFlags, ParamDep, Stage,
     StageDef, TopPlot, Value,
 };
-use kdvc_test_support::{git_dvc_init, run_tool, workspace_root};
+use kdvc_test_support::{git_dvc_init, run_tool};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -362,12 +362,7 @@ fn dvc_file() -> impl Strategy<Value = DvcFile> {
 }
 
 fn schema_validator() -> jsonschema::Validator {
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(workspace_root().join("../shared/schemas/dvc-yaml.schema.json"))
-            .or_else(|_| std::fs::read_to_string("/work/shared/schemas/dvc-yaml.schema.json"))
-            .expect("the vendored dvc.yaml JSON schema"),
-    )
-    .unwrap();
+    let schema = kdvc_test_support::dvc_yaml_schema();
     jsonschema::draft7::new(&schema).unwrap()
 }
 

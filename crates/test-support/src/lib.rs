@@ -17,6 +17,25 @@ pub const TELEMETRY_OFF: [(&str, &str); 3] = [
     ("DVC_NO_ANALYTICS", "1"),
 ];
 
+/// The JSON schema of `dvc.yaml` from the project's shared reference material (`shared/schemas/`, beside
+/// the repository or at `/work/shared`). Panics, naming both places, when neither has it.
+pub fn dvc_yaml_schema() -> serde_json::Value {
+    let candidates = [
+        workspace_root().join("../shared/schemas/dvc-yaml.schema.json"),
+        PathBuf::from("/work/shared/schemas/dvc-yaml.schema.json"),
+    ];
+    let text = candidates
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "the dvc.yaml JSON schema is in none of {candidates:?}: put the shared reference \
+                 material (shared/schemas) beside the repository"
+            )
+        });
+    serde_json::from_str(&text).expect("the dvc.yaml schema is JSON")
+}
+
 /// The workspace root (the directory holding the top-level `Cargo.toml`).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

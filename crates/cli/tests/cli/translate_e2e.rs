@@ -380,11 +380,7 @@ fn find(root: &Path, name: &str, within: &str) -> PathBuf {
 
 #[test]
 fn generated_dvc_yaml_snapshots_validate_against_the_schema() {
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(workspace_root().join("../shared/schemas/dvc-yaml.schema.json"))
-            .unwrap(),
-    )
-    .unwrap();
+    let schema: Value = kdvc_test_support::dvc_yaml_schema();
     let validator = jsonschema::draft7::new(&schema).unwrap();
     for project in
         PROJECTS

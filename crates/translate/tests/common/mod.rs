@@ -33,16 +33,7 @@ pub fn dir(ty: &str, path: &str, versioned: bool, partitioned: bool) -> DatasetI
 
 /// Validates a dvc.yaml text against the vendored JSON schema and DVC's strict reader in dvc-model.
 pub fn assert_valid_dvc_yaml(text: &str) {
-    let schema_path =
-        kdvc_test_support::workspace_root().join("../shared/schemas/dvc-yaml.schema.json");
-    let schema_path = if schema_path.exists() {
-        schema_path
-    } else {
-        Path::new("/work/shared/schemas/dvc-yaml.schema.json").to_path_buf()
-    };
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&schema_path).expect("schema"))
-            .expect("schema json");
+    let schema = kdvc_test_support::dvc_yaml_schema();
     let value = kdvc_dvc_model::yaml::from_yaml_str(text, Path::new("dvc.yaml"))
         .unwrap_or_else(|e| panic!("generated dvc.yaml does not parse: {e}\n{text}"))
         .to_json();
