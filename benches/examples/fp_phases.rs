@@ -4,7 +4,8 @@
 //! `cargo run --release -p kdvc-benches --example fp_phases -- [MODE] [ITERATIONS] [PROJECT_DIR] [LINES]`
 //!
 //! - `times` (default): raw parse, summaries alone, and `kdvc fingerprint`'s work on 1 and 2 threads;
-//! - `digest`: one digest of the fingerprints, warnings and record of every node, on 1 and 2 threads;
+//! - `digest`: one digest of the fingerprints, warnings and record of every node, on 1 and 2 threads and
+//!   from a full index (all three must agree);
 //! - `summaries DIR[:DIR...]`: one digest of the summaries of every Python file below the directories.
 
 #![allow(clippy::print_stderr)] // A timing tool: its report is its output.
@@ -97,15 +98,26 @@ fn main() {
     }
     drop(idx);
     if mode == "digest" {
-        for p in [&one, &two] {
-            let set = p.install(|| engine.fingerprint_entries(&src, &entries).expect("fp"));
+        for (p, full) in [(&one, false), (&two, false), (&one, true)] {
+            let set = if full {
+                // A full index (every symbol resolved), not only what the entries reach.
+                p.install(|| {
+                    engine
+                        .summarize(&src)
+                        .expect("index")
+                        .fingerprint_all(&entries)
+                })
+            } else {
+                p.install(|| engine.fingerprint_entries(&src, &entries).expect("fp"))
+            };
             let json = serde_json::to_vec(&(&set.nodes, &set.warnings, &set.record)).expect("json");
             let mut h = 0xcbf2_9ce4_8422_2325;
             fnv(&mut h, &json);
             eprintln!(
-                "fingerprints digest {h:016x} ({} nodes, {} warnings)",
+                "fingerprints digest {h:016x} ({} nodes, {} warnings, {} symbols in the record)",
                 set.nodes.len(),
-                set.warnings.len()
+                set.warnings.len(),
+                set.record.as_ref().map_or(0, |r| r.symbols.len())
             );
         }
         return;

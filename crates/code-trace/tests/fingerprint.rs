@@ -613,9 +613,9 @@ fn the_compact_record_explains_like_the_full_closure() {
     assert_eq!(names.len(), record.symbols.len());
 }
 
-/// Resolution runs in parallel over chunks of modules: the fingerprints, warnings and record must not depend
-/// on the number of threads, even with import cycles, star imports and unresolved names spread over more
-/// modules than one chunk holds.
+/// Resolution runs in parallel, and `fingerprint_entries` resolves only what the entries reach: the
+/// fingerprints, warnings and record must depend on neither, even with import cycles, star imports and
+/// unresolved names spread over more modules than one parallel task holds.
 #[test]
 fn fingerprints_do_not_depend_on_the_thread_count() {
     let fx = fixture_copy("fp-demo");
@@ -664,4 +664,12 @@ fn fingerprints_do_not_depend_on_the_thread_count() {
     for threads in [2, 3, 8] {
         assert!(run(threads) == one, "{threads} threads give other results");
     }
+    // `fingerprint_entries` resolves only what the entries reach; a full index gives the same.
+    let full = engine
+        .summarize(&FsSource::new(root))
+        .expect("full index")
+        .fingerprint_all(&entries);
+    assert_eq!(full.nodes, one.0, "fingerprints of a full index");
+    assert_eq!(full.warnings, one.1, "warnings of a full index");
+    assert!(full.record == one.2, "record of a full index");
 }

@@ -463,12 +463,14 @@ impl Engine {
     /// `src` provides, giving an [`Index`] that fingerprints entry points.
     pub fn summarize(&self, src: &dyn SourceProvider) -> Result<Index, Error> {
         let inputs = self.inputs(src)?;
-        self.index(src, inputs)
+        self.index(src, inputs, None)
     }
 
     /// The fingerprints of `entries` (keyed by node name) in the sources `src`: reused from the last run
     /// when no input changed (sources, lock files, entries, versions), else computed, with the record that
-    /// explains them. Call [`Engine::save`] once the fingerprints are stored, so the next run can reuse them.
+    /// explains them. Only the symbols the entries reach are resolved; the result is the same as
+    /// [`Index::fingerprint_all`] on a full [`Engine::summarize`]. Call [`Engine::save`] once the
+    /// fingerprints are stored, so the next run can reuse them.
     pub fn fingerprint_entries(
         &self,
         src: &dyn SourceProvider,
@@ -486,7 +488,7 @@ impl Engine {
         } else {
             None
         };
-        let index = self.index(src, inputs)?;
+        let index = self.index(src, inputs, Some(entries))?;
         let mut set = index.fingerprint_all(entries);
         set.key = key;
         index.drop_in_parallel();
@@ -502,8 +504,14 @@ impl Engine {
         self.caches.store_result(set)
     }
 
-    /// Summarizes the inputs (cached summaries first) and builds the index.
-    fn index(&self, src: &dyn SourceProvider, inputs: Inputs) -> Result<Index, Error> {
+    /// Summarizes the inputs (cached summaries first) and builds the index: all of it, or what `entries`
+    /// reach.
+    fn index(
+        &self,
+        src: &dyn SourceProvider,
+        inputs: Inputs,
+        entries: Option<&[(String, EntryPoint)]>,
+    ) -> Result<Index, Error> {
         let Inputs {
             files,
             hashed,
@@ -558,7 +566,10 @@ impl Engine {
         }
         let pins = Pins::load(src)?;
         let python = pins::python_version(src)?;
-        Ok(Index::build(modules, pins, python, warnings))
+        Ok(match entries {
+            Some(entries) => Index::build_for(modules, pins, python, warnings, entries),
+            None => Index::build(modules, pins, python, warnings),
+        })
     }
 }
 
@@ -623,8 +634,23 @@ enum Key {
     Package(String),
 }
 
+/// What a graph node stands for.
+#[derive(Debug, Clone)]
+enum What {
+    /// A module's preamble (its top-level statements that bind nothing).
+    Module(usize),
+    /// A whole module (every symbol, the preamble and every import's target).
+    Whole(usize),
+    /// A symbol of a module: the module and the index of its bindings.
+    Sym(usize, usize),
+    /// A whole top-level package.
+    Package(String),
+}
+
 #[derive(Debug, Clone)]
 struct GNode {
+    /// What the node stands for (how its plan is computed).
+    what: What,
     label: String,
     /// The module's file (shared by every node of the module).
     file: Option<Arc<str>>,
@@ -647,6 +673,8 @@ pub struct Index {
     /// Symbol nodes by module and name (looked up by `&str`, without building a [`Key`]).
     syms: Vec<HashMap<String, usize>>,
     deep: Vec<Digest>,
+    /// Which nodes are resolved (all of them, unless built for given entries only).
+    planned: Vec<bool>,
     pins: Pins,
     python: String,
     warnings: Vec<Warning>,
@@ -658,7 +686,7 @@ type ResMap<'a> = Vec<(String, Cow<'a, str>)>;
 /// What resolving one graph node gives: the node, its local hash, its targets and its warnings.
 type Plan = (usize, Digest, Vec<Tgt>, Vec<Warning>);
 
-/// Modules resolved together, sharing a memo (a fixed size, so results never depend on the thread count).
+/// Nodes resolved per parallel task (each plan still has its own memo).
 const RESOLVE_CHUNK: usize = 64;
 
 fn digest_parts(parts: &[&[u8]]) -> Digest {
@@ -680,7 +708,47 @@ impl Index {
         );
     }
 
+    /// The index of `modules`, every node resolved.
     fn build(
+        modules: Vec<ModuleEntry>,
+        pins: Pins,
+        python: String,
+        warnings: Vec<Warning>,
+    ) -> Self {
+        let mut idx = Self::unresolved(modules, pins, python, warnings);
+        idx.build_graph();
+        idx.compute_deep();
+        idx
+    }
+
+    /// The index of `modules` with only what `entries` reach resolved: enough for
+    /// [`Index::fingerprint_all`] of those entries, with the same results as a full build.
+    fn build_for(
+        modules: Vec<ModuleEntry>,
+        pins: Pins,
+        python: String,
+        warnings: Vec<Warning>,
+        entries: &[(String, EntryPoint)],
+    ) -> Self {
+        let mut idx = Self::unresolved(modules, pins, python, warnings);
+        idx.build_nodes();
+        idx.planned = vec![false; idx.nodes.len()];
+        idx.deep = vec![[0; 32]; idx.nodes.len()];
+        // The entries' roots need nodes but no edges (their hashes are computed again afterwards).
+        let roots: BTreeSet<usize> = entries
+            .par_iter()
+            .map(|(_, e)| idx.entry_hash(e).roots)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flatten()
+            .collect();
+        idx.build_reachable(&roots);
+        idx.compute_deep();
+        idx
+    }
+
+    /// An index with modules but no graph yet.
+    fn unresolved(
         modules: Vec<ModuleEntry>,
         pins: Pins,
         python: String,
@@ -703,7 +771,7 @@ impl Index {
                 }
             }
         }
-        let mut idx = Self {
+        Self {
             modules,
             by_name,
             namespaces,
@@ -712,13 +780,11 @@ impl Index {
             keys: HashMap::new(),
             syms: Vec::new(),
             deep: Vec::new(),
+            planned: Vec::new(),
             pins,
             python,
             warnings,
-        };
-        idx.build_graph();
-        idx.compute_deep();
-        idx
+        }
     }
 
     /// Warnings about the project as a whole (parse errors are also attached to the closures they affect).
@@ -750,7 +816,14 @@ impl Index {
             .map(|i| self.modules[*i].summary.as_ref())
     }
 
-    fn add_node(&mut self, key: Key, label: String, file: Option<Arc<str>>, line: u32) -> usize {
+    fn add_node(
+        &mut self,
+        key: Key,
+        what: What,
+        label: String,
+        file: Option<Arc<str>>,
+        line: u32,
+    ) -> usize {
         let i = self.nodes.len();
         if let Key::Sym(m, name) = key {
             if self.syms.len() <= m {
@@ -759,6 +832,7 @@ impl Index {
             // Symbols are looked up through `syms` (by `&str`), never through `keys`.
             self.syms[m].insert(name, i);
             self.nodes.push(GNode {
+                what,
                 label,
                 file,
                 line,
@@ -770,6 +844,7 @@ impl Index {
             return i;
         }
         self.nodes.push(GNode {
+            what,
             label,
             file,
             line,
@@ -792,15 +867,27 @@ impl Index {
     }
 
     #[allow(clippy::too_many_lines)]
-    fn build_graph(&mut self) {
-        // 1. Nodes.
+    /// Creates every node (modules, wholes, symbols with code, packages), without edges.
+    fn build_nodes(&mut self) {
         for m in 0..self.modules.len() {
             let name = self.modules[m].name.clone();
             let file: Arc<str> = Arc::from(self.modules[m].file.as_str());
-            self.add_node(Key::Module(m), name.clone(), Some(file.clone()), 1);
-            self.add_node(Key::Whole(m), format!("{name}:*"), Some(file.clone()), 1);
+            self.add_node(
+                Key::Module(m),
+                What::Module(m),
+                name.clone(),
+                Some(file.clone()),
+                1,
+            );
+            self.add_node(
+                Key::Whole(m),
+                What::Whole(m),
+                format!("{name}:*"),
+                Some(file.clone()),
+                1,
+            );
             let summary = Arc::clone(&self.modules[m].summary);
-            for (sym, alts) in &summary.bindings {
+            for (bi, (sym, alts)) in summary.bindings.iter().enumerate() {
                 let line = alts.iter().find_map(|b| match b {
                     Binding::Def { unit, .. } | Binding::Store { unit } => Some(unit.line),
                     _ => None,
@@ -812,6 +899,7 @@ impl Index {
                 if has_code {
                     self.add_node(
                         Key::Sym(m, sym.clone()),
+                        What::Sym(m, bi),
                         format!("{name}:{sym}"),
                         Some(file.clone()),
                         line.unwrap_or(1),
@@ -821,57 +909,23 @@ impl Index {
         }
         let mut tops: Vec<String> = self.tops.iter().cloned().collect();
         tops.sort();
-        for t in &tops {
-            let i = self.add_node(Key::Package(t.clone()), format!("{t}.*"), None, 0);
-            self.nodes[i].local = digest_parts(&[b"package", t.as_bytes()]);
+        for t in tops {
+            let label = format!("{t}.*");
+            let local = digest_parts(&[b"package", t.as_bytes()]);
+            let i = self.add_node(Key::Package(t.clone()), What::Package(t), label, None, 0);
+            self.nodes[i].local = local;
         }
-        // 2. Edges and local hashes, resolved in parallel over fixed chunks of modules (each with its own
-        // memo), so the result does not depend on the number of threads.
-        let plans: Vec<Plan> = {
-            let this = &*self;
-            let n = this.modules.len();
-            let chunks: Vec<std::ops::Range<usize>> = (0..n)
-                .step_by(RESOLVE_CHUNK)
-                .map(|start| start..(start + RESOLVE_CHUNK).min(n))
-                .collect();
-            chunks
-                .into_par_iter()
-                .flat_map_iter(|range| {
-                    let mut r = Resolver::new(this);
-                    let mut out = Vec::new();
-                    for m in range {
-                        this.module_plans(&mut r, m, &mut out);
-                    }
-                    out
-                })
-                .collect()
-        };
-        // A memoised lookup warns once, for the first node that needs it; chunks each have their own memo,
-        // so keep a warning only where a single memo would have given it: its first plan.
-        let mut seen: BTreeSet<Warning> = BTreeSet::new();
-        let mut plans = plans;
-        for (_, _, _, warns) in &mut plans {
-            warns.retain(|w| seen.insert(w.clone()));
-        }
+    }
+
+    /// Monkeypatches: `other.func = x` makes `other.func` depend on the patching module. Gives
+    /// (patched node, patching module) pairs.
+    fn patch_edges(&self) -> Vec<(usize, usize)> {
         let mut r = Resolver::new(self);
-        // Packages: every module below them, whole.
-        for t in &tops {
-            let node = self.node(&Key::Package(t.clone()));
-            let prefix = format!("{t}.");
-            let tg: Vec<Tgt> = (0..self.modules.len())
-                .filter(|i| {
-                    self.modules[*i].name == *t || self.modules[*i].name.starts_with(&prefix)
-                })
-                .map(|i| Tgt::Node(r.whole(i)))
-                .collect();
-            let local = self.nodes[node].local;
-            plans.push((node, local, tg, Vec::new()));
-        }
-        // Monkeypatches: `other.func = x` makes other.func depend on the patching module.
-        let mut patch_edges = Vec::new();
+        let mut edges = Vec::new();
         for m in 0..self.modules.len() {
-            let s = Arc::clone(&self.modules[m].summary);
+            let s = &self.modules[m].summary;
             for p in &s.patches {
+                r.reset_memo();
                 let (attrs, last) = p.attrs.split_at(p.attrs.len().saturating_sub(1));
                 let mut tg = Vec::new();
                 let mut dummy = Vec::new();
@@ -890,7 +944,7 @@ impl Index {
                     {
                         for t2 in r.lookup(i, name, 0) {
                             if let Tgt::Node(n) = t2 {
-                                patch_edges.push((n, m));
+                                edges.push((n, m));
                             }
                         }
                     }
@@ -898,7 +952,27 @@ impl Index {
                 let _ = r.take_warnings();
             }
         }
-        let Resolver { warnings: _, .. } = r;
+        edges
+    }
+
+    /// The plans of `nodes`, in parallel over fixed chunks. Each plan is resolved with a fresh memo, so it
+    /// depends on its node alone: never on the thread count, on other nodes, or on which nodes are planned.
+    fn plans(&self, nodes: &[usize]) -> Vec<Plan> {
+        nodes
+            .par_chunks(RESOLVE_CHUNK)
+            .flat_map_iter(|chunk| {
+                let mut r = Resolver::new(self);
+                chunk
+                    .iter()
+                    .map(|&n| self.node_plan(&mut r, n))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// Records plans as the nodes' local hashes, edges, distributions and warnings; gives the targets.
+    fn apply(&mut self, plans: Vec<Plan>, patches: &HashMap<usize, Vec<usize>>) -> Vec<usize> {
+        let mut targets = Vec::new();
         for (node, local, tg, warns) in plans {
             self.nodes[node].local = local;
             for t in tg {
@@ -918,20 +992,87 @@ impl Index {
                     Tgt::Ns(_) | Tgt::Builtin => {}
                 }
             }
+            if let Some(ms) = patches.get(&node) {
+                for m in ms {
+                    let target = self.node(&Key::Module(*m));
+                    self.nodes[node].deps.insert(target);
+                }
+            }
             self.nodes[node].warnings.extend(warns);
+            targets.extend(self.nodes[node].deps.iter().copied());
         }
-        for (n, m) in patch_edges {
-            let target = self.node(&Key::Module(m));
-            self.nodes[n].deps.insert(target);
+        targets
+    }
+
+    /// The patch edges, by patched node.
+    fn patch_map(&self) -> HashMap<usize, Vec<usize>> {
+        let mut map: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (n, m) in self.patch_edges() {
+            map.entry(n).or_default().push(m);
+        }
+        map
+    }
+
+    /// Resolves every node.
+    fn build_graph(&mut self) {
+        self.build_nodes();
+        let patches = self.patch_map();
+        let all: Vec<usize> = (0..self.nodes.len()).collect();
+        let plans = self.plans(&all);
+        self.apply(plans, &patches);
+        self.planned = vec![true; self.nodes.len()];
+    }
+
+    /// Resolves only the nodes reachable from `roots` (breadth first, each level in parallel). Their
+    /// edges and hashes are exactly those of a full build.
+    fn build_reachable(&mut self, roots: &BTreeSet<usize>) {
+        let patches = self.patch_map();
+        let mut frontier: Vec<usize> = Vec::new();
+        for &r in roots {
+            if !self.planned[r] {
+                self.planned[r] = true;
+                frontier.push(r);
+            }
+        }
+        while !frontier.is_empty() {
+            let plans = self.plans(&frontier);
+            let targets = self.apply(plans, &patches);
+            frontier.clear();
+            for t in targets {
+                if !self.planned[t] {
+                    self.planned[t] = true;
+                    frontier.push(t);
+                }
+            }
+            frontier.sort_unstable();
         }
     }
 
-    /// The plans (node, local hash, targets, warnings) of module `m`: its preamble, its symbols and the
-    /// whole module.
-    #[allow(clippy::too_many_lines)]
-    fn module_plans(&self, r: &mut Resolver<'_>, m: usize, plans: &mut Vec<Plan>) {
+    /// The plan (local hash, targets, warnings) of one node.
+    fn node_plan(&self, r: &mut Resolver<'_>, node: usize) -> Plan {
+        r.reset_memo();
+        let _ = r.take_warnings();
+        match &self.nodes[node].what {
+            What::Module(m) => self.preamble_plan(r, node, *m),
+            What::Sym(m, bi) => self.symbol_plan(r, node, *m, *bi),
+            What::Whole(m) => self.whole_plan(r, node, *m),
+            What::Package(t) => {
+                let prefix = format!("{t}.");
+                let tg: Vec<Tgt> = (0..self.modules.len())
+                    .filter(|i| {
+                        self.modules[*i].name == *t || self.modules[*i].name.starts_with(&prefix)
+                    })
+                    .map(|i| Tgt::Node(r.whole(i)))
+                    .collect();
+                (node, self.nodes[node].local, tg, Vec::new())
+            }
+        }
+    }
+
+    /// The plan of module `m`'s preamble node.
+    fn preamble_plan(&self, r: &mut Resolver<'_>, node: usize, m: usize) -> Plan {
         let me = &self.modules[m];
-        let s = Arc::clone(&me.summary);
+        let s = &me.summary;
         // Module preamble.
         let mut res_map = Vec::new();
         let mut tg = Vec::new();
@@ -967,17 +1108,22 @@ impl Index {
             h.update(a.as_bytes());
             h.update(b.as_bytes());
         }
-        plans.push((
-            self.node(&Key::Module(m)),
+        (
+            node,
             *h.finalize().as_bytes(),
             tg,
             std::mem::take(&mut warns),
-        ));
-        // Symbols.
-        for (sym, alts) in &s.bindings {
-            let Some(node) = self.sym(m, sym) else {
-                continue;
-            };
+        )
+    }
+
+    /// The plan of symbol node `node`: binding `bi` of module `m`.
+    fn symbol_plan(&self, r: &mut Resolver<'_>, node: usize, m: usize, bi: usize) -> Plan {
+        let me = &self.modules[m];
+        let s = &me.summary;
+        let Some((sym, alts)) = s.bindings.get_index(bi) else {
+            return (node, [0; 32], Vec::new(), Vec::new());
+        };
+        {
             let mut res_map = Vec::new();
             let mut tg = vec![Tgt::Mod(m)];
             let mut h = blake3::Hasher::new();
@@ -1028,10 +1174,15 @@ impl Index {
                 h.update(a.as_bytes());
                 h.update(b.as_bytes());
             }
-            plans.push((node, *h.finalize().as_bytes(), tg, r.take_warnings()));
+            (node, *h.finalize().as_bytes(), tg, r.take_warnings())
         }
+    }
+
+    /// The plan of module `m`'s whole-module node.
+    fn whole_plan(&self, r: &mut Resolver<'_>, node: usize, m: usize) -> Plan {
+        let me = &self.modules[m];
+        let s = &me.summary;
         // Whole module: every symbol, the preamble, and every import's target.
-        let whole = self.node(&Key::Whole(m));
         let mut tg = vec![Tgt::Mod(m)];
         for (sym, alts) in &s.bindings {
             if let Some(n) = self.sym(m, sym) {
@@ -1068,7 +1219,7 @@ impl Index {
             }
         }
         let local = digest_parts(&[b"whole", me.name.as_bytes(), s.norm_hash.as_bytes()]);
-        plans.push((whole, local, tg, r.take_warnings()));
+        (node, local, tg, r.take_warnings())
     }
 
     fn compute_deep(&mut self) {
@@ -1094,6 +1245,10 @@ impl Index {
         let mut dep_deeps: Vec<Digest> = Vec::new();
         let mut exts: Vec<(&str, &str)> = Vec::new();
         for (si, scc) in sccs.iter().enumerate() {
+            // Unresolved nodes (a build for some entries only) have no edges and are never reached.
+            if scc.iter().any(|n| !self.planned[n.index()]) {
+                continue;
+            }
             members.clear();
             dep_deeps.clear();
             exts.clear();
@@ -1548,8 +1703,11 @@ fn expression_refs(source: &str) -> (String, Vec<Ref>) {
 /// Resolves references of one module to targets (code-fingerprint.md §3), memoised per (module, name).
 struct Resolver<'a> {
     idx: &'a Index,
-    /// Per module (created on first use): name -> targets.
+    /// Per module (created on first use): name -> targets. Reset for every plan (see
+    /// [`Resolver::reset_memo`]).
     memo: Vec<Option<HashMap<String, Vec<Tgt>>>>,
+    /// Modules whose memo has entries.
+    touched: Vec<usize>,
     warnings: Vec<Warning>,
     /// Line of the unit being resolved (for warnings).
     line: Option<u32>,
@@ -1560,8 +1718,19 @@ impl<'a> Resolver<'a> {
         Self {
             idx,
             memo: vec![None; idx.modules.len()],
+            touched: Vec::new(),
             warnings: Vec::new(),
             line: None,
+        }
+    }
+
+    /// Forgets every memoised lookup, so that what follows depends on nothing resolved before: a
+    /// lookup's result can depend on the lookups in progress (an import cycle is cut where it is entered).
+    fn reset_memo(&mut self) {
+        for m in self.touched.drain(..) {
+            if let Some(t) = self.memo[m].as_mut() {
+                t.clear();
+            }
         }
     }
 
@@ -1764,9 +1933,11 @@ impl<'a> Resolver<'a> {
         }
         // Guard against import cycles: a re-entrant lookup sees the whole module.
         let whole = self.whole(m);
-        self.memo[m]
-            .get_or_insert_default()
-            .insert(x.to_owned(), vec![Tgt::Node(whole)]);
+        let t = self.memo[m].get_or_insert_default();
+        if t.is_empty() {
+            self.touched.push(m);
+        }
+        t.insert(x.to_owned(), vec![Tgt::Node(whole)]);
         let mut out = self.lookup_uncached(m, x, depth);
         out.sort();
         out.dedup();

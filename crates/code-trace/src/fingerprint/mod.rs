@@ -18,7 +18,8 @@
 //!   compact [`Record`] (each reachable symbol once, nodes as roots) that [`Record::fingerprint`] explains.
 //! - [`Engine::fingerprint_entries`] is what `kdvc fingerprint` runs: with no input changed (every source
 //!   file's content hash, lock files, entries, versions) it reuses the last result without resolving
-//!   anything; [`Engine::save`] remembers a result.
+//!   anything; otherwise it resolves only the symbols the entries reach (each symbol's resolution depends
+//!   on that symbol alone, so the result equals a full index's). [`Engine::save`] remembers a result.
 //! - [`Index::fingerprint`] gives one node's [`Fingerprint`] with its closure walked on demand (symbol, file,
 //!   line, short hash), third-party versions and warnings; [`Fingerprint::changed_symbols`] and
 //!   [`Index::diff`] explain changes.
