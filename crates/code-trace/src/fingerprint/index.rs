@@ -166,7 +166,7 @@ pub struct ExternalRecord {
 pub struct Fingerprint {
     /// The fingerprint (hex blake3).
     pub hash: String,
-    /// Python version recorded (see [`super::pins`]).
+    /// Python version recorded (from `.python-version` or `requires-python` in `pyproject.toml`).
     pub python: String,
     /// Every first-party symbol the node can execute, sorted by symbol.
     pub closure: Vec<SymbolRecord>,
