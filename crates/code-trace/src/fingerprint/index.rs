@@ -683,6 +683,25 @@ pub struct Index {
 /// How each reference of a unit resolved: (reference, target label), hashed into the unit's node.
 type ResMap<'a> = Vec<(String, Cow<'a, str>)>;
 
+/// The targets of an import binding of module `m` (nothing for other bindings).
+fn import_targets(r: &mut Resolver<'_>, m: usize, b: &Binding, tg: &mut Vec<Tgt>) {
+    match b {
+        Binding::Import { module, loads, .. } => {
+            tg.extend(r.module(module, m, 0));
+            if let Some(l) = loads {
+                tg.extend(r.module(l, m, 0));
+            }
+        }
+        Binding::ImportFrom {
+            level,
+            module,
+            name,
+            line,
+        } => tg.extend(r.import_from(m, *level, module, name, *line)),
+        _ => {}
+    }
+}
+
 /// What resolving one graph node gives: the node, its local hash, its targets and its warnings.
 type Plan = (usize, Digest, Vec<Tgt>, Vec<Warning>);
 
@@ -1150,22 +1169,19 @@ impl Index {
                             tg.push(Tgt::Node(n));
                         }
                     }
-                    Binding::Import { module, loads, .. } => {
+                    Binding::Import { module, .. } => {
                         h.update(b"import");
                         h.update(module.as_bytes());
-                        tg.extend(r.module(module, m, 0));
-                        if let Some(l) = loads {
-                            tg.extend(r.module(l, m, 0));
-                        }
+                        import_targets(r, m, b, &mut tg);
                     }
                     Binding::ImportFrom {
                         level,
                         module,
                         name,
-                        line,
+                        ..
                     } => {
                         h.update(format!("from:{level}:{module}:{name}").as_bytes());
-                        tg.extend(r.import_from(m, *level, module, name, *line));
+                        import_targets(r, m, b, &mut tg);
                     }
                 }
             }
@@ -1189,23 +1205,7 @@ impl Index {
                 tg.push(Tgt::Node(n));
             }
             for b in alts {
-                match b {
-                    Binding::Import { module, loads, .. } => {
-                        tg.extend(r.module(module, m, 0));
-                        if let Some(l) = loads {
-                            tg.extend(r.module(l, m, 0));
-                        }
-                    }
-                    Binding::ImportFrom {
-                        level,
-                        module,
-                        name,
-                        line,
-                    } => {
-                        tg.extend(r.import_from(m, *level, module, name, *line));
-                    }
-                    _ => {}
-                }
+                import_targets(r, m, b, &mut tg);
             }
         }
         for st in &s.star_imports {
