@@ -31,7 +31,7 @@ pub(crate) enum Command {
     /// Check that dvc.yaml and the .dvc files are what `kdvc translate` would write.
     ///
     /// Exit status: 0 when they are, 1 (with a unified diff) when they are not, 2 on error.
-    Check(TranslateArgs),
+    Check(TargetArgs),
     /// DVC experiments with Kedro parameters.
     #[command(subcommand)]
     Exp(ExpCommand),
@@ -88,9 +88,9 @@ pub(crate) struct DiffArgs {
     pub(crate) json: bool,
 }
 
-/// Arguments of `kdvc translate` and `kdvc check`.
+/// What `kdvc translate` and `kdvc check` translate.
 #[derive(Debug, Args)]
-pub(crate) struct TranslateArgs {
+pub(crate) struct TargetArgs {
     #[command(flatten)]
     pub(crate) project: ProjectArgs,
     /// The registered pipeline to translate (else `[tool.kdvc] pipeline`, else `__default__`).
@@ -98,7 +98,14 @@ pub(crate) struct TranslateArgs {
     pub(crate) pipeline: Option<String>,
     #[command(flatten)]
     pub(crate) read: ReadArgs,
-    /// Print what would be written instead of writing it (translate only).
+}
+
+/// Arguments of `kdvc translate`.
+#[derive(Debug, Args)]
+pub(crate) struct TranslateArgs {
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
+    /// Print what would be written instead of writing it.
     #[arg(long)]
     pub(crate) dry_run: bool,
 }

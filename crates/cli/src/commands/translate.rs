@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use kdvc_translate::{KdvcConfig, Translation, prepare_project};
 
-use crate::args::TranslateArgs;
+use crate::args::{TargetArgs, TranslateArgs};
 
 /// Computes what translate would write for the project and options in `args`.
-fn prepare(args: &TranslateArgs) -> anyhow::Result<Translation> {
+fn prepare(args: &TargetArgs) -> anyhow::Result<Translation> {
     let project = super::project::discover(&args.project)?;
     let mut cfg = KdvcConfig::load(&project.root)?;
     if args.project.env.is_some() {
@@ -39,7 +39,7 @@ fn prepare(args: &TranslateArgs) -> anyhow::Result<Translation> {
 }
 
 pub(crate) fn translate(args: &TranslateArgs) -> anyhow::Result<ExitCode> {
-    let translation = prepare(args)?;
+    let translation = prepare(&args.target)?;
     if args.dry_run {
         let diff = translation.diff();
         super::emit(if diff.is_empty() {
@@ -54,7 +54,7 @@ pub(crate) fn translate(args: &TranslateArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn check(args: &TranslateArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn check(args: &TargetArgs) -> anyhow::Result<ExitCode> {
     let translation = prepare(args)?;
     if translation.is_clean() {
         super::emit("dvc.yaml and the .dvc files are up to date\n")?;
