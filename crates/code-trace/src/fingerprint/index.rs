@@ -756,7 +756,10 @@ impl Index {
         // The entries' roots need nodes but no edges (their hashes are computed again afterwards).
         let roots: BTreeSet<usize> = entries
             .par_iter()
-            .map(|(_, e)| idx.entry_hash(e).roots)
+            .map_init(
+                || Resolver::new(&idx),
+                |r, (_, e)| idx.entry_hash_with(r, e).roots,
+            )
             .collect::<Vec<_>>()
             .into_iter()
             .flatten()
@@ -1302,7 +1305,13 @@ impl Index {
 
     /// The hash of one entry point and what it starts from (no closure walk: O(size of the entry)).
     fn entry_hash(&self, entry: &EntryPoint) -> EntryHash {
-        let mut r = Resolver::new(self);
+        self.entry_hash_with(&mut Resolver::new(self), entry)
+    }
+
+    /// [`Index::entry_hash`] with a resolver to reuse (its memo is reset first).
+    fn entry_hash_with(&self, r: &mut Resolver<'_>, entry: &EntryPoint) -> EntryHash {
+        r.reset_memo();
+        let _ = r.take_warnings();
         let mut roots: BTreeSet<usize> = BTreeSet::new();
         let mut externals: BTreeSet<String> = BTreeSet::new();
         let mut extras: Vec<SymbolRecord> = Vec::new();
@@ -1318,7 +1327,7 @@ impl Index {
             h.update(part.as_bytes());
         }
         let mut tg = Vec::new();
-        self.entry_func(&mut r, &entry.func, &mut tg, &mut extras, &mut h);
+        self.entry_func(r, &entry.func, &mut tg, &mut extras, &mut h);
         for sym in &entry.extra_symbols {
             h.update(b"extra\0");
             h.update(sym.as_bytes());
@@ -1433,7 +1442,10 @@ impl Index {
     pub fn fingerprint_all(&self, entries: &[(String, EntryPoint)]) -> FingerprintSet {
         let hashes: Vec<EntryHash> = entries
             .par_iter()
-            .map(|(_, e)| self.entry_hash(e))
+            .map_init(
+                || Resolver::new(self),
+                |r, (_, e)| self.entry_hash_with(r, e),
+            )
             .collect();
         let mut warnings: BTreeSet<Warning> = BTreeSet::new();
         for e in &hashes {
