@@ -1,10 +1,6 @@
 //! Loading the configuration of a generated project with 5,000 catalog entries and 2,000 parameter keys:
 //! project discovery, YAML reading, interpolation, environment merge and the catalog's pattern ranking.
 
-/// The `kdvc` binary's allocator, so the figures are the tool's.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use criterion::{Criterion, criterion_group, criterion_main};
 use kdvc_benches::{Spec, generate};
 use kdvc_kedro_model::{KedroConfig, LoadOptions, Project};

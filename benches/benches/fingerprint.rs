@@ -10,10 +10,6 @@
 //!   resolution and fingerprints).
 
 use std::path::{Path, PathBuf};
-
-/// The `kdvc` binary's allocator, so the figures are the tool's.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};

@@ -7,10 +7,6 @@
 //!
 //! Throughput is reported in bytes/s; the target is kdvc >= 80 % of md5sum's throughput.
 
-/// The `kdvc` binary's allocator, so the figures are the tool's.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::hint::black_box;
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -1,9 +1,5 @@
 //! Static pipeline extraction on a generated project: 2,000 nodes over 100 modular pipelines.
 
-/// The `kdvc` binary's allocator, so the figures are the tool's.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use criterion::{Criterion, criterion_group, criterion_main};
 use kdvc_code_trace::pipeline::{ProjectLayout, extract_pipelines};
 use kdvc_code_trace::python::ModuleTable;

@@ -4,10 +4,6 @@
 //!   and catalog loading, planning, merging with the dvc.yaml on disk, `.dvc` files and the diff state;
 //! - `translate_2000_nodes_plan_and_merge`: the translate crate's own part (the models already loaded).
 
-/// The `kdvc` binary's allocator, so the figures are the tool's.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use criterion::{Criterion, criterion_group, criterion_main};
 use kdvc_code_trace::pipeline::{ProjectLayout, extract_pipelines};
 use kdvc_kedro_model::{KedroConfig, LoadOptions, Project};

@@ -18,10 +18,6 @@ use kdvc_code_trace::fingerprint::{
     summarize,
 };
 
-/// The `kdvc` binary's allocator, so the figures are the tool's.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn fnv(h: &mut u64, bytes: &[u8]) {
     for b in bytes {
         *h = h.wrapping_mul(0x100_0000_01b3).wrapping_add(u64::from(*b));

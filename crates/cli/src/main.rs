@@ -12,11 +12,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// mimalloc: summarizing a project allocates many small, short-lived values (the fingerprint benchmarks use
-/// it too, so their figures are the tool's).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     match commands::run(cli) {
