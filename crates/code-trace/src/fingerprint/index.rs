@@ -387,7 +387,12 @@ impl Engine {
                     path: PathBuf::from(&f.file),
                     message: format!("listed by {} but cannot be read", src.describe()),
                 })?;
-                let hash = cache::content_hash(&bytes);
+                // Content hashes key the caches; without them nothing reads the hash.
+                let hash = if self.caches.enabled() {
+                    cache::content_hash(&bytes)
+                } else {
+                    [0; 32]
+                };
                 Ok((
                     Hashed {
                         hash,
@@ -527,7 +532,11 @@ impl Engine {
             .par_iter()
             .zip(hashed)
             .map(|(f, h)| {
-                let key = cache::summary_key(&h.hash);
+                let key = if self.caches.enabled() {
+                    cache::summary_key(&h.hash)
+                } else {
+                    String::new()
+                };
                 if let Some(s) = packed.get(&key) {
                     return Ok((key, s, false));
                 }
