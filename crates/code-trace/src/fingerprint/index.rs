@@ -856,24 +856,6 @@ impl Index {
         line: u32,
     ) -> usize {
         let i = self.nodes.len();
-        if let Key::Sym(m, name) = key {
-            if self.syms.len() <= m {
-                self.syms.resize_with(m + 1, HashMap::new);
-            }
-            // Symbols are looked up through `syms` (by `&str`), never through `keys`.
-            self.syms[m].insert(name, i);
-            self.nodes.push(GNode {
-                what,
-                label,
-                file,
-                line,
-                local: [0; 32],
-                deps: BTreeSet::new(),
-                externals: BTreeSet::new(),
-                warnings: BTreeSet::new(),
-            });
-            return i;
-        }
         self.nodes.push(GNode {
             what,
             label,
@@ -884,7 +866,18 @@ impl Index {
             externals: BTreeSet::new(),
             warnings: BTreeSet::new(),
         });
-        self.keys.insert(key, i);
+        match key {
+            // Symbols are looked up through `syms` (by `&str`), never through `keys`.
+            Key::Sym(m, name) => {
+                if self.syms.len() <= m {
+                    self.syms.resize_with(m + 1, HashMap::new);
+                }
+                self.syms[m].insert(name, i);
+            }
+            key => {
+                self.keys.insert(key, i);
+            }
+        }
         i
     }
 
