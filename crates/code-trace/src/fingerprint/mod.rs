@@ -39,7 +39,7 @@
 
 mod cache;
 mod flat;
-mod grammar;
+pub(crate) mod grammar;
 mod index;
 pub mod normalize;
 mod pins;

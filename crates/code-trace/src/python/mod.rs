@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use kdvc_kedro_model::pipeline::SourceSpan;
-use tree_sitter::{Language, Node, Parser, Tree};
+use tree_sitter::{Language, Node, Tree};
 
 mod signature;
 
@@ -28,8 +28,7 @@ pub struct ParseError {
 
 /// The Python grammar.
 fn language() -> &'static Language {
-    static LANGUAGE: OnceLock<Language> = OnceLock::new();
-    LANGUAGE.get_or_init(|| tree_sitter_python::LANGUAGE.into())
+    crate::fingerprint::grammar::language()
 }
 
 macro_rules! fields {
@@ -133,26 +132,8 @@ pub(crate) fn named_kids(node: Node<'_>) -> Vec<Node<'_>> {
 
 /// Parses Python source. A syntax error (an `ERROR` or missing node) is an error with its position.
 pub fn parse(file: &Path, src: &str) -> Result<Tree, ParseError> {
-    thread_local! {
-        // One parser per thread, reused from file to file.
-        static PARSER: std::cell::RefCell<Option<Parser>> = const { std::cell::RefCell::new(None) };
-    }
-    let tree = PARSER.with_borrow_mut(|slot| {
-        let parser = match slot {
-            Some(p) => p,
-            None => {
-                let mut p = Parser::new();
-                p.set_language(language()).map_err(|e| ParseError {
-                    file: file.to_owned(),
-                    line: 1,
-                    col: 1,
-                    message: format!("cannot load the Python grammar: {e}"),
-                })?;
-                slot.insert(p)
-            }
-        };
-        Ok(parser.parse(src, None))
-    })?;
+    // One parser per thread, reused from file to file (shared with the fingerprint summaries).
+    let tree = crate::fingerprint::grammar::parse(src.as_bytes());
     let tree = tree.ok_or_else(|| ParseError {
         file: file.to_owned(),
         line: 1,
