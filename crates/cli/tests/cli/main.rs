@@ -3,6 +3,7 @@
 mod code_aware;
 mod errors;
 mod experiments;
+mod golden;
 mod hash;
 mod project;
 mod translate_e2e;
