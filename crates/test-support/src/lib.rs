@@ -17,23 +17,30 @@ pub const TELEMETRY_OFF: [(&str, &str); 3] = [
     ("DVC_NO_ANALYTICS", "1"),
 ];
 
-/// The JSON schema of `dvc.yaml` from the project's shared reference material (`shared/schemas/`, beside
-/// the repository or at `/work/shared`). Panics, naming both places, when neither has it.
+/// The JSON schema of `dvc.yaml`, vendored at `<root>/schemas/dvc-yaml.schema.json` (provenance in
+/// `schemas/README.md`). Panics, naming the file, when it is missing or not JSON.
 pub fn dvc_yaml_schema() -> serde_json::Value {
-    let candidates = [
-        workspace_root().join("../shared/schemas/dvc-yaml.schema.json"),
-        PathBuf::from("/work/shared/schemas/dvc-yaml.schema.json"),
-    ];
-    let text = candidates
-        .iter()
-        .find_map(|p| std::fs::read_to_string(p).ok())
-        .unwrap_or_else(|| {
-            panic!(
-                "the dvc.yaml JSON schema is in none of {candidates:?}: put the shared reference \
-                 material (shared/schemas) beside the repository"
-            )
-        });
-    serde_json::from_str(&text).expect("the dvc.yaml schema is JSON")
+    vendored_schema("dvc-yaml.schema.json")
+}
+
+/// The JSON schema of Argo Workflows manifests, vendored at `<root>/schemas/argo-workflow.schema.json`
+/// (draft 2020-12, with the patches described in `schemas/README.md`). Panics, naming the file, when it is
+/// missing or not JSON.
+pub fn argo_workflow_schema() -> serde_json::Value {
+    vendored_schema("argo-workflow.schema.json")
+}
+
+/// A schema from `<root>/schemas/`: only the repository's own copy is read.
+fn vendored_schema(file: &str) -> serde_json::Value {
+    let path = workspace_root().join("schemas").join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read the vendored schema {} ({e}): it is committed under schemas/",
+            path.display()
+        )
+    });
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("the vendored schema {} is not JSON: {e}", path.display()))
 }
 
 /// The workspace root (the directory holding the top-level `Cargo.toml`).
@@ -211,6 +218,29 @@ mod tests {
     fn workspace_root_has_the_workspace_manifest() {
         let manifest = std::fs::read_to_string(workspace_root().join("Cargo.toml")).unwrap();
         assert!(manifest.contains("[workspace]"));
+    }
+
+    #[test]
+    fn the_vendored_schemas_load() {
+        let dvc = dvc_yaml_schema();
+        assert_eq!(dvc["title"], "dvc.yaml");
+        assert!(dvc["properties"]["stages"].is_object());
+        let argo = argo_workflow_schema();
+        assert_eq!(
+            argo["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
+        let definitions = argo["definitions"].as_object().unwrap();
+        assert!(definitions.contains_key("io.argoproj.workflow.v1alpha1.Workflow"));
+        // The two patches of schemas/README.md: closed objects and IntOrString.
+        assert_eq!(
+            definitions["io.argoproj.workflow.v1alpha1.Workflow"]["additionalProperties"],
+            false
+        );
+        assert_eq!(
+            definitions["io.k8s.apimachinery.pkg.util.intstr.IntOrString"]["type"],
+            serde_json::json!(["string", "integer"])
+        );
     }
 
     #[test]
