@@ -1930,7 +1930,7 @@ impl<'a> Resolver<'a> {
         if !found.is_empty() {
             return found;
         }
-        if pins::is_builtin(name) {
+        if kdvc_python::is_builtin(name) {
             return vec![Tgt::Builtin];
         }
         self.warn(m, self.line, WarningKind::Unresolved, format!(

@@ -1,4 +1,8 @@
-//! Per-node transitive code fingerprints (code-fingerprint.md).
+//! # kdvc-fingerprint
+//!
+//! Per-node transitive code fingerprints. The entry point is [`Engine`]: [`Engine::summarize`] builds an
+//! [`Index`] of a project's Python, and [`Index::fingerprint`] gives one node's [`Fingerprint`];
+//! [`Engine::fingerprint_entries`] fingerprints many nodes with caches (what `kdvc fingerprint` runs).
 //!
 //! A Kedro node's fingerprint covers all first-party code it can execute, normalized so that formatting,
 //! comments and docstrings never matter, plus the pinned versions of the third-party distributions that code
@@ -24,13 +28,29 @@
 //!   line, short hash), third-party versions and warnings; [`Fingerprint::changed_symbols`] and
 //!   [`Index::diff`] explain changes.
 //!
-//! ```no_run
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use kdvc_fingerprint::{Engine, EntryPoint, FsSource, ProjectSources};
-//! let sources = ProjectSources::kedro("my-project", "src", "my_pkg");
-//! let index = Engine::new(sources).summarize(&FsSource::new("my-project"))?;
+//!
+//! let root = tempfile::tempdir()?;
+//! let nodes = root.path().join("src/my_pkg/pipelines/clean");
+//! std::fs::create_dir_all(&nodes)?;
+//! std::fs::write(root.path().join("src/my_pkg/__init__.py"), "")?;
+//! std::fs::write(
+//!     nodes.join("nodes.py"),
+//!     "def helper(x):\n    return x.strip()\n\ndef clean(raw):\n    return helper(raw)\n",
+//! )?;
+//!
+//! let sources = ProjectSources::kedro(root.path(), "src", "my_pkg");
+//! let index = Engine::new(sources).summarize(&FsSource::new(root.path()))?;
 //! let fp = index.fingerprint(&EntryPoint::function("my_pkg.pipelines.clean.nodes", "clean"));
-//! println!("{} ({} symbols)", fp.hash, fp.closure.len());
-//! # Ok::<(), kdvc_fingerprint::Error>(())
+//! // The closure holds the module's preamble, `clean` and the `helper` it calls.
+//! let symbols: Vec<&str> = fp.closure.iter().map(|s| s.symbol.as_str()).collect();
+//! let nodes = "my_pkg.pipelines.clean.nodes";
+//! assert_eq!(symbols, [nodes.to_owned(), format!("{nodes}:clean"), format!("{nodes}:helper")]);
+//! assert_eq!(fp.hash.len(), 64);
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! Known blind spots (code-fingerprint.md §5.3): code reached only through objects of unknown type, code

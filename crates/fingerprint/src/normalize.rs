@@ -22,8 +22,10 @@
 
 use tree_sitter::Node;
 
-use crate::flat::Flat;
 use kdvc_python::grammar::{self, Kinds};
+use kdvc_python::literal::{StringInfo, decode_literal};
+
+use crate::flat::Flat;
 
 /// Version of the normalization rules; part of every fingerprint and every cache key. Bump it whenever a
 /// rule changes what is hashed.
@@ -501,30 +503,7 @@ fn strip_layout(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// What the prefix and delimiters of one string literal say.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct StringInfo {
-    pub(crate) raw: bool,
-    pub(crate) bytes: bool,
-    pub(crate) f: bool,
-    pub(crate) t: bool,
-    /// Byte offset where the content starts (after prefix and opening quotes).
-    pub(crate) content_start: usize,
-    /// Length of the closing delimiter (1 or 3).
-    pub(crate) delim_len: usize,
-}
-
-/// Reads the prefix and the delimiters of a `string` node.
-pub(crate) fn string_info(src: &[u8], s: Node<'_>, k: &Kinds) -> StringInfo {
-    let mut c = s.walk();
-    let start = s
-        .children(&mut c)
-        .find(|ch| ch.kind_id() == k.string_start)
-        .map(|st| (st.start_byte(), st.end_byte()));
-    string_info_at(src, s.start_byte(), start)
-}
-
-/// [`string_info`] of flattened entry `i`.
+/// [`kdvc_python::literal::string_info`] of flattened entry `i`.
 pub(crate) fn string_info_flat(src: &[u8], flat: &Flat<'_>, i: usize, k: &Kinds) -> StringInfo {
     let e = flat.at(i);
     if e.plain_string {
@@ -538,168 +517,13 @@ pub(crate) fn string_info_flat(src: &[u8], flat: &Flat<'_>, i: usize, k: &Kinds)
             && text[letters + 1] == text[letters]
             && text[letters + 2] == text[letters];
         let token_end = s + letters + if triple { 3 } else { 1 };
-        return string_info_at(src, s, Some((s, token_end)));
+        return StringInfo::from_start_token(src, s, Some((s, token_end)));
     }
     let start = flat
         .children(i)
         .find(|&ch| flat.kind(ch) == k.string_start)
         .map(|ch| (flat.at(ch).start as usize, flat.at(ch).end as usize));
-    string_info_at(src, flat.at(i).start as usize, start)
-}
-
-/// String information from the string's start byte and its `string_start` token's byte range.
-fn string_info_at(src: &[u8], string_start: usize, start: Option<(usize, usize)>) -> StringInfo {
-    let mut info = StringInfo {
-        raw: false,
-        bytes: false,
-        f: false,
-        t: false,
-        content_start: string_start,
-        delim_len: 1,
-    };
-    let Some((from, to)) = start else {
-        return info;
-    };
-    let text = &src[from.min(src.len())..to.min(src.len())];
-    let mut quotes = 0;
-    for &b in text {
-        match b.to_ascii_lowercase() {
-            b'r' => info.raw = true,
-            b'b' => info.bytes = true,
-            b'f' => info.f = true,
-            b't' => info.t = true,
-            b'"' | b'\'' => quotes += 1,
-            _ => {}
-        }
-    }
-    info.delim_len = if quotes >= 3 { 3 } else { 1 };
-    info.content_start = to;
-    info
-}
-
-/// Decodes the literal text of (a part of) a string into its value bytes, appending to `out`.
-///
-/// Line endings become `\n` (Python reads sources with universal newlines). f/t-strings turn `{{`/`}}` into
-/// braces. Non-raw strings decode their escapes; lone surrogates (`\ud800`) and values that are not valid
-/// UTF-8 are encoded with a `0xFF` marker byte, which UTF-8 never contains, so the encoding stays injective.
-pub(crate) fn decode_literal(text: &[u8], info: &StringInfo, out: &mut Vec<u8>) {
-    let mut i = 0;
-    let n = text.len();
-    while i < n {
-        let b = text[i];
-        if b == b'\r' {
-            out.push(b'\n');
-            i += if i + 1 < n && text[i + 1] == b'\n' {
-                2
-            } else {
-                1
-            };
-            continue;
-        }
-        if (info.f || info.t) && (b == b'{' || b == b'}') && i + 1 < n && text[i + 1] == b {
-            out.push(b);
-            i += 2;
-            continue;
-        }
-        if b != b'\\' || info.raw || i + 1 >= n {
-            out.push(b);
-            i += 1;
-            continue;
-        }
-        let e = text[i + 1];
-        i += 2;
-        match e {
-            b'\n' => {}
-            b'\r' => {
-                if i < n && text[i] == b'\n' {
-                    i += 1;
-                }
-            }
-            b'\\' => out.push(b'\\'),
-            b'\'' => out.push(b'\''),
-            b'"' => out.push(b'"'),
-            b'a' => out.push(7),
-            b'b' => out.push(8),
-            b'f' => out.push(12),
-            b'n' => out.push(b'\n'),
-            b'r' => out.push(b'\r'),
-            b't' => out.push(b'\t'),
-            b'v' => out.push(11),
-            b'0'..=b'7' => {
-                let mut v: u32 = u32::from(e - b'0');
-                let mut k = 0;
-                while k < 2 && i < n && (b'0'..=b'7').contains(&text[i]) {
-                    v = v * 8 + u32::from(text[i] - b'0');
-                    i += 1;
-                    k += 1;
-                }
-                push_value(v, info.bytes, out);
-            }
-            b'x' => match hex_digits(text, i, 2) {
-                Some(v) => {
-                    i += 2;
-                    push_value(v, info.bytes, out);
-                }
-                None => out.extend_from_slice(b"\\x"),
-            },
-            b'u' | b'U' if !info.bytes => {
-                let len = if e == b'u' { 4 } else { 8 };
-                match hex_digits(text, i, len) {
-                    Some(v) => {
-                        i += len;
-                        push_value(v, false, out);
-                    }
-                    None => {
-                        out.push(b'\\');
-                        out.push(e);
-                    }
-                }
-            }
-            b'N' if !info.bytes && i < n && text[i] == b'{' => {
-                // \N{NAME}: names are case-insensitive; no name table here, so keep the upper-cased name.
-                let close = text[i..].iter().position(|&c| c == b'}').map(|p| i + p);
-                match close {
-                    Some(end) => {
-                        out.extend_from_slice(&[0xFF, b'N']);
-                        out.extend(text[i + 1..end].iter().map(u8::to_ascii_uppercase));
-                        out.push(0xFF);
-                        i = end + 1;
-                    }
-                    None => out.extend_from_slice(b"\\N"),
-                }
-            }
-            other => {
-                out.push(b'\\');
-                out.push(other);
-            }
-        }
-    }
-}
-
-fn hex_digits(text: &[u8], at: usize, len: usize) -> Option<u32> {
-    let s = text.get(at..at + len)?;
-    let s = std::str::from_utf8(s).ok()?;
-    if !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    u32::from_str_radix(s, 16).ok()
-}
-
-fn push_value(v: u32, bytes: bool, out: &mut Vec<u8>) {
-    if bytes {
-        out.push((v & 0xFF) as u8);
-        return;
-    }
-    match char::from_u32(v) {
-        Some(ch) => {
-            let mut buf = [0u8; 4];
-            out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-        }
-        None => {
-            out.push(0xFF);
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-    }
+    StringInfo::from_start_token(src, flat.at(i).start as usize, start)
 }
 
 /// Structural hash of a whole Python source (a module), hex. Source that does not parse cleanly gets the
@@ -729,39 +553,4 @@ pub fn normalize_arguments_hash(src: &str) -> String {
         }
         _ => format!("raw:{}", hex(&raw_digest(src.as_bytes()))),
     }
-}
-
-/// The value of a plain string literal (or implicit concatenation of them) without interpolations, if it is
-/// valid UTF-8 text. Used for `__all__`, `importlib.import_module("...")` and `getattr(m, "...")`.
-pub(crate) fn literal_string(src: &[u8], k: &Kinds, node: Node<'_>) -> Option<String> {
-    let parts: Vec<Node<'_>> = if node.kind_id() == k.string {
-        vec![node]
-    } else if node.kind_id() == k.concatenated_string {
-        let mut c = node.walk();
-        node.named_children(&mut c)
-            .filter(|n| n.kind_id() != k.comment)
-            .collect()
-    } else {
-        return None;
-    };
-    let mut out = Vec::new();
-    for p in parts {
-        if p.kind_id() != k.string {
-            return None;
-        }
-        let info = string_info(src, p, k);
-        if info.bytes || info.t {
-            return None;
-        }
-        let mut c = p.walk();
-        if p.children(&mut c).any(|ch| ch.kind_id() == k.interpolation) {
-            return None;
-        }
-        let end = p
-            .end_byte()
-            .saturating_sub(info.delim_len)
-            .max(info.content_start);
-        decode_literal(&src[info.content_start.min(end)..end], &info, &mut out);
-    }
-    String::from_utf8(out).ok()
 }

@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
 
 use crate::flat::Flat;
-use crate::normalize::{self, Digest, hex, literal_string, raw_digest};
+use crate::normalize::{self, Digest, hex, raw_digest};
 use kdvc_python::grammar::{self, Kinds};
+use kdvc_python::literal_string;
 
 /// Deeper nesting than this is scanned flat (every identifier a free name): conservative, and safe for the
 /// stack.
@@ -532,7 +533,7 @@ impl<'t> ModuleWalker<'_, '_, 't> {
             });
         let items = match (attrs.first().map(String::as_str), arg) {
             (Some("extend"), Some(arg)) => self.literal_list(arg),
-            (Some("append"), Some(arg)) => literal_string(self.src, self.k, arg).map(|s| vec![s]),
+            (Some("append"), Some(arg)) => literal_string(self.src, arg).map(|s| vec![s]),
             _ => None,
         };
         match items {
@@ -553,7 +554,7 @@ impl<'t> ModuleWalker<'_, '_, 't> {
         let mut c = n.walk();
         n.named_children(&mut c)
             .filter(|x| x.kind_id() != k.comment)
-            .map(|x| literal_string(self.src, k, x))
+            .map(|x| literal_string(self.src, x))
             .collect()
     }
 
@@ -1535,7 +1536,7 @@ impl<'a, 'f, 't> Collector<'a, 'f, 't> {
                     self.out.dynamic.insert(Dynamic::Exec);
                 }
                 b"import_module" | b"__import__" => {
-                    match first.and_then(|a| literal_string(self.src, k, self.node(a))) {
+                    match first.and_then(|a| literal_string(self.src, self.node(a))) {
                         Some(lit) if !lit.starts_with('.') => {
                             self.out.refs.insert(Ref::Import {
                                 level: 0,
@@ -1552,7 +1553,7 @@ impl<'a, 'f, 't> Collector<'a, 'f, 't> {
                     if let (Some(obj), Some(attr)) = (first, second)
                         && let Some((root, mut attrs)) = self.chain_bytes(obj)
                     {
-                        match literal_string(self.src, k, self.node(attr)) {
+                        match literal_string(self.src, self.node(attr)) {
                             Some(lit) => {
                                 attrs.push(Cow::Owned(lit.into_bytes()));
                                 self.use_name(s, root, attrs);

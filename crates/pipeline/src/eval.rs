@@ -10,6 +10,8 @@ use kdvc_kedro_model::pipeline::{
 };
 use tree_sitter::Node as TsNode;
 
+use kdvc_python::format::{convert, format_spec, percent_format, str_format};
+use kdvc_python::literal::{decode_text, string_info};
 use kdvc_python::{
     Field, Module, ModuleTable, NodeExt, ParseError, Signature, named_kids, node_text,
 };
@@ -441,7 +443,7 @@ impl<'a> Evaluator<'a> {
                 if let Some(b) = builtin_name(name) {
                     return Ok(b);
                 }
-                if PYTHON_BUILTINS.contains(&name) {
+                if OPAQUE_BUILTINS.contains(&name) {
                     return Ok(Value::External(format!("builtins.{name}")));
                 }
                 return self.fail(
@@ -748,30 +750,38 @@ impl<'a> Evaluator<'a> {
 
     fn eval_string(&mut self, f: &mut Frame<'a>, n: TsNode<'a>) -> R<Value<'a>> {
         let m = f.module;
-        let prefix = kdvc_python::string_prefix(&m.src, n);
-        if prefix.contains('b') {
+        let info = string_info(m.src.as_bytes(), n);
+        if info.bytes {
             return self.fail(m, n, "bytes literals are not supported");
+        }
+        if info.t {
+            return self.fail(m, n, "template strings (t-strings) are not supported");
         }
         let mut out = String::new();
         for child in named_kids(n) {
             match child.kind_str() {
-                "string_content" => {
-                    out.push_str(&kdvc_python::decode_content(&m.src, child, &prefix))
-                }
+                "string_content" => match decode_text(self.text(m, child), &info) {
+                    Some(text) => out.push_str(&text),
+                    None => {
+                        return self.fail(
+                            m,
+                            child,
+                            "this string has an escape kdvc does not decode (`\\N{...}` or a lone surrogate)",
+                        );
+                    }
+                },
                 "interpolation" => {
                     let Some(e) = child.field(Field::Expression) else {
                         return self.fail(m, child, "empty f-string interpolation");
                     };
                     let v = self.eval(f, e)?;
-                    let conv = child.field(Field::TypeConversion).map(|t| self.text(m, t));
+                    let conv = child
+                        .field(Field::TypeConversion)
+                        .map(|t| self.text(m, t).trim_start_matches('!'));
                     let spec = child
                         .field(Field::FormatSpecifier)
                         .map(|s| self.text(m, s).trim_start_matches(':').to_owned());
-                    let s = match conv {
-                        Some("!r") => v.py_repr(),
-                        Some("!s") | None => v.py_str(),
-                        Some(_) => None,
-                    };
+                    let s = convert(&v, conv);
                     let Some(s) = s else {
                         return self.fail(
                             m,
@@ -1176,7 +1186,7 @@ impl<'a> Evaluator<'a> {
                     v.iter().cloned().cycle().take(v.len() * k).collect(),
                 ))
             }
-            ("%", Value::Str(fmt), arg) => match percent_format(&fmt, &arg) {
+            ("%", Value::Str(fmt), arg) => match percent_args(&fmt, &arg) {
                 Some(s) => Ok(Value::Str(s)),
                 None => self.fail(m, n, "this `%` string formatting is not supported"),
             },
@@ -3001,8 +3011,10 @@ fn describe_arg(a: &DatasetArg) -> String {
     }
 }
 
-/// Python builtins the evaluator does not model: calls to them are reported, not guessed.
-const PYTHON_BUILTINS: &[&str] = &[
+/// The Python builtins (a subset of [`kdvc_python::builtins::BUILTINS`]) that the evaluator knows as opaque
+/// external callables: calls to them are reported, not guessed. Other builtin names it does not model are
+/// reported as undefined.
+const OPAQUE_BUILTINS: &[&str] = &[
     "abs",
     "all",
     "any",
@@ -3091,106 +3103,22 @@ fn builtin_qualified<'a>(q: &str) -> Option<Value<'a>> {
     }))
 }
 
-fn format_spec(v: &Value<'_>, spec: &str) -> Option<String> {
-    match v {
-        Value::Int(i) => {
-            let body = spec.strip_suffix('d').unwrap_or(spec);
-            if body.is_empty() {
-                return Some(i.to_string());
-            }
-            let (zero, width) = match body.strip_prefix('0') {
-                Some(w) => (true, w),
-                None => (false, body),
-            };
-            let width: usize = width.parse().ok()?;
-            Some(if zero {
-                format!("{i:0width$}")
-            } else {
-                format!("{i:>width$}")
-            })
-        }
-        _ => None,
-    }
-}
-
-fn percent_format(fmt: &str, arg: &Value<'_>) -> Option<String> {
+/// `fmt % arg`: a tuple is the arguments, a dict (`%(name)s`) is not supported.
+fn percent_args(fmt: &str, arg: &Value<'_>) -> Option<String> {
     let args: Vec<&Value<'_>> = match arg {
         Value::Tuple(items) => items.iter().collect(),
         Value::Dict(_) => return None,
         other => vec![other],
     };
-    let mut out = String::new();
-    let mut it = args.into_iter();
-    let mut chars = fmt.chars();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
-        }
-        match chars.next()? {
-            '%' => out.push('%'),
-            's' => out.push_str(&it.next()?.py_str()?),
-            'r' => out.push_str(&it.next()?.py_repr()?),
-            'd' | 'i' => match it.next()? {
-                Value::Int(i) => out.push_str(&i.to_string()),
-                Value::Bool(b) => out.push_str(if *b { "1" } else { "0" }),
-                _ => return None,
-            },
-            _ => return None,
-        }
-    }
-    if it.next().is_some() {
-        return None;
-    }
-    Some(out)
+    percent_format(fmt, &args)
 }
 
-fn str_format(fmt: &str, pos: &[Value<'_>], kw: &[(String, Value<'_>)]) -> Option<String> {
-    let mut out = String::new();
-    let mut auto = 0usize;
-    let mut chars = fmt.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' if chars.peek() == Some(&'{') => {
-                chars.next();
-                out.push('{');
-            }
-            '}' if chars.peek() == Some(&'}') => {
-                chars.next();
-                out.push('}');
-            }
-            '{' => {
-                let mut field = String::new();
-                loop {
-                    match chars.next()? {
-                        '}' => break,
-                        ch => field.push(ch),
-                    }
-                }
-                let (field, conv) = match field.split_once('!') {
-                    Some((f, c)) => (f.to_owned(), Some(c.to_owned())),
-                    None => (field, None),
-                };
-                if field.contains(':') || field.contains('.') || field.contains('[') {
-                    return None;
-                }
-                let v = if field.is_empty() {
-                    auto += 1;
-                    pos.get(auto - 1)?
-                } else if let Ok(i) = field.parse::<usize>() {
-                    pos.get(i)?
-                } else {
-                    &kw.iter().find(|(k, _)| *k == field)?.1
-                };
-                out.push_str(&match conv.as_deref() {
-                    None | Some("s") => v.py_str()?,
-                    Some("r") => v.py_repr()?,
-                    _ => return None,
-                });
-            }
-            '}' => return None,
-            c => out.push(c),
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn opaque_builtins_are_builtins() {
+        for name in super::OPAQUE_BUILTINS {
+            assert!(kdvc_python::is_builtin(name), "{name}");
         }
     }
-    Some(out)
 }

@@ -1,9 +1,46 @@
-//! Static extraction of a Kedro project's pipelines: `register_pipelines()` and every `create_pipeline()`
-//! evaluated symbolically, without Python.
+//! # kdvc-pipeline
+//!
+//! Reads a Kedro project's pipelines into `kdvc-kedro-model`'s [`Registry`]. The entry point is
+//! [`extract_pipelines`]: static extraction, `register_pipelines()` and every `create_pipeline()` evaluated
+//! symbolically, without Python. [`introspect::introspect_pipelines`] (`kdvc --introspect`) asks the
+//! project's own Kedro instead.
 //!
 //! The evaluator covers the Python that pipeline code is written in (see [`extract_pipelines`]). Whatever it
 //! cannot decide becomes a [`Diagnostic`] at the file, line and column of the expression, and the registry is
-//! then withheld: a partial answer could be a wrong one. `kdvc --introspect` asks Kedro instead.
+//! then withheld: a partial answer could be a wrong one.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use kdvc_pipeline::{ProjectLayout, extract_pipelines};
+//!
+//! let root = tempfile::tempdir()?;
+//! let pkg = root.path().join("src/shop");
+//! std::fs::create_dir_all(&pkg)?;
+//! std::fs::write(pkg.join("__init__.py"), "")?;
+//! std::fs::write(pkg.join("nodes.py"), "def clean(raw):\n    return raw\n")?;
+//! std::fs::write(
+//!     pkg.join("pipeline_registry.py"),
+//!     "from kedro.pipeline import node, pipeline\n\
+//!      from .nodes import clean\n\
+//!      \n\
+//!      def register_pipelines():\n\
+//!      \x20   p = pipeline([node(clean, \"raw\", \"clean\", name=\"clean\")])\n\
+//!      \x20   return {\"__default__\": p}\n",
+//! )?;
+//! let layout = ProjectLayout {
+//!     root: root.path().to_owned(),
+//!     package_name: "shop".into(),
+//!     source_dir: "src".into(),
+//!     kedro_init_version: "1.0.0".into(),
+//! };
+//! let registry = extract_pipelines(&layout)?.into_result().expect("no diagnostics");
+//! let node = &registry.get("__default__").expect("registered").nodes()[0];
+//! assert_eq!((node.name.as_str(), node.inputs.as_slice()), ("clean", ["raw".to_owned()].as_slice()));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! What it leaves out: running the pipelines, and datasets (see `kdvc-kedro-model`'s catalog).
 
 use std::path::{Path, PathBuf};
 

@@ -256,3 +256,27 @@ fn join_repr(v: &[Value<'_>]) -> Option<String> {
     let parts: Option<Vec<String>> = v.iter().map(Value::py_repr).collect();
     Some(parts?.join(", "))
 }
+
+impl kdvc_python::format::FormatValue for Value<'_> {
+    fn py_str(&self) -> Option<String> {
+        Value::py_str(self)
+    }
+
+    fn py_repr(&self) -> Option<String> {
+        Value::py_repr(self)
+    }
+
+    fn as_int(&self) -> Option<i64> {
+        match self {
+            Self::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    fn as_bool(&self) -> Option<bool> {
+        match self {
+            Self::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+}

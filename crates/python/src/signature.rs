@@ -2,7 +2,7 @@
 
 use tree_sitter::Node;
 
-use super::{Field, NodeExt, node_text};
+use crate::syntax::{Field, NodeExt, named_kids, node_text};
 
 /// The kind of a parameter, as `inspect.Parameter.kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +47,7 @@ impl Signature {
             return (Self::default(), defaults);
         };
         let mut kw_only = false;
-        for p in super::named_kids(params) {
+        for p in named_kids(params) {
             let (name, kind, default) = match p.kind_str() {
                 "identifier" => (node_text(src, p).to_owned(), None, None),
                 "typed_parameter" => {
