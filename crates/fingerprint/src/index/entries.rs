@@ -6,6 +6,7 @@ use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 
 use super::graph::{Index, Tgt};
+use super::ids::{IdVec, NodeId};
 use super::merkle::{EntryHash, expression_refs, short_hex};
 use super::resolve::Resolver;
 use super::types::{
@@ -99,11 +100,11 @@ impl Index {
         &self,
         entries: &[(String, EntryPoint)],
         hashes: &[EntryHash],
-        reach: &[usize],
+        reach: &[NodeId],
     ) -> Record {
-        let mut sorted: Vec<usize> = reach.to_vec();
+        let mut sorted: Vec<NodeId> = reach.to_vec();
         sorted.sort_by(|a, b| self.nodes[*a].label.cmp(&self.nodes[*b].label));
-        let mut id = vec![u32::MAX; self.nodes.len()];
+        let mut id: IdVec<NodeId, u32> = IdVec::filled(u32::MAX, self.nodes.len());
         for (i, n) in sorted.iter().enumerate() {
             id[*n] = u32::try_from(i).unwrap_or(u32::MAX);
         }

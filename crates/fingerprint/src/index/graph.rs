@@ -8,6 +8,7 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use rayon::prelude::*;
 
 use super::engine::ModuleEntry;
+use super::ids::{Id, IdVec, ModuleId, NodeId, SymbolId};
 use super::merkle::digest_parts;
 use super::resolve::Resolver;
 use super::types::{EntryPoint, Warning};
@@ -19,9 +20,9 @@ use crate::summary::{Binding, FileSummary, Ref};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(super) enum Tgt {
     /// A graph node (symbol, module preamble, whole module, whole package).
-    Node(usize),
+    Node(NodeId),
     /// A first-party module (its preamble node), continuing attribute chains.
-    Mod(usize),
+    Mod(ModuleId),
     /// A namespace package without `__init__.py` (continues attribute chains, has no code).
     Ns(String),
     /// A third-party distribution.
@@ -30,11 +31,16 @@ pub(super) enum Tgt {
     Builtin,
 }
 
+/// How a graph node is looked up.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) enum Key {
-    Sym(usize, String),
-    Module(usize),
-    Whole(usize),
+    /// A symbol, by module and name.
+    Sym(ModuleId, String),
+    /// A module's preamble.
+    Module(ModuleId),
+    /// A whole module.
+    Whole(ModuleId),
+    /// A whole top-level package.
     Package(String),
 }
 
@@ -42,11 +48,11 @@ pub(super) enum Key {
 #[derive(Debug, Clone)]
 pub(super) enum What {
     /// A module's preamble (its top-level statements that bind nothing).
-    Module(usize),
+    Module(ModuleId),
     /// A whole module (every symbol, the preamble and every import's target).
-    Whole(usize),
-    /// A symbol of a module: the module and the index of its bindings.
-    Sym(usize, usize),
+    Whole(ModuleId),
+    /// A symbol of a module.
+    Sym(SymbolId),
     /// A whole top-level package.
     Package(String),
 }
@@ -60,7 +66,7 @@ pub(super) struct GNode {
     pub(super) file: Option<Arc<str>>,
     pub(super) line: u32,
     pub(super) local: Digest,
-    pub(super) deps: BTreeSet<usize>,
+    pub(super) deps: BTreeSet<NodeId>,
     pub(super) externals: BTreeSet<String>,
     pub(super) warnings: BTreeSet<Warning>,
 }
@@ -68,17 +74,18 @@ pub(super) struct GNode {
 /// The resolved symbol graph of one revision of a project, with every SCC's Merkle hash computed.
 #[derive(Debug, Clone)]
 pub struct Index {
-    pub(super) modules: Vec<ModuleEntry>,
-    pub(super) by_name: HashMap<String, usize>,
+    pub(super) modules: IdVec<ModuleId, ModuleEntry>,
+    pub(super) by_name: HashMap<String, ModuleId>,
     pub(super) namespaces: HashSet<String>,
     pub(super) tops: HashSet<String>,
-    pub(super) nodes: Vec<GNode>,
-    pub(super) keys: HashMap<Key, usize>,
+    pub(super) nodes: IdVec<NodeId, GNode>,
+    pub(super) keys: HashMap<Key, NodeId>,
     /// Symbol nodes by module and name (looked up by `&str`, without building a [`Key`]).
-    pub(super) syms: Vec<HashMap<String, usize>>,
-    pub(super) deep: Vec<Digest>,
+    pub(super) syms: IdVec<ModuleId, HashMap<String, NodeId>>,
+    /// Each node's Merkle hash (its strongly connected component's).
+    pub(super) deep: IdVec<NodeId, Digest>,
     /// Which nodes are resolved (all of them, unless built for given entries only).
-    pub(super) planned: Vec<bool>,
+    pub(super) planned: IdVec<NodeId, bool>,
     pub(super) pins: Pins,
     pub(super) python: String,
     pub(super) warnings: Vec<Warning>,
@@ -89,8 +96,14 @@ impl Index {
     pub(super) fn drop_in_parallel(self) {
         let Self { modules, nodes, .. } = self;
         rayon::join(
-            || modules.into_par_iter().with_min_len(64).for_each(drop),
-            || nodes.into_par_iter().with_min_len(1024).for_each(drop),
+            || {
+                let modules = modules.into_vec();
+                modules.into_par_iter().with_min_len(64).for_each(drop);
+            },
+            || {
+                let nodes = nodes.into_vec();
+                nodes.into_par_iter().with_min_len(1024).for_each(drop);
+            },
         );
     }
 
@@ -118,10 +131,10 @@ impl Index {
     ) -> Self {
         let mut idx = Self::unresolved(modules, pins, python, warnings);
         idx.build_nodes();
-        idx.planned = vec![false; idx.nodes.len()];
-        idx.deep = vec![[0; 32]; idx.nodes.len()];
+        idx.planned = IdVec::filled(false, idx.nodes.len());
+        idx.deep = IdVec::filled([0; 32], idx.nodes.len());
         // The entries' roots need nodes but no edges (their hashes are computed again afterwards).
-        let roots: BTreeSet<usize> = entries
+        let roots: BTreeSet<NodeId> = entries
             .par_iter()
             .map_init(
                 || Resolver::new(&idx),
@@ -143,10 +156,10 @@ impl Index {
         python: String,
         warnings: Vec<Warning>,
     ) -> Self {
-        let by_name: HashMap<String, usize> = modules
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.name.clone(), i))
+        let modules = IdVec::from_vec(modules);
+        let by_name: HashMap<String, ModuleId> = modules
+            .iter_enumerated()
+            .map(|(i, m): (ModuleId, &ModuleEntry)| (m.name.clone(), i))
             .collect();
         let mut namespaces = HashSet::new();
         let mut tops = HashSet::new();
@@ -165,11 +178,11 @@ impl Index {
             by_name,
             namespaces,
             tops,
-            nodes: Vec::new(),
+            nodes: IdVec::default(),
             keys: HashMap::new(),
-            syms: Vec::new(),
-            deep: Vec::new(),
-            planned: Vec::new(),
+            syms: IdVec::default(),
+            deep: IdVec::default(),
+            planned: IdVec::default(),
             pins,
             python,
             warnings,
@@ -202,7 +215,7 @@ impl Index {
     pub fn summary(&self, module: &str) -> Option<&FileSummary> {
         self.by_name
             .get(module)
-            .map(|i| self.modules[*i].summary.as_ref())
+            .map(|&i| self.modules[i].summary.as_ref())
     }
 
     pub(super) fn add_node(
@@ -212,9 +225,8 @@ impl Index {
         label: String,
         file: Option<Arc<str>>,
         line: u32,
-    ) -> usize {
-        let i = self.nodes.len();
-        self.nodes.push(GNode {
+    ) -> NodeId {
+        let i = self.nodes.push(GNode {
             what,
             label,
             file,
@@ -227,8 +239,8 @@ impl Index {
         match key {
             // Symbols are looked up through `syms` (by `&str`), never through `keys`.
             Key::Sym(m, name) => {
-                if self.syms.len() <= m {
-                    self.syms.resize_with(m + 1, HashMap::new);
+                if self.syms.len() <= m.index() {
+                    self.syms.resize_with(m.index() + 1, HashMap::new);
                 }
                 self.syms[m].insert(name, i);
             }
@@ -239,19 +251,19 @@ impl Index {
         i
     }
 
-    pub(super) fn node(&self, key: &Key) -> usize {
+    pub(super) fn node(&self, key: &Key) -> NodeId {
         self.keys[key]
     }
 
     /// The node of symbol `name` of module `m`, if it has code.
-    pub(super) fn sym(&self, m: usize, name: &str) -> Option<usize> {
+    pub(super) fn sym(&self, m: ModuleId, name: &str) -> Option<NodeId> {
         self.syms.get(m).and_then(|t| t.get(name)).copied()
     }
 
     #[allow(clippy::too_many_lines)]
     /// Creates every node (modules, wholes, symbols with code, packages), without edges.
     pub(super) fn build_nodes(&mut self) {
-        for m in 0..self.modules.len() {
+        for m in self.modules.ids() {
             let name = self.modules[m].name.clone();
             let file: Arc<str> = Arc::from(self.modules[m].file.as_str());
             self.add_node(
@@ -281,7 +293,10 @@ impl Index {
                 if has_code {
                     self.add_node(
                         Key::Sym(m, sym.clone()),
-                        What::Sym(m, bi),
+                        What::Sym(SymbolId {
+                            module: m,
+                            binding: bi,
+                        }),
                         format!("{name}:{sym}"),
                         Some(file.clone()),
                         line.unwrap_or(1),
@@ -301,10 +316,10 @@ impl Index {
 
     /// Monkeypatches: `other.func = x` makes `other.func` depend on the patching module. Gives
     /// (patched node, patching module) pairs.
-    pub(super) fn patch_edges(&self) -> Vec<(usize, usize)> {
+    pub(super) fn patch_edges(&self) -> Vec<(NodeId, ModuleId)> {
         let mut r = Resolver::new(self);
         let mut edges = Vec::new();
-        for m in 0..self.modules.len() {
+        for m in self.modules.ids() {
             let s = &self.modules[m].summary;
             for p in &s.patches {
                 r.reset_memo();
@@ -338,8 +353,8 @@ impl Index {
     }
 
     /// The patch edges, by patched node.
-    pub(super) fn patch_map(&self) -> HashMap<usize, Vec<usize>> {
-        let mut map: HashMap<usize, Vec<usize>> = HashMap::new();
+    pub(super) fn patch_map(&self) -> HashMap<NodeId, Vec<ModuleId>> {
+        let mut map: HashMap<NodeId, Vec<ModuleId>> = HashMap::new();
         for (n, m) in self.patch_edges() {
             map.entry(n).or_default().push(m);
         }
@@ -350,17 +365,17 @@ impl Index {
     pub(super) fn build_graph(&mut self) {
         self.build_nodes();
         let patches = self.patch_map();
-        let all: Vec<usize> = (0..self.nodes.len()).collect();
+        let all: Vec<NodeId> = self.nodes.ids().collect();
         let plans = self.plans(&all);
         self.apply(plans, &patches);
-        self.planned = vec![true; self.nodes.len()];
+        self.planned = IdVec::filled(true, self.nodes.len());
     }
 
     /// Resolves only the nodes reachable from `roots` (breadth first, each level in parallel). Their
     /// edges and hashes are exactly those of a full build.
-    pub(super) fn build_reachable(&mut self, roots: &BTreeSet<usize>) {
+    pub(super) fn build_reachable(&mut self, roots: &BTreeSet<NodeId>) {
         let patches = self.patch_map();
-        let mut frontier: Vec<usize> = Vec::new();
+        let mut frontier: Vec<NodeId> = Vec::new();
         for &r in roots {
             if !self.planned[r] {
                 self.planned[r] = true;
@@ -382,9 +397,9 @@ impl Index {
     }
 
     /// Every graph node reachable from `roots` (breadth first, roots first).
-    pub(super) fn reachable(&self, roots: impl IntoIterator<Item = usize>) -> Vec<usize> {
-        let mut seen = vec![false; self.nodes.len()];
-        let mut order: Vec<usize> = Vec::new();
+    pub(super) fn reachable(&self, roots: impl IntoIterator<Item = NodeId>) -> Vec<NodeId> {
+        let mut seen: IdVec<NodeId, bool> = IdVec::filled(false, self.nodes.len());
+        let mut order: Vec<NodeId> = Vec::new();
         for r in roots {
             if !seen[r] {
                 seen[r] = true;

@@ -6,6 +6,7 @@ use kdvc_python::grammar;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::graph::{Index, Key, Tgt};
+use super::ids::{Id, IdVec, NodeId};
 use super::resolve::Resolver;
 use super::types::{EntryPoint, SymbolRecord, Warning};
 use crate::normalize::{Digest, hex};
@@ -24,7 +25,7 @@ pub(super) fn digest_parts(parts: &[&[u8]]) -> Digest {
 /// What an entry point's hash starts from.
 pub(super) struct EntryHash {
     pub(super) hash: String,
-    pub(super) roots: BTreeSet<usize>,
+    pub(super) roots: BTreeSet<NodeId>,
     /// Distributions the entry itself imports (the roots' Merkle hashes cover the closure's).
     pub(super) externals: BTreeSet<String>,
     pub(super) warnings: Vec<Warning>,
@@ -62,17 +63,17 @@ impl Index {
         for _ in 0..self.nodes.len() {
             g.add_node(());
         }
-        for (i, n) in self.nodes.iter().enumerate() {
+        for (i, n) in self.nodes.iter_enumerated() {
             for d in &n.deps {
-                g.add_edge(NodeIndex::new(i), NodeIndex::new(*d), ());
+                g.add_edge(NodeIndex::new(i.index()), NodeIndex::new(d.index()), ());
             }
         }
         let sccs = petgraph::algo::tarjan_scc(&g);
-        let mut scc_of = vec![usize::MAX; self.nodes.len()];
-        let mut deep = vec![[0u8; 32]; self.nodes.len()];
+        let node_id = |n: &NodeIndex| NodeId::from_index(n.index());
+        let mut scc_of: IdVec<NodeId, usize> = IdVec::filled(usize::MAX, self.nodes.len());
         for (si, scc) in sccs.iter().enumerate() {
             for n in scc {
-                scc_of[n.index()] = si;
+                scc_of[node_id(n)] = si;
             }
         }
         let mut scc_deep: Vec<Digest> = vec![[0; 32]; sccs.len()];
@@ -81,19 +82,19 @@ impl Index {
         let mut exts: Vec<(&str, &str)> = Vec::new();
         for (si, scc) in sccs.iter().enumerate() {
             // Unresolved nodes (a build for some entries only) have no edges and are never reached.
-            if scc.iter().any(|n| !self.planned[n.index()]) {
+            if scc.iter().any(|n| !self.planned[node_id(n)]) {
                 continue;
             }
             members.clear();
             dep_deeps.clear();
             exts.clear();
             members.extend(scc.iter().map(|n| {
-                let node = &self.nodes[n.index()];
+                let node = &self.nodes[node_id(n)];
                 (node.label.as_str(), node.local)
             }));
             members.sort_unstable();
             for n in scc {
-                let node = &self.nodes[n.index()];
+                let node = &self.nodes[node_id(n)];
                 for d in &node.deps {
                     let ds = scc_of[*d];
                     if ds != si {
@@ -129,10 +130,7 @@ impl Index {
             }
             scc_deep[si] = *h.finalize().as_bytes();
         }
-        for (i, d) in deep.iter_mut().enumerate() {
-            *d = scc_deep[scc_of[i]];
-        }
-        self.deep = deep;
+        self.deep = IdVec::from_vec(scc_of.iter().map(|&si| scc_deep[si]).collect());
     }
 
     /// The hash of one entry point and what it starts from (no closure walk: O(size of the entry)).
@@ -144,7 +142,7 @@ impl Index {
     pub(super) fn entry_hash_with(&self, r: &mut Resolver<'_>, entry: &EntryPoint) -> EntryHash {
         r.reset_memo();
         let _ = r.take_warnings();
-        let mut roots: BTreeSet<usize> = BTreeSet::new();
+        let mut roots: BTreeSet<NodeId> = BTreeSet::new();
         let mut externals: BTreeSet<String> = BTreeSet::new();
         let mut extras: Vec<SymbolRecord> = Vec::new();
         let mut h = blake3::Hasher::new();

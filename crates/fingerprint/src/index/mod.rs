@@ -11,6 +11,7 @@
 mod engine;
 mod entries;
 mod graph;
+mod ids;
 mod merkle;
 mod plan;
 mod resolve;

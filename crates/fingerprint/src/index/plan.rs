@@ -6,6 +6,7 @@ use foldhash::HashMap;
 use rayon::prelude::*;
 
 use super::graph::{Index, Key, Tgt, What};
+use super::ids::{ModuleId, NodeId, SymbolId};
 use super::merkle::digest_parts;
 use super::resolve::Resolver;
 use super::types::{Warning, WarningKind};
@@ -16,7 +17,7 @@ use crate::summary::Binding;
 pub(super) type ResMap<'a> = Vec<(String, Cow<'a, str>)>;
 
 /// The targets of an import binding of module `m` (nothing for other bindings).
-pub(super) fn import_targets(r: &mut Resolver<'_>, m: usize, b: &Binding, tg: &mut Vec<Tgt>) {
+pub(super) fn import_targets(r: &mut Resolver<'_>, m: ModuleId, b: &Binding, tg: &mut Vec<Tgt>) {
     match b {
         Binding::Import { module, loads, .. } => {
             tg.extend(r.module(module, m, 0));
@@ -35,7 +36,7 @@ pub(super) fn import_targets(r: &mut Resolver<'_>, m: usize, b: &Binding, tg: &m
 }
 
 /// What resolving one graph node gives: the node, its local hash, its targets and its warnings.
-pub(super) type Plan = (usize, Digest, Vec<Tgt>, Vec<Warning>);
+pub(super) type Plan = (NodeId, Digest, Vec<Tgt>, Vec<Warning>);
 
 /// Nodes resolved per parallel task (each plan still has its own memo).
 pub(super) const RESOLVE_CHUNK: usize = 64;
@@ -43,7 +44,7 @@ pub(super) const RESOLVE_CHUNK: usize = 64;
 impl Index {
     /// The plans of `nodes`, in parallel over fixed chunks. Each plan is resolved with a fresh memo, so it
     /// depends on its node alone: never on the thread count, on other nodes, or on which nodes are planned.
-    pub(super) fn plans(&self, nodes: &[usize]) -> Vec<Plan> {
+    pub(super) fn plans(&self, nodes: &[NodeId]) -> Vec<Plan> {
         nodes
             .par_chunks(RESOLVE_CHUNK)
             .flat_map_iter(|chunk| {
@@ -60,8 +61,8 @@ impl Index {
     pub(super) fn apply(
         &mut self,
         plans: Vec<Plan>,
-        patches: &HashMap<usize, Vec<usize>>,
-    ) -> Vec<usize> {
+        patches: &HashMap<NodeId, Vec<ModuleId>>,
+    ) -> Vec<NodeId> {
         let mut targets = Vec::new();
         for (node, local, tg, warns) in plans {
             self.nodes[node].local = local;
@@ -95,18 +96,20 @@ impl Index {
     }
 
     /// The plan (local hash, targets, warnings) of one node.
-    pub(super) fn node_plan(&self, r: &mut Resolver<'_>, node: usize) -> Plan {
+    pub(super) fn node_plan(&self, r: &mut Resolver<'_>, node: NodeId) -> Plan {
         r.reset_memo();
         let _ = r.take_warnings();
         match &self.nodes[node].what {
             What::Module(m) => self.preamble_plan(r, node, *m),
-            What::Sym(m, bi) => self.symbol_plan(r, node, *m, *bi),
+            What::Sym(sym) => self.symbol_plan(r, node, *sym),
             What::Whole(m) => self.whole_plan(r, node, *m),
             What::Package(t) => {
                 let prefix = format!("{t}.");
-                let tg: Vec<Tgt> = (0..self.modules.len())
-                    .filter(|i| {
-                        self.modules[*i].name == *t || self.modules[*i].name.starts_with(&prefix)
+                let tg: Vec<Tgt> = self
+                    .modules
+                    .ids()
+                    .filter(|&i| {
+                        self.modules[i].name == *t || self.modules[i].name.starts_with(&prefix)
                     })
                     .map(|i| Tgt::Node(r.whole(i)))
                     .collect();
@@ -116,7 +119,7 @@ impl Index {
     }
 
     /// The plan of module `m`'s preamble node.
-    pub(super) fn preamble_plan(&self, r: &mut Resolver<'_>, node: usize, m: usize) -> Plan {
+    pub(super) fn preamble_plan(&self, r: &mut Resolver<'_>, node: NodeId, m: ModuleId) -> Plan {
         let me = &self.modules[m];
         let s = &me.summary;
         // Module preamble.
@@ -163,16 +166,11 @@ impl Index {
     }
 
     /// The plan of symbol node `node`: binding `bi` of module `m`.
-    pub(super) fn symbol_plan(
-        &self,
-        r: &mut Resolver<'_>,
-        node: usize,
-        m: usize,
-        bi: usize,
-    ) -> Plan {
+    pub(super) fn symbol_plan(&self, r: &mut Resolver<'_>, node: NodeId, symbol: SymbolId) -> Plan {
+        let m = symbol.module;
         let me = &self.modules[m];
         let s = &me.summary;
-        let Some((sym, alts)) = s.bindings.get_index(bi) else {
+        let Some((sym, alts)) = s.bindings.get_index(symbol.binding) else {
             return (node, [0; 32], Vec::new(), Vec::new());
         };
         {
@@ -228,7 +226,7 @@ impl Index {
     }
 
     /// The plan of module `m`'s whole-module node.
-    pub(super) fn whole_plan(&self, r: &mut Resolver<'_>, node: usize, m: usize) -> Plan {
+    pub(super) fn whole_plan(&self, r: &mut Resolver<'_>, node: NodeId, m: ModuleId) -> Plan {
         let me = &self.modules[m];
         let s = &me.summary;
         // Whole module: every symbol, the preamble, and every import's target.

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use foldhash::HashMap;
 
 use super::graph::{Index, Key, Tgt};
+use super::ids::{IdVec, ModuleId, NodeId};
 use super::plan::ResMap;
 use super::types::{Warning, WarningKind};
 use crate::pins;
@@ -16,9 +17,9 @@ pub(super) struct Resolver<'a> {
     pub(super) idx: &'a Index,
     /// Per module (created on first use): name -> targets. Reset for every plan (see
     /// [`Resolver::reset_memo`]).
-    pub(super) memo: Vec<Option<HashMap<String, Vec<Tgt>>>>,
+    pub(super) memo: IdVec<ModuleId, Option<HashMap<String, Vec<Tgt>>>>,
     /// Modules whose memo has entries.
-    pub(super) touched: Vec<usize>,
+    pub(super) touched: Vec<ModuleId>,
     pub(super) warnings: Vec<Warning>,
     /// Line of the unit being resolved (for warnings).
     pub(super) line: Option<u32>,
@@ -28,7 +29,7 @@ impl<'a> Resolver<'a> {
     pub(super) fn new(idx: &'a Index) -> Self {
         Self {
             idx,
-            memo: vec![None; idx.modules.len()],
+            memo: IdVec::filled(None, idx.modules.len()),
             touched: Vec::new(),
             warnings: Vec::new(),
             line: None,
@@ -49,7 +50,13 @@ impl<'a> Resolver<'a> {
         std::mem::take(&mut self.warnings)
     }
 
-    pub(super) fn warn(&mut self, m: usize, line: Option<u32>, kind: WarningKind, message: String) {
+    pub(super) fn warn(
+        &mut self,
+        m: ModuleId,
+        line: Option<u32>,
+        kind: WarningKind,
+        message: String,
+    ) {
         let me = &self.idx.modules[m];
         self.warnings.push(Warning {
             kind,
@@ -60,15 +67,15 @@ impl<'a> Resolver<'a> {
         });
     }
 
-    pub(super) fn whole(&self, m: usize) -> usize {
+    pub(super) fn whole(&self, m: ModuleId) -> NodeId {
         self.idx.keys[&Key::Whole(m)]
     }
 
-    pub(super) fn package(&self, top: &str) -> Option<usize> {
+    pub(super) fn package(&self, top: &str) -> Option<NodeId> {
         self.idx.keys.get(&Key::Package(top.to_owned())).copied()
     }
 
-    pub(super) fn top_package_of(&self, m: usize) -> Tgt {
+    pub(super) fn top_package_of(&self, m: ModuleId) -> Tgt {
         let top = self.idx.modules[m]
             .name
             .split('.')
@@ -79,7 +86,13 @@ impl<'a> Resolver<'a> {
     }
 
     /// Resolves the refs and dynamic flags of one unit, appending targets and `(ref, target)` pairs.
-    pub(super) fn unit(&mut self, m: usize, u: &Unit, tg: &mut Vec<Tgt>, res_map: &mut ResMap<'a>) {
+    pub(super) fn unit(
+        &mut self,
+        m: ModuleId,
+        u: &Unit,
+        tg: &mut Vec<Tgt>,
+        res_map: &mut ResMap<'a>,
+    ) {
         self.line = Some(u.line);
         for rf in &u.refs {
             self.resolve_ref(m, rf, tg, res_map);
@@ -126,7 +139,7 @@ impl<'a> Resolver<'a> {
 
     pub(super) fn resolve_ref(
         &mut self,
-        m: usize,
+        m: ModuleId,
         rf: &Ref,
         tg: &mut Vec<Tgt>,
         res_map: &mut ResMap<'a>,
@@ -227,7 +240,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// A free name of module `m`.
-    pub(super) fn name(&mut self, m: usize, name: &str) -> Vec<Tgt> {
+    pub(super) fn name(&mut self, m: ModuleId, name: &str) -> Vec<Tgt> {
         let found = self.lookup(m, name, 0);
         if !found.is_empty() {
             return found;
@@ -241,7 +254,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// `x` looked up in module `m`'s namespace: bindings, submodule, star imports, `__getattr__`.
-    pub(super) fn lookup(&mut self, m: usize, x: &str, depth: usize) -> Vec<Tgt> {
+    pub(super) fn lookup(&mut self, m: ModuleId, x: &str, depth: usize) -> Vec<Tgt> {
         if let Some(v) = self.memo[m].as_ref().and_then(|t| t.get(x)) {
             return v.clone();
         }
@@ -264,7 +277,7 @@ impl<'a> Resolver<'a> {
         out
     }
 
-    pub(super) fn lookup_uncached(&mut self, m: usize, x: &str, depth: usize) -> Vec<Tgt> {
+    pub(super) fn lookup_uncached(&mut self, m: ModuleId, x: &str, depth: usize) -> Vec<Tgt> {
         let idx = self.idx;
         let me = &idx.modules[m];
         let s = &me.summary;
@@ -348,7 +361,7 @@ impl<'a> Resolver<'a> {
 
     /// A dotted module: first-party module, namespace package, unknown first-party (whole package), stdlib
     /// or third-party distribution.
-    pub(super) fn module(&mut self, abs: &str, from: usize, line: u32) -> Vec<Tgt> {
+    pub(super) fn module(&mut self, abs: &str, from: ModuleId, line: u32) -> Vec<Tgt> {
         let idx = self.idx;
         if let Some(&i) = idx.by_name.get(abs) {
             return vec![Tgt::Mod(i)];
@@ -370,7 +383,7 @@ impl<'a> Resolver<'a> {
 
     pub(super) fn import_from(
         &mut self,
-        m: usize,
+        m: ModuleId,
         level: u32,
         module: &str,
         name: &str,
@@ -382,7 +395,7 @@ impl<'a> Resolver<'a> {
     /// `from <level/module> import name` written in module `m`.
     pub(super) fn import_from_depth(
         &mut self,
-        m: usize,
+        m: ModuleId,
         level: u32,
         module: &str,
         name: &str,
@@ -416,7 +429,7 @@ impl<'a> Resolver<'a> {
     /// Absolute module of a (possibly relative) import written in module `m`.
     pub(super) fn absolutize(
         &mut self,
-        m: usize,
+        m: ModuleId,
         level: u32,
         module: &str,
         line: u32,
