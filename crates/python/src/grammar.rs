@@ -169,15 +169,18 @@ macro_rules! fields {
 
 fields! {
     alias = "alias",
+    argument = "argument",
     arguments = "arguments",
     attribute = "attribute",
     body = "body",
     definition = "definition",
     function = "function",
+    key = "key",
     left = "left",
     module_name = "module_name",
     name = "name",
     object = "object",
+    operator = "operator",
     parameters = "parameters",
     return_type = "return_type",
     right = "right",
