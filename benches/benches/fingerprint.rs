@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use kdvc_code_trace::fingerprint::{
+use kdvc_fingerprint::{
     Binding, Engine, EntryPoint, FsSource, Index, ProjectSources, SourceProvider, parses_cleanly,
 };
 

@@ -1,8 +1,8 @@
 //! Static pipeline extraction on a generated project: 2,000 nodes over 100 modular pipelines.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use kdvc_code_trace::pipeline::{ProjectLayout, extract_pipelines};
-use kdvc_code_trace::python::ModuleTable;
+use kdvc_pipeline::{ProjectLayout, extract_pipelines};
+use kdvc_python::ModuleTable;
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");

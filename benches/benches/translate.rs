@@ -5,8 +5,8 @@
 //! - `translate_2000_nodes_plan_and_merge`: the translate crate's own part (the models already loaded).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use kdvc_code_trace::pipeline::{ProjectLayout, extract_pipelines};
 use kdvc_kedro_model::{KedroConfig, LoadOptions, Project};
+use kdvc_pipeline::{ProjectLayout, extract_pipelines};
 use kdvc_translate::{KdvcConfig, prepare_project};
 
 fn bench(c: &mut Criterion) {

@@ -4,7 +4,7 @@
 
 #![allow(clippy::print_stderr)] // A timing tool: its report is its output.
 
-use kdvc_code_trace::pipeline::{ProjectLayout, extract_pipelines};
+use kdvc_pipeline::{ProjectLayout, extract_pipelines};
 
 fn main() {
     let mut args = std::env::args().skip(1);

@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use kdvc_code_trace::fingerprint::{
+use kdvc_fingerprint::{
     Binding, Engine, EntryPoint, FsSource, ProjectSources, SourceProvider, parses_cleanly,
     summarize,
 };

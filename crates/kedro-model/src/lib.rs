@@ -10,7 +10,7 @@
 //! - pipelines and nodes, with Kedro's exact node names, namespace renaming and pipeline algebra.
 //!
 //! What it leaves out: anything that needs Python to run. Reading Python source is the job of
-//! `kdvc-code-trace`, which builds the pipeline types defined here. Custom resolvers, hooks that
+//! `kdvc-pipeline`, which builds the pipeline types defined here. Custom resolvers, hooks that
 //! change the catalog at run time and dataset classes' own behaviour are not modelled.
 
 pub mod catalog;

@@ -1,5 +1,5 @@
 //! The parts of `src/<package>/settings.py` that change how configuration is read, taken from literal
-//! top-level assignments only (kdvc never runs Python).
+//! top-level assignments only (kdvc never runs Python; the file is parsed with `kdvc-python`).
 //!
 //! Defaults follow `kedro/framework/project/__init__.py::_ProjectSettings`: `CONF_SOURCE = "conf"`,
 //! `CONFIG_LOADER_ARGS = {"base_env": "base", "default_run_env": "local"}`. When `CONFIG_LOADER_ARGS` is
@@ -145,11 +145,21 @@ impl Settings {
 
     /// Reads the settings from the source text of a `settings.py` whose path (for messages) is `file`.
     pub fn parse(src: &str, file: &Path) -> Self {
-        let vars = literal::assignments(src);
+        let module = literal::read(src);
+        let vars = module.assignments;
         let mut s = Self {
             file: Some(file.to_path_buf()),
             ..Self::default()
         };
+        if let Some(e) = module.syntax_error {
+            s.warnings.push(SettingsWarning {
+                location: Location::new(file, e.line, e.column),
+                message: format!(
+                    "{}: Kedro cannot import this file; kdvc reads the assignments outside the broken statement",
+                    e.message
+                ),
+            });
+        }
         let loc = |a: &Assignment| Location::new(file, a.line, a.column);
 
         if let Some(a) = vars.get("CONF_SOURCE") {

@@ -1,4 +1,4 @@
-//! Code fingerprints wired into DVC (issue 5): per-node fingerprints from `kdvc-code-trace`, grouped into
+//! Code fingerprints wired into DVC (issue 5): per-node fingerprints from `kdvc-fingerprint`, grouped into
 //! the generated stages of `dvc.yaml`, written as one small file per stage.
 //!
 //! `kdvc translate` (with `[tool.kdvc] code_fingerprints`, on by default) adds an `always_changed` stage
@@ -13,11 +13,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use kdvc_code_trace::fingerprint::{
+use kdvc_dvc_model::{DvcYaml, StageDef, Value};
+use kdvc_fingerprint::{
     Engine, EntryPoint, Fingerprint, FuncRef as FpFunc, ProjectSources, Record, SourceProvider,
     Warning,
 };
-use kdvc_dvc_model::{DvcYaml, StageDef, Value};
 use kdvc_kedro_model::Project;
 use kdvc_kedro_model::catalog::Catalog;
 use kdvc_kedro_model::config::KedroConfig;
@@ -143,7 +143,7 @@ pub fn engine(project: &Project, use_cache: bool) -> Engine {
     }
 }
 
-fn fp_err(e: kdvc_code_trace::fingerprint::Error) -> Error {
+fn fp_err(e: kdvc_fingerprint::Error) -> Error {
     Error::Fingerprint(e.to_string())
 }
 
@@ -282,7 +282,7 @@ pub fn update(
             wanted.push(node);
         }
     }
-    let src = kdvc_code_trace::fingerprint::FsSource::new(root.clone());
+    let src = kdvc_fingerprint::FsSource::new(root.clone());
     let entries = entries(project, wanted.iter().copied(), catalog);
     let engine = engine(project, true);
     let record_path = root.join(RECORD_FILE);

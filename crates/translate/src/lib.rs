@@ -6,7 +6,7 @@
 //!
 //! Not yet here: rendering the stages as an Argo Workflow (mission point 5; no issue covers it yet).
 //!
-//! What it leaves out: file-format details (see `kdvc-dvc-model`) and reading Python (see `kdvc-code-trace`).
+//! What it leaves out: file-format details (see `kdvc-dvc-model`) and reading Python (see `kdvc-pipeline` and `kdvc-fingerprint`).
 
 pub mod adapt;
 pub mod config;

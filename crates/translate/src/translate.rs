@@ -533,7 +533,7 @@ pub fn fingerprint_seam(
     ];
     for file in [".python-version"]
         .into_iter()
-        .chain(kdvc_code_trace::fingerprint::PIN_FILES)
+        .chain(kdvc_fingerprint::PIN_FILES)
     {
         if project.root.join(file).is_file() {
             deps.push(file.to_owned());

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use kdvc_code_trace::fingerprint::{FsSource, GitTreeSource, SourceProvider};
+use kdvc_fingerprint::{FsSource, GitTreeSource, SourceProvider};
 use kdvc_kedro_model::Project;
 use kdvc_kedro_model::config::KedroConfig;
 use kdvc_kedro_model::pipeline::{Node, Registry};

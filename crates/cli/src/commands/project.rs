@@ -3,10 +3,10 @@
 use std::path::Path;
 
 use anyhow::Context as _;
-use kdvc_code_trace::pipeline::{ProjectLayout, Severity, extract_pipelines};
 use kdvc_kedro_model::Project;
 use kdvc_kedro_model::config::{KedroConfig, LoadOptions};
 use kdvc_kedro_model::pipeline::Registry;
+use kdvc_pipeline::{ProjectLayout, Severity, extract_pipelines};
 
 use crate::args::{ProjectArgs, ReadArgs};
 
@@ -40,7 +40,7 @@ pub(crate) fn registry(
     read: &ReadArgs,
 ) -> anyhow::Result<Registry> {
     if read.introspect {
-        return kdvc_code_trace::introspect::introspect_pipelines(
+        return kdvc_pipeline::introspect::introspect_pipelines(
             &project.root,
             read.python.as_deref(),
             env,

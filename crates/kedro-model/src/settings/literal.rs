@@ -1,12 +1,15 @@
-//! A tiny reader of Python literals: the top-level `NAME = <literal>` assignments of a module.
+//! A reader of Python literals: the top-level `NAME = <literal>` assignments of a module.
 //!
-//! It tokenizes Python just enough (strings of every quote style and prefix, comments, brackets, line
-//! continuations) to find top-level assignments and to evaluate literal right-hand sides: `str`, `int`,
+//! It parses the module with `kdvc-python`'s grammar, finds the top-level assignments and evaluates literal
+//! right-hand sides: `str` (escapes decoded as Python does, adjacent literals concatenated), `int`,
 //! `float`, `bool`, `None`, lists, tuples, sets and dicts (nested, spanning lines). Anything else — a name,
-//! a call, an f-string, an operator — becomes [`PyValue::Unknown`] holding the source text; it is never
-//! guessed.
+//! a call, an f-string with fields, an operator — becomes [`PyValue::Unknown`] holding the source text; it
+//! is never guessed.
 
 use indexmap::IndexMap;
+use kdvc_python::grammar::{self, Fields, Kinds};
+use kdvc_python::{line_col, literal_string, named_kids, node_text};
+use tree_sitter::Node;
 
 /// A Python literal value, or the source text of an expression that is not a literal.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -68,488 +71,274 @@ pub struct Assignment {
     pub modified: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-enum Tok {
-    Name(String),
-    Num(String),
-    /// A string literal: decoded value, or `None` for an f-string / bytes (not a plain str literal).
-    Str(Option<String>),
-    Op(&'static str),
-    Newline,
+/// The first syntax error of a module: 1-based line and column, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SyntaxError {
+    /// 1-based line.
+    pub(crate) line: usize,
+    /// 1-based column.
+    pub(crate) column: usize,
+    /// What is wrong.
+    pub(crate) message: String,
 }
 
-#[derive(Debug, Clone)]
-struct Token {
-    tok: Tok,
-    line: usize,
-    column: usize,
-    start: usize,
-    end: usize,
+/// What a module's top-level assignments are, and its first syntax error (the assignments outside the
+/// broken statement are still read).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Module {
+    /// Assignments by name; later assignments replace earlier ones.
+    pub(crate) assignments: IndexMap<String, Assignment>,
+    /// The first syntax error, if any.
+    pub(crate) syntax_error: Option<SyntaxError>,
 }
 
-const OPS: [&str; 47] = [
-    "**=", "//=", ">>=", "<<=", "...", "==", "!=", "<=", ">=", "**", "//", "->", "+=", "-=", "*=",
-    "/=", "%=", "&=", "|=", "^=", "@=", ":=", "<<", ">>", "=", "+", "-", "*", "/", "%", "&", "|",
-    "^", "~", "<", ">", "(", ")", "[", "]", "{", "}", ",", ":", ".", ";", "@",
-];
-
-fn tokenize(src: &str) -> Vec<Token> {
-    let bytes = src.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    let mut line = 1;
-    let mut line_start = 0;
-    let mut depth: usize = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        let column = src[line_start..i].chars().count() + 1;
-        match c {
-            b'\n' => {
-                if depth == 0 && out.last().is_some_and(|t: &Token| t.tok != Tok::Newline) {
-                    out.push(Token {
-                        tok: Tok::Newline,
-                        line,
-                        column,
-                        start: i,
-                        end: i,
-                    });
-                }
-                i += 1;
-                line += 1;
-                line_start = i;
-            }
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'\\' if bytes.get(i + 1) == Some(&b'\n') => {
-                i += 2;
-                line += 1;
-                line_start = i;
-            }
-            b'\\' if bytes.get(i + 1) == Some(&b'\r') && bytes.get(i + 2) == Some(&b'\n') => {
-                i += 3;
-                line += 1;
-                line_start = i;
-            }
-            b' ' | b'\t' | b'\r' | b'\x0c' => i += 1,
-            b'0'..=b'9' => {
-                let start = i;
-                while i < bytes.len() {
-                    let b = bytes[i];
-                    let prev = bytes[i - 1];
-                    if b.is_ascii_alphanumeric()
-                        || b == b'_'
-                        || b == b'.'
-                        || ((b == b'+' || b == b'-')
-                            && (prev == b'e' || prev == b'E')
-                            && !is_hex(&src[start..i]))
-                    {
-                        i += 1;
-                    } else {
-                        break;
-                    }
-                }
-                out.push(Token {
-                    tok: Tok::Num(src[start..i].to_string()),
-                    line,
-                    column,
-                    start,
-                    end: i,
-                });
-            }
-            b'.' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
-                let start = i;
-                i += 1;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                    i += 1;
-                }
-                out.push(Token {
-                    tok: Tok::Num(src[start..i].to_string()),
-                    line,
-                    column,
-                    start,
-                    end: i,
-                });
-            }
-            b'"' | b'\'' => {
-                let start = i;
-                let (tok, end, lines, last_nl) = read_string(src, i, "");
-                i = end;
-                if let Some(nl) = last_nl {
-                    line += lines;
-                    line_start = nl + 1;
-                }
-                out.push(Token {
-                    tok,
-                    line: line - lines,
-                    column,
-                    start,
-                    end,
-                });
-            }
-            _ if c == b'_' || c.is_ascii_alphabetic() || c >= 0x80 => {
-                let start = i;
-                while i < bytes.len()
-                    && (bytes[i] == b'_' || bytes[i].is_ascii_alphanumeric() || bytes[i] >= 0x80)
-                {
-                    i += 1;
-                }
-                let word = &src[start..i];
-                // String prefixes: r, b, u, f, rb, br, fr, rf (any case).
-                if word.len() <= 2
-                    && word.chars().all(|ch| "rRbBuUfF".contains(ch))
-                    && matches!(bytes.get(i), Some(b'"' | b'\''))
-                {
-                    let (tok, end, lines, last_nl) = read_string(src, i, word);
-                    i = end;
-                    if let Some(nl) = last_nl {
-                        line += lines;
-                        line_start = nl + 1;
-                    }
-                    out.push(Token {
-                        tok,
-                        line: line - lines,
-                        column,
-                        start,
-                        end,
-                    });
-                } else {
-                    out.push(Token {
-                        tok: Tok::Name(word.to_string()),
-                        line,
-                        column,
-                        start,
-                        end: i,
-                    });
-                }
-            }
-            _ => {
-                let rest = &src[i..];
-                if let Some(op) = OPS.iter().find(|op| rest.starts_with(**op)) {
-                    match *op {
-                        "(" | "[" | "{" => depth += 1,
-                        ")" | "]" | "}" => depth = depth.saturating_sub(1),
-                        _ => {}
-                    }
-                    out.push(Token {
-                        tok: Tok::Op(op),
-                        line,
-                        column,
-                        start: i,
-                        end: i + op.len(),
-                    });
-                    i += op.len();
-                } else {
-                    // Any other character (`!`, `$`, `?`, a stray byte): skip it, keeping char boundaries.
-                    i += rest.chars().next().map_or(1, char::len_utf8);
-                }
-            }
-        }
-    }
-    if out.last().is_some_and(|t| t.tok != Tok::Newline) {
-        out.push(Token {
-            tok: Tok::Newline,
-            line,
-            column: 1,
-            start: src.len(),
-            end: src.len(),
-        });
-    }
-    out
+/// Reads the top-level assignments of a Python module. Later assignments replace earlier ones.
+#[cfg(test)]
+pub(crate) fn assignments(src: &str) -> IndexMap<String, Assignment> {
+    read(src).assignments
 }
 
-fn is_hex(s: &str) -> bool {
-    s.starts_with("0x") || s.starts_with("0X")
-}
-
-/// Reads a string literal whose quote starts at byte `i`. Returns the token, the end offset, the number of
-/// newlines inside it and the offset of the last newline.
-fn read_string(src: &str, i: usize, prefix: &str) -> (Tok, usize, usize, Option<usize>) {
-    let bytes = src.as_bytes();
-    let q = bytes[i];
-    let triple = bytes.get(i + 1) == Some(&q) && bytes.get(i + 2) == Some(&q);
-    let raw = prefix.contains(['r', 'R']);
-    let plain = !prefix.contains(['f', 'F', 'b', 'B']);
-    let mut j = if triple { i + 3 } else { i + 1 };
-    let mut lines = 0;
-    let mut last_nl = None;
-    let body_start = j;
-    let body_end;
-    loop {
-        if j >= bytes.len() {
-            body_end = bytes.len();
-            break;
-        }
-        let b = bytes[j];
-        if b == b'\\' {
-            if bytes.get(j + 1) == Some(&b'\n') {
-                lines += 1;
-                last_nl = Some(j + 1);
-            }
-            j += 2;
-            continue;
-        }
-        if b == b'\n' {
-            if !triple {
-                body_end = j;
-                break;
-            }
-            lines += 1;
-            last_nl = Some(j);
-        }
-        if b == q && (!triple || (bytes.get(j + 1) == Some(&q) && bytes.get(j + 2) == Some(&q))) {
-            body_end = j;
-            j += if triple { 3 } else { 1 };
-            break;
-        }
-        j += 1;
-    }
-    let j = j.min(bytes.len());
-    let body = src.get(body_start..body_end.min(src.len())).unwrap_or("");
-    let value = if !plain {
-        None
-    } else if raw {
-        Some(body.to_string())
-    } else {
-        unescape(body)
+/// Reads a module: its top-level assignments and its first syntax error.
+pub(crate) fn read(src: &str) -> Module {
+    let Some(tree) = grammar::parse(src.as_bytes()) else {
+        return Module::default();
     };
-    (Tok::Str(value), j, lines, last_nl)
+    let syntax_error = kdvc_python::parse(std::path::Path::new(""), src)
+        .err()
+        .map(|e| SyntaxError {
+            line: e.line,
+            column: e.col,
+            message: e.message,
+        });
+    let mut r = Reader {
+        src,
+        k: grammar::kinds(),
+        f: grammar::fields(),
+        out: IndexMap::new(),
+    };
+    for stmt in named_kids(tree.root_node()) {
+        r.top_level(stmt);
+    }
+    Module {
+        assignments: r.out,
+        syntax_error,
+    }
 }
 
-fn unescape(s: &str) -> Option<String> {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            None => out.push('\\'),
-            Some('\n') => {}
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('0') => out.push('\0'),
-            Some('a') => out.push('\x07'),
-            Some('b') => out.push('\x08'),
-            Some('f') => out.push('\x0c'),
-            Some('v') => out.push('\x0b'),
-            Some(c @ ('\\' | '\'' | '"')) => out.push(c),
-            Some('x') => {
-                let h: String = chars.by_ref().take(2).collect();
-                out.push(char::from_u32(u32::from_str_radix(&h, 16).ok()?)?);
-            }
-            Some('u') => {
-                let h: String = chars.by_ref().take(4).collect();
-                out.push(char::from_u32(u32::from_str_radix(&h, 16).ok()?)?);
-            }
-            Some('U') => {
-                let h: String = chars.by_ref().take(8).collect();
-                out.push(char::from_u32(u32::from_str_radix(&h, 16).ok()?)?);
-            }
-            // \N{...} and octal escapes are rare in settings; give up rather than guess.
-            Some('N' | '1'..='7') => return None,
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
-            }
-        }
-    }
-    Some(out)
+struct Reader<'s> {
+    src: &'s str,
+    k: &'static Kinds,
+    f: &'static Fields,
+    out: IndexMap<String, Assignment>,
 }
 
-struct Parser<'a> {
-    src: &'a str,
-    toks: &'a [Token],
-    pos: usize,
-}
-
-impl Parser<'_> {
-    fn peek(&self) -> Option<&Tok> {
-        self.toks.get(self.pos).map(|t| &t.tok)
+impl<'s> Reader<'s> {
+    fn text(&self, n: Node<'_>) -> &'s str {
+        node_text(self.src, n)
     }
 
-    fn is_op(&self, op: &str) -> bool {
-        matches!(self.peek(), Some(Tok::Op(o)) if *o == op)
+    fn child<'t>(&self, n: Node<'t>, field: std::num::NonZeroU16) -> Option<Node<'t>> {
+        n.child_by_field_id(field.get())
     }
 
-    /// Parses a value; when it is not a literal, skips to the next `,`/closer at this depth and returns
-    /// the skipped source text as [`PyValue::Unknown`].
-    fn value(&mut self) -> PyValue {
-        self.value_until(false)
-    }
-
-    /// Like [`Self::value`]; `key` makes a top-level `:` end the value (a dict key).
-    fn value_until(&mut self, key: bool) -> PyValue {
-        let start = self.pos;
-        match self.literal() {
-            Some(v) if self.at_value_end(key) => v,
-            _ => {
-                self.pos = start;
-                self.skip_expression(key);
-                let s = self.toks.get(start).map_or(self.src.len(), |t| t.start);
-                let e = if self.pos > start {
-                    self.toks[self.pos - 1].end
-                } else {
-                    s
-                };
-                PyValue::Unknown(self.src.get(s..e).unwrap_or("").trim().to_string())
-            }
+    /// One statement of the module.
+    fn top_level(&mut self, stmt: Node<'_>) {
+        if stmt.kind_id() != self.k.expression_statement {
+            self.nested(stmt);
+            return;
         }
-    }
-
-    fn at_value_end(&self, key: bool) -> bool {
-        matches!(
-            self.peek(),
-            None | Some(Tok::Newline | Tok::Op(",") | Tok::Op(")") | Tok::Op("]") | Tok::Op("}"))
-        ) || (key && self.is_op(":"))
-    }
-
-    fn skip_expression(&mut self, key: bool) {
-        let mut depth = 0usize;
-        while let Some(t) = self.peek() {
-            match t {
-                Tok::Newline if depth == 0 => break,
-                Tok::Op("(" | "[" | "{") => depth += 1,
-                Tok::Op(")" | "]" | "}") => {
-                    if depth == 0 {
-                        break;
-                    }
-                    depth -= 1;
-                }
-                Tok::Op(",") if depth == 0 => break,
-                Tok::Op(":") if depth == 0 && key => break,
-                _ => {}
-            }
-            self.pos += 1;
-        }
-    }
-
-    fn literal(&mut self) -> Option<PyValue> {
-        let tok = self.peek()?.clone();
-        match tok {
-            Tok::Str(first) => {
-                let mut acc = first;
-                self.pos += 1;
-                while let Some(Tok::Str(next)) = self.peek().cloned() {
-                    acc = match (acc, next) {
-                        (Some(a), Some(b)) => Some(a + &b),
-                        _ => None,
-                    };
-                    self.pos += 1;
-                }
-                acc.map(PyValue::Str)
-            }
-            Tok::Num(n) => {
-                self.pos += 1;
-                number(&n, false)
-            }
-            Tok::Op(sign @ ("-" | "+")) => {
-                self.pos += 1;
-                match self.peek().cloned() {
-                    Some(Tok::Num(n)) => {
-                        self.pos += 1;
-                        number(&n, sign == "-")
-                    }
-                    _ => None,
-                }
-            }
-            Tok::Name(n) => {
-                self.pos += 1;
-                match n.as_str() {
-                    "True" => Some(PyValue::Bool(true)),
-                    "False" => Some(PyValue::Bool(false)),
-                    "None" => Some(PyValue::None),
-                    _ => None,
-                }
-            }
-            Tok::Op("[") => {
-                self.pos += 1;
-                self.sequence("]").map(|(v, _)| PyValue::List(v))
-            }
-            Tok::Op("(") => {
-                self.pos += 1;
-                let (items, trailing_comma) = self.sequence(")")?;
-                if items.len() == 1 && !trailing_comma {
-                    items.into_iter().next()
-                } else {
-                    Some(PyValue::Tuple(items))
-                }
-            }
-            Tok::Op("{") => {
-                self.pos += 1;
-                self.dict_or_set()
-            }
-            _ => None,
-        }
-    }
-
-    fn sequence(&mut self, close: &str) -> Option<(Vec<PyValue>, bool)> {
-        let mut items = Vec::new();
-        let mut trailing_comma = false;
-        loop {
-            if self.is_op(close) {
-                self.pos += 1;
-                return Some((items, trailing_comma));
-            }
-            self.peek()?;
-            items.push(self.value());
-            trailing_comma = false;
-            if self.is_op(",") {
-                self.pos += 1;
-                trailing_comma = true;
-            } else if !self.is_op(close) {
-                return None;
-            }
-        }
-    }
-
-    fn dict_or_set(&mut self) -> Option<PyValue> {
-        if self.is_op("}") {
-            self.pos += 1;
-            return Some(PyValue::Dict(Vec::new()));
-        }
-        let mut entries = Vec::new();
-        let mut set = Vec::new();
-        let mut is_set = None;
-        loop {
-            if self.is_op("}") {
-                self.pos += 1;
-                break;
-            }
-            if self.is_op("**") || self.peek().is_none() {
-                return None;
-            }
-            let key = self.value_until(true);
-            if self.is_op(":") {
-                if is_set == Some(true) {
-                    return None;
-                }
-                is_set = Some(false);
-                self.pos += 1;
-                let value = self.value();
-                entries.push((key, value));
+        for e in named_kids(stmt) {
+            if e.kind_id() == self.k.assignment {
+                self.assignment(e);
             } else {
-                if is_set == Some(false) {
-                    return None;
-                }
-                is_set = Some(true);
-                set.push(key);
-            }
-            if self.is_op(",") {
-                self.pos += 1;
-            } else if !self.is_op("}") {
-                return None;
+                self.changed(e);
             }
         }
-        Some(if is_set == Some(true) {
-            PyValue::Set(set)
+    }
+
+    /// `NAME = value`, `A = B = value`, `NAME: T = value`; `X[k] = v` and `X.a = v` change `X`.
+    fn assignment(&mut self, a: Node<'_>) {
+        let mut targets = Vec::new();
+        let mut cur = a;
+        let value = loop {
+            let Some(left) = self.child(cur, self.f.left) else {
+                return;
+            };
+            if left.kind_id() != self.k.identifier {
+                self.changed(left);
+                return;
+            }
+            targets.push(left);
+            let right = self.child(cur, self.f.right);
+            match right {
+                Some(r)
+                    if r.kind_id() == self.k.assignment && self.child(cur, self.f.ty).is_none() =>
+                {
+                    cur = r;
+                }
+                Some(r) => break self.value(r),
+                // `NAME: T` assigns nothing.
+                None => return,
+            }
+        };
+        for t in targets {
+            let (line, column) = line_col(self.src, t);
+            self.out.insert(
+                self.text(t).to_owned(),
+                Assignment {
+                    value: value.clone(),
+                    line,
+                    column,
+                    modified: None,
+                },
+            );
+        }
+    }
+
+    /// A statement that changes the name it starts with (`X.update(...)`, `X[k] = v`, `X += [...]`).
+    fn changed(&mut self, e: Node<'_>) {
+        let target = if e.kind_id() == self.k.augmented_assignment {
+            self.child(e, self.f.left)
         } else {
-            PyValue::Dict(entries)
-        })
+            Some(e)
+        };
+        let Some(mut root) = target else { return };
+        let mut through = false;
+        loop {
+            let inner = if root.kind_id() == self.k.attribute {
+                self.child(root, self.f.object)
+            } else if root.kind_id() == self.k.subscript {
+                self.child(root, self.f.value)
+            } else if root.kind_id() == self.k.call {
+                self.child(root, self.f.function)
+            } else {
+                None
+            };
+            match inner {
+                Some(i) => {
+                    root = i;
+                    through = true;
+                }
+                None => break,
+            }
+        }
+        let augmented = e.kind_id() == self.k.augmented_assignment;
+        if root.kind_id() != self.k.identifier || !(through || augmented) {
+            return;
+        }
+        let line = e.start_position().row + 1;
+        if let Some(a) = self.out.get_mut(self.text(root)) {
+            a.modified = Some(format!("changed at line {line}"));
+        }
+    }
+
+    /// A compound statement: a `NAME = ...` anywhere inside makes `NAME`'s value conditional.
+    fn nested(&mut self, n: Node<'_>) {
+        let mut c = n.walk();
+        let kids: Vec<Node<'_>> = n.named_children(&mut c).collect();
+        for kid in kids {
+            if kid.kind_id() == self.k.assignment {
+                if let Some(left) = self.child(kid, self.f.left)
+                    && left.kind_id() == self.k.identifier
+                {
+                    self.in_block(left);
+                }
+            } else {
+                self.nested(kid);
+            }
+        }
+    }
+
+    fn in_block(&mut self, name: Node<'_>) {
+        let (line, column) = line_col(self.src, name);
+        let name = self.text(name);
+        if let Some(a) = self.out.get_mut(name) {
+            a.modified = Some(format!("reassigned inside a block at line {line}"));
+        } else if name.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+            let why = format!("assigned inside a block at line {line}");
+            self.out.insert(
+                name.to_owned(),
+                Assignment {
+                    value: PyValue::Unknown(why.clone()),
+                    line,
+                    column,
+                    modified: Some(why),
+                },
+            );
+        }
+    }
+
+    /// The literal value of an expression, or its source text.
+    fn value(&self, n: Node<'_>) -> PyValue {
+        self.literal(n)
+            .unwrap_or_else(|| PyValue::Unknown(self.text(n).trim().to_owned()))
+    }
+
+    fn items(&self, n: Node<'_>) -> Vec<PyValue> {
+        named_kids(n)
+            .into_iter()
+            .filter(|i| i.kind_id() != self.k.comment)
+            .map(|i| self.value(i))
+            .collect()
+    }
+
+    fn literal(&self, n: Node<'_>) -> Option<PyValue> {
+        let k = self.k;
+        let id = n.kind_id();
+        if id == k.string || id == k.concatenated_string {
+            literal_string(self.src.as_bytes(), n).map(PyValue::Str)
+        } else if id == k.integer || id == k.float {
+            number(self.text(n), false)
+        } else if id == k.list {
+            Some(PyValue::List(self.items(n)))
+        } else if id == k.tuple || id == k.expression_list {
+            Some(PyValue::Tuple(self.items(n)))
+        } else if id == k.parenthesized_expression {
+            let inner: Vec<Node<'_>> = named_kids(n)
+                .into_iter()
+                .filter(|i| i.kind_id() != k.comment)
+                .collect();
+            match inner.as_slice() {
+                [one] => Some(self.value(*one)),
+                _ => None,
+            }
+        } else {
+            match n.kind() {
+                "true" => Some(PyValue::Bool(true)),
+                "false" => Some(PyValue::Bool(false)),
+                "none" => Some(PyValue::None),
+                "unary_operator" => {
+                    let op = self.child(n, self.f.operator).map(|o| self.text(o));
+                    let arg = self.child(n, self.f.argument)?;
+                    if arg.kind_id() != k.integer && arg.kind_id() != k.float {
+                        return None;
+                    }
+                    match op {
+                        Some("-") => number(self.text(arg), true),
+                        Some("+") => number(self.text(arg), false),
+                        _ => None,
+                    }
+                }
+                "set" => Some(PyValue::Set(self.items(n))),
+                "dictionary" => {
+                    let mut entries = Vec::new();
+                    for pair in named_kids(n) {
+                        if pair.kind_id() == k.comment {
+                            continue;
+                        }
+                        if pair.kind() != "pair" {
+                            // `**other`: not a literal dict.
+                            return None;
+                        }
+                        let key = self.child(pair, self.f.key)?;
+                        let value = self.child(pair, self.f.value)?;
+                        entries.push((self.value(key), self.value(value)));
+                    }
+                    Some(PyValue::Dict(entries))
+                }
+                _ => None,
+            }
+        }
     }
 }
 
@@ -579,116 +368,6 @@ fn number(text: &str, negative: bool) -> Option<PyValue> {
         return Some(PyValue::Float(if negative { -f } else { f }));
     }
     lower.parse::<i64>().ok().map(|v| PyValue::Int(sign * v))
-}
-
-/// Reads the top-level assignments of a Python module. Later assignments replace earlier ones.
-pub(crate) fn assignments(src: &str) -> IndexMap<String, Assignment> {
-    let toks = tokenize(src);
-    let mut out: IndexMap<String, Assignment> = IndexMap::new();
-    let mut stmt_start = 0;
-    for (idx, t) in toks.iter().enumerate() {
-        if t.tok != Tok::Newline {
-            continue;
-        }
-        let stmt = &toks[stmt_start..=idx];
-        stmt_start = idx + 1;
-        let Some(first) = stmt.first() else { continue };
-        let Tok::Name(name) = &first.tok else {
-            continue;
-        };
-        let second = stmt.get(1).map(|t| &t.tok);
-        if first.column != 1 {
-            // Inside a block (if/try/def/...): an assignment there makes the value conditional.
-            if matches!(second, Some(Tok::Op("="))) {
-                if let Some(a) = out.get_mut(name) {
-                    a.modified = Some(format!("reassigned inside a block at line {}", first.line));
-                } else if name.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
-                    out.insert(
-                        name.clone(),
-                        Assignment {
-                            value: PyValue::Unknown(format!(
-                                "assigned inside a block at line {}",
-                                first.line
-                            )),
-                            line: first.line,
-                            column: first.column,
-                            modified: Some(format!(
-                                "assigned inside a block at line {}",
-                                first.line
-                            )),
-                        },
-                    );
-                }
-            }
-            continue;
-        }
-        match second {
-            Some(Tok::Op("=")) => {
-                // Targets: NAME = NAME = ... = value
-                let mut targets = vec![(name.clone(), first.line, first.column)];
-                let mut p = 2;
-                while let (Some(Tok::Name(n)), Some(Tok::Op("="))) =
-                    (stmt.get(p).map(|t| &t.tok), stmt.get(p + 1).map(|t| &t.tok))
-                {
-                    targets.push((n.clone(), stmt[p].line, stmt[p].column));
-                    p += 2;
-                }
-                let value = parse_rhs(src, &stmt[p..]);
-                for (n, line, column) in targets {
-                    out.insert(
-                        n,
-                        Assignment {
-                            value: value.clone(),
-                            line,
-                            column,
-                            modified: None,
-                        },
-                    );
-                }
-            }
-            Some(Tok::Op(":")) => {
-                // Annotated assignment NAME: T = value
-                if let Some(eq) = stmt.iter().position(|t| t.tok == Tok::Op("=")) {
-                    let value = parse_rhs(src, &stmt[eq + 1..]);
-                    out.insert(
-                        name.clone(),
-                        Assignment {
-                            value,
-                            line: first.line,
-                            column: first.column,
-                            modified: None,
-                        },
-                    );
-                }
-            }
-            Some(Tok::Op(op))
-                if *op == "[" || *op == "." || (op.ends_with('=') && op.len() >= 2) =>
-            {
-                if let Some(a) = out.get_mut(name) {
-                    a.modified = Some(format!("changed at line {}", first.line));
-                }
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-fn parse_rhs(src: &str, toks: &[Token]) -> PyValue {
-    let mut p = Parser { src, toks, pos: 0 };
-    let v = p.value();
-    match p.peek() {
-        None | Some(Tok::Newline) | Some(Tok::Op(";")) => v,
-        _ => {
-            let s = toks.first().map_or(0, |t| t.start);
-            let e = toks
-                .iter()
-                .rev()
-                .find(|t| t.tok != Tok::Newline)
-                .map_or(s, |t| t.end);
-            PyValue::Unknown(src.get(s..e).unwrap_or("").trim().to_string())
-        }
-    }
 }
 
 #[cfg(test)]
@@ -770,6 +449,37 @@ if True:
         assert!(a["A"].modified.is_some());
         assert!(a["B"].modified.is_some());
         assert_eq!(a["C"].value, PyValue::Unknown("1 + 2".into()));
+    }
+
+    #[test]
+    fn reads_statements_the_way_python_does() {
+        let m = read(
+            "A = 1; B = 'x\\101' f'y'\nC = 1, -2\nD: int = 3\nE: int\nif x: A = 2\n\
+             def f():\n    NEW = 1\nF = {**A}\n",
+        );
+        let a = &m.assignments;
+        assert!(a["A"].modified.as_deref() == Some("reassigned inside a block at line 5"));
+        assert_eq!(a["B"].value, PyValue::Str("xAy".into()));
+        assert_eq!(
+            a["C"].value,
+            PyValue::Tuple(vec![PyValue::Int(1), PyValue::Int(-2)])
+        );
+        assert_eq!((a["D"].value.clone(), a["D"].line), (PyValue::Int(3), 3));
+        assert!(!a.contains_key("E"));
+        assert!(a["NEW"].modified.is_some());
+        assert_eq!(a["F"].value, PyValue::Unknown("{**A}".into()));
+        assert_eq!(m.syntax_error, None);
+    }
+
+    #[test]
+    fn a_syntax_error_is_reported_and_the_rest_is_read() {
+        let m = read("CONF_SOURCE = 'conf'\nX = (\n");
+        assert_eq!(
+            m.assignments["CONF_SOURCE"].value,
+            PyValue::Str("conf".into())
+        );
+        let e = m.syntax_error.expect("a syntax error");
+        assert_eq!(e.line, 2);
     }
 
     #[test]
