@@ -3,7 +3,7 @@
 
 use crate::config::OutKind;
 use crate::plan::{OutPlan, StagePlan};
-use crate::yaml::scalar;
+use kdvc_yaml::emit::inline_scalar as scalar;
 
 /// Renders one stage as the lines of a `stages:` entry (indented by 2, ending in a newline).
 pub fn render_stage(s: &StagePlan) -> String {

@@ -78,12 +78,12 @@ impl Error {
     }
 
     /// A YAML error in `file` from the parser's error.
-    pub(crate) fn yaml(file: impl Into<PathBuf>, e: crate::yaml::YamlError) -> Self {
+    pub(crate) fn yaml(file: impl Into<PathBuf>, e: &kdvc_yaml::Error) -> Self {
         Self::Yaml {
             file: file.into(),
-            line: e.line,
-            col: e.col,
-            message: e.message,
+            line: e.span.line,
+            col: e.span.column,
+            message: e.kind.to_string(),
         }
     }
 }

@@ -12,7 +12,7 @@ use std::path::Path;
 use crate::emit::render_stage;
 use crate::error::{Error, Result};
 use crate::plan::StagePlan;
-use crate::yaml::{self, YNode};
+use kdvc_yaml::{Content, Node, Schema, Span};
 
 /// One entry of a `stages:` mapping, located in the text.
 #[derive(Debug, Clone)]
@@ -25,7 +25,7 @@ pub(crate) struct StageBlock {
     /// Whether `meta.kdvc.generated` is true.
     pub generated: bool,
     /// The parsed stage.
-    pub node: YNode,
+    pub node: Node,
 }
 
 /// A YAML file with a top-level `stages:` block mapping, located in the text.
@@ -63,18 +63,18 @@ fn block_start(text: &str, starts: &[usize], line: usize) -> usize {
     starts[l - 1]
 }
 
-fn is_generated(stage: &YNode) -> bool {
+fn is_generated(stage: &Node) -> bool {
     stage
         .get("meta")
         .and_then(|m| m.get("kdvc"))
         .and_then(|k| k.get("generated"))
-        .and_then(YNode::as_str)
+        .and_then(Node::as_str)
         .is_some_and(|v| v == "true")
 }
 
 /// Locates the stages of a dvc.yaml / dvc.lock text. `file` is used in errors.
 pub(crate) fn parse_stages(text: &str, file: &Path) -> Result<StagesDoc> {
-    let root = yaml::parse(text).map_err(|e| Error::yaml(file, e))?;
+    let root = crate::yaml::parse_source(text, Schema::Core, file)?;
     let starts = line_starts(text);
     let end_of_text = text.len();
     let Some(root) = root else {
@@ -85,14 +85,9 @@ pub(crate) fn parse_stages(text: &str, file: &Path) -> Result<StagesDoc> {
             empty_block: None,
         });
     };
-    let root_pos = root.pos();
-    let YNode::Map {
-        mut entries,
-        flow,
-        pos,
-    } = root
-    else {
-        return Err(shape(file, root_pos, "the top level must be a mapping"));
+    let pos = root.span;
+    let Content::Map { mut entries, flow } = root.content else {
+        return Err(shape(file, pos, "the top level must be a mapping"));
     };
     if flow {
         return Err(shape(
@@ -114,31 +109,30 @@ pub(crate) fn parse_stages(text: &str, file: &Path) -> Result<StagesDoc> {
     };
     // End of the stages block: the next top-level key (with its leading comments) or EOF.
     let block_end = entries.get(ti + 1).map_or(end_of_text, |(k, _)| {
-        block_start(text, &starts, k.pos().line)
+        block_start(text, &starts, k.span.line)
     });
     let (key, value) = entries.swap_remove(ti);
-    let value_pos = value.pos();
-    let value_empty = value.is_null() || matches!(value, YNode::Map { .. });
-    match value {
-        YNode::Map {
+    let value_pos = value.span;
+    let value_empty = value.is_null(Schema::Core) || matches!(value.content, Content::Map { .. });
+    match value.content {
+        Content::Map {
             entries: st,
             flow: false,
-            ..
         } if !st.is_empty() => {
-            let indent = st[0].0.pos().col - 1;
+            let indent = st[0].0.span.column - 1;
             let mut stages = Vec::with_capacity(st.len());
             let next_lines: Vec<Option<usize>> = st
                 .iter()
                 .skip(1)
-                .map(|(k2, _)| Some(k2.pos().line))
+                .map(|(k2, _)| Some(k2.span.line))
                 .chain(std::iter::once(None))
                 .collect();
             for ((k, v), next) in st.into_iter().zip(next_lines) {
                 let name = k
                     .as_str()
-                    .ok_or_else(|| shape(file, k.pos(), "stage names must be strings"))?
+                    .ok_or_else(|| shape(file, k.span, "stage names must be strings"))?
                     .to_string();
-                let start = block_start(text, &starts, k.pos().line);
+                let start = block_start(text, &starts, k.span.line);
                 let end = next.map_or(block_end, |l| block_start(text, &starts, l));
                 stages.push(StageBlock {
                     name,
@@ -155,18 +149,17 @@ pub(crate) fn parse_stages(text: &str, file: &Path) -> Result<StagesDoc> {
                 empty_block: None,
             })
         }
-        YNode::Map {
+        Content::Map {
             flow: true,
             entries: st,
-            ..
         } if !st.is_empty() => Err(shape(
             file,
             value_pos,
             "kdvc needs `stages:` in block style, not `{...}`",
         )),
-        YNode::Map { .. } | YNode::Scalar { .. } if value_empty => {
+        Content::Map { .. } | Content::Scalar { .. } if value_empty => {
             // `stages:` or `stages: {}`: replace that line.
-            let line_start = starts[key.pos().line - 1];
+            let line_start = starts[key.span.line - 1];
             let line_end = starts.get(value_pos.line).copied().unwrap_or(end_of_text);
             Ok(StagesDoc {
                 stages: vec![],
@@ -175,19 +168,19 @@ pub(crate) fn parse_stages(text: &str, file: &Path) -> Result<StagesDoc> {
                 empty_block: Some((line_start, line_end)),
             })
         }
-        other => Err(shape(
+        _ => Err(shape(
             file,
-            other.pos(),
+            value_pos,
             "`stages` must be a mapping of stage names to stages",
         )),
     }
 }
 
-fn shape(file: &Path, pos: yaml::Pos, msg: &str) -> Error {
+fn shape(file: &Path, pos: Span, msg: &str) -> Error {
     Error::Yaml {
         file: file.to_path_buf(),
         line: pos.line,
-        col: pos.col,
+        col: pos.column,
         message: msg.to_string(),
     }
 }
@@ -226,14 +219,16 @@ pub(crate) fn user_stages_of(doc: &StagesDoc) -> UserStages {
     let mut us = UserStages::default();
     for s in doc.stages.iter().filter(|s| !s.generated) {
         us.names.insert(s.name.clone());
-        let wdir = s.node.get("wdir").and_then(YNode::as_str).unwrap_or(".");
+        let wdir = s.node.get("wdir").and_then(Node::as_str).unwrap_or(".");
         for key in ["outs", "metrics", "plots"] {
-            if let Some(YNode::Seq { items, .. }) = s.node.get(key) {
+            if let Some(items) = s.node.get(key).and_then(Node::items) {
                 for it in items {
-                    let p = match it {
-                        YNode::Scalar { value, .. } => Some(value.as_str()),
-                        YNode::Map { entries, .. } => entries.first().and_then(|(k, _)| k.as_str()),
-                        YNode::Seq { .. } => None,
+                    let p = match &it.content {
+                        Content::Scalar { text, .. } => Some(text.as_str()),
+                        Content::Map { entries, .. } => {
+                            entries.first().and_then(|(k, _)| k.as_str())
+                        }
+                        Content::Seq { .. } => None,
                     };
                     if let Some(p) = p {
                         us.outs.insert(join_wdir(wdir, p));

@@ -52,6 +52,7 @@ pub fn is_ambiguous(s: &str) -> bool {
     false
 }
 
+/// ruamel's default line width, which DVC keeps.
 const BEST_WIDTH: usize = 80;
 
 struct Analysis {
@@ -175,6 +176,8 @@ fn analyze(s: &str) -> Analysis {
 /// The emitter: writes block-style YAML with ruamel's layout.
 pub(crate) struct Emitter {
     out: String,
+    /// The column beyond which scalars are folded.
+    width: usize,
     column: usize,
     indent: usize,
     whitespace: bool,
@@ -183,7 +186,13 @@ pub(crate) struct Emitter {
 
 impl Emitter {
     pub(crate) fn new() -> Self {
+        Self::with_width(BEST_WIDTH)
+    }
+
+    /// An emitter that folds scalars beyond `width` columns.
+    pub(crate) fn with_width(width: usize) -> Self {
         Emitter {
+            width,
             out: String::new(),
             column: 0,
             indent: 0,
@@ -371,7 +380,7 @@ impl Emitter {
             let ch = chars.get(end).copied();
             if spaces {
                 if ch != Some(' ') {
-                    if start + 1 == end && self.column >= BEST_WIDTH && split {
+                    if start + 1 == end && self.column >= self.width && split {
                         self.write_indent();
                         self.whitespace = false;
                         self.indention = false;
@@ -390,7 +399,7 @@ impl Emitter {
                 // (Only after a single space: with more, the spaces before the break would be lost.)
                 let single_space_before = start == 0
                     || (chars[start - 1] == ' ' && (start < 2 || chars[start - 2] != ' '));
-                if data.chars().count() + self.column > BEST_WIDTH
+                if data.chars().count().saturating_add(self.column) > self.width
                     && self.column > self.indent
                     && single_space_before
                 {
@@ -417,7 +426,7 @@ impl Emitter {
             if spaces {
                 if ch != Some(' ') {
                     if start + 1 == end
-                        && self.column > BEST_WIDTH
+                        && self.column > self.width
                         && split
                         && start != 0
                         && end != chars.len()
@@ -512,7 +521,7 @@ impl Emitter {
             if end > 0
                 && end + 1 < chars.len()
                 && (ch == Some(' ') || start >= end)
-                && self.column as isize + end as isize - start as isize > BEST_WIDTH as isize
+                && (self.column + end).saturating_sub(start) > self.width
                 && split
             {
                 // ruamel sometimes drops the backslash where the line break would then read as an
@@ -571,6 +580,15 @@ fn double_quoted_needs_backslash(text: &[char], start: usize, end: usize) -> boo
         || next == '\n'
         || double_space
         || start == end
+}
+
+/// Writes a string as one YAML scalar the way the emitter writes a mapping value, but never folded:
+/// plain when it reads back as the same string under YAML 1.1 and 1.2, else single-quoted, else
+/// double-quoted (line breaks, control characters). For files written line by line.
+pub fn inline_scalar(s: &str) -> String {
+    let mut e = Emitter::with_width(usize::MAX);
+    e.string(s, false);
+    e.out
 }
 
 /// Serialises a value as a YAML document with DVC's (ruamel's) layout.
@@ -652,5 +670,42 @@ mod tests {
             to_yaml_string(&v),
             "schema: '2.0'\nstages:\n  s:\n    cmd: echo\n    deps:\n    - path: a\n      size: 3\n    params:\n      p.yaml:\n        x:\n"
         );
+    }
+
+    #[test]
+    fn inline_scalars_read_back_as_the_same_string() {
+        for s in [
+            "plain",
+            "a b",
+            "yes",
+            "1.0",
+            "0x1F",
+            "2024-01-01",
+            "a: b",
+            "x #y",
+            "'q'",
+            "-x",
+            "- x",
+            "",
+            "kedro run --nodes='a,b'",
+            "tab\there",
+            "null",
+            "line\nbreak",
+            "{a}",
+            "[x]",
+            "1:30",
+            &"long words ".repeat(20),
+        ] {
+            let text = format!("k: {}\n", inline_scalar(s));
+            assert_eq!(text.lines().count(), 1, "{text}");
+            for options in [crate::Options::kedro(), crate::Options::dvc()] {
+                let root = crate::parse(&text, &options).unwrap().unwrap();
+                let v = Value::from_node(root.get("k").unwrap(), options.schema).unwrap();
+                assert_eq!(v, Value::from(s), "{text}");
+            }
+        }
+        assert_eq!(inline_scalar("-x"), "-x");
+        assert_eq!(inline_scalar("yes"), "'yes'");
+        assert_eq!(inline_scalar("it's: x"), "\"it's: x\"");
     }
 }

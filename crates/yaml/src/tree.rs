@@ -156,12 +156,22 @@ impl Node {
         }
     }
 
-    /// The value of the first entry whose key's text is `key`, for a mapping.
+    /// The value of the last entry whose key's text is `key`, for a mapping (the one a loader keeps
+    /// when a key repeats, as after PyYAML-style merging).
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entries()?
             .iter()
+            .rev()
             .find(|(k, _)| k.as_str() == Some(key))
             .map(|(_, v)| v)
+    }
+
+    /// Whether this is an untagged plain scalar `schema` reads as null.
+    pub fn is_null(&self, schema: Schema) -> bool {
+        self.is_plain()
+            && self
+                .as_str()
+                .is_some_and(|t| schema.implicit_type(t) == Type::Null)
     }
 
     /// Follows a path of mapping keys; a segment that parses as an integer also indexes sequences.

@@ -55,6 +55,29 @@ impl Value {
         }
     }
 
+    /// The value of a tree under `schema`, explicit tags included (an error for a tag the schema
+    /// cannot construct).
+    pub fn from_node(node: &Node, schema: Schema) -> crate::Result<Value> {
+        Ok(match &node.content {
+            Content::Scalar { .. } => match schema.resolve(node) {
+                Some(s) => Value::from(s?),
+                None => Value::Null,
+            },
+            Content::Seq { items, .. } => Value::Seq(
+                items
+                    .iter()
+                    .map(|n| Value::from_node(n, schema))
+                    .collect::<crate::Result<_>>()?,
+            ),
+            Content::Map { entries, .. } => Value::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| Ok((Value::from_node(k, schema)?, Value::from_node(v, schema)?)))
+                    .collect::<crate::Result<_>>()?,
+            ),
+        })
+    }
+
     /// The value at string key `key`, for a mapping.
     pub fn get(&self, key: &str) -> Option<&Value> {
         match self {
