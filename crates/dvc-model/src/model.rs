@@ -295,6 +295,24 @@ impl DvcYaml {
         Ok(y)
     }
 
+    /// Renders stages as the entries of a `stages:` mapping (each `  name:` line and its body, indented
+    /// by 2), in DVC's key order and ruamel's layout but with long lines not folded: kdvc splices these
+    /// blocks into existing files and compares them line by line. Empty for no stages.
+    pub fn render_stage_entries<'s>(
+        stages: impl IntoIterator<Item = (&'s str, &'s Stage)>,
+    ) -> String {
+        let entries: Vec<(Value, Value)> = stages
+            .into_iter()
+            .map(|(name, st)| (s(name), st.to_value()))
+            .collect();
+        if entries.is_empty() {
+            return String::new();
+        }
+        let doc = Value::Map(vec![(s("stages"), Value::Map(entries))]);
+        let text = crate::yaml::to_yaml_string_unfolded(&doc);
+        text.strip_prefix("stages:\n").unwrap_or(&text).to_string()
+    }
+
     /// The file as a generic value, in the order written.
     pub fn to_value(&self) -> Value {
         let mut m = MapBuilder::new();

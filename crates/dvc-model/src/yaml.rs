@@ -82,6 +82,11 @@ pub fn to_yaml_string(v: &Value) -> String {
     kdvc_yaml::to_yaml_string(v)
 }
 
+/// [`to_yaml_string`] without folding long lines.
+pub fn to_yaml_string_unfolded(v: &Value) -> String {
+    kdvc_yaml::to_yaml_string_unfolded(v)
+}
+
 /// Parses YAML text into a generic value (YAML 1.2 resolution as DVC reads files).
 pub fn from_yaml_str(text: &str, path: &Path) -> Result<Value> {
     Ok(to_value(&parse(text, path)?))

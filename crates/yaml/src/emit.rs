@@ -591,6 +591,13 @@ pub fn inline_scalar(s: &str) -> String {
     e.out
 }
 
+/// [`to_yaml_string`] without folding long scalars (for blocks kdvc splices into files line by line).
+pub fn to_yaml_string_unfolded(v: &Value) -> String {
+    let mut e = Emitter::with_width(usize::MAX);
+    e.document(v);
+    e.finish()
+}
+
 /// Serialises a value as a YAML document with DVC's (ruamel's) layout.
 pub fn to_yaml_string(v: &Value) -> String {
     let mut e = Emitter::new();

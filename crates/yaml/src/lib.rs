@@ -40,7 +40,7 @@ pub mod schema;
 pub mod tree;
 pub mod value;
 
-pub use emit::{is_ambiguous, to_yaml_string};
+pub use emit::{inline_scalar, is_ambiguous, to_yaml_string, to_yaml_string_unfolded};
 pub use error::{Error, ErrorKind, Result};
 pub use schema::{Scalar, Schema, Type, check_scalar_tags, is_timestamp};
 pub use tree::{Content, DuplicateKeys, Node, Options, Span, Style, Tag, parse};
