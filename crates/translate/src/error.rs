@@ -35,6 +35,10 @@ pub enum Error {
         /// What is wrong and what to do.
         message: String,
     },
+    /// A DVC file (dvc.yaml, dvc.lock, a `.dvc` file) does not follow DVC's schema, or cannot be read
+    /// or written.
+    #[error(transparent)]
+    Dvc(#[from] kdvc_dvc_model::Error),
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]
     Io {

@@ -12,6 +12,7 @@ use std::path::Path;
 use crate::emit::render_stage;
 use crate::error::{Error, Result};
 use crate::plan::StagePlan;
+use kdvc_dvc_model::DvcLock;
 use kdvc_yaml::{Content, Node, Schema, Span};
 
 /// One entry of a `stages:` mapping, located in the text.
@@ -363,33 +364,46 @@ pub(crate) fn merge_parsed(text: &str, doc: &StagesDoc, stages: &[StagePlan]) ->
 }
 
 /// Removes the entries of `removed` stages from a dvc.lock text; `None` when nothing changes.
+///
+/// The lock is read and written by dvc-model ([`DvcLock::prune`]), which writes DVC's own layout back
+/// byte for byte. With no stage left only the `schema` line remains.
 pub fn prune_lock(text: &str, removed: &BTreeSet<String>, file: &Path) -> Result<Option<String>> {
     if removed.is_empty() {
         return Ok(None);
     }
-    let doc = parse_stages(text, file)?;
-    let drop: Vec<&StageBlock> = doc
-        .stages
-        .iter()
-        .filter(|s| removed.contains(&s.name))
-        .collect();
-    if drop.is_empty() {
+    let mut lock = DvcLock::parse(text, file)?;
+    if lock.prune(|name| !removed.contains(name)).is_empty() {
         return Ok(None);
     }
-    let mut new = String::with_capacity(text.len());
-    let mut at = 0;
-    for s in drop {
-        new.push_str(&text[at..s.start]);
-        at = s.end;
+    if lock.stages.is_empty() {
+        let schema = kdvc_dvc_model::Value::map([(
+            "schema",
+            kdvc_dvc_model::Value::from(lock.schema.as_str()),
+        )]);
+        return Ok(Some(kdvc_dvc_model::yaml::to_yaml_string(&schema)));
     }
-    new.push_str(&text[at..]);
-    if doc.stages.iter().all(|s| removed.contains(&s.name)) {
-        // No stage left: DVC's own lock of an empty pipeline has `stages: {}`? It simply drops the key.
-        if let Some(idx) = new.find("\nstages:") {
-            new = format!("{}\n", &new[..idx]);
-        } else if new.starts_with("stages:") {
-            new = String::new();
-        }
+    Ok(Some(lock.to_yaml()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pruning_every_stage_leaves_the_schema() {
+        let lock = "schema: '2.0'\nstages:\n  gone:\n    cmd: b\n";
+        let removed = BTreeSet::from(["gone".to_string()]);
+        let new = prune_lock(lock, &removed, Path::new("dvc.lock")).unwrap();
+        assert_eq!(new.as_deref(), Some("schema: '2.0'\n"));
+        let e = prune_lock(
+            "schema: '1.0'\nstages: {}\n",
+            &removed,
+            Path::new("dvc.lock"),
+        )
+        .unwrap_err();
+        insta::assert_snapshot!(e.to_string(), @r"
+        'dvc.lock' validation failed.
+        invalid schema version, in schema, line 1, column 9
+        ");
     }
-    Ok(Some(new))
 }
