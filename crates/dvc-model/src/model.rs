@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 use crate::error::{Error, Result};
 use crate::read::Cx;
 use crate::value::Value;
-use crate::yaml::{Kind, Node, parse, to_yaml_string};
+use crate::yaml::{Content, Node, is_map, is_null, is_seq, parse, to_yaml_string};
 
 fn s(v: &str) -> Value {
     Value::Str(v.to_string())
@@ -116,8 +116,8 @@ impl Cmd {
     }
 
     fn read(cx: &Cx<'_>, n: &Node) -> Result<Cmd> {
-        match &n.kind {
-            Kind::Seq(items) => Ok(Cmd::Many(
+        match &n.content {
+            Content::Seq { items, .. } => Ok(Cmd::Many(
                 items
                     .iter()
                     .enumerate()
@@ -295,6 +295,24 @@ impl DvcYaml {
         Ok(y)
     }
 
+    /// Renders stages as the entries of a `stages:` mapping (each `  name:` line and its body, indented
+    /// by 2), in DVC's key order and ruamel's layout but with long lines not folded: kdvc splices these
+    /// blocks into existing files and compares them line by line. Empty for no stages.
+    pub fn render_stage_entries<'s>(
+        stages: impl IntoIterator<Item = (&'s str, &'s Stage)>,
+    ) -> String {
+        let entries: Vec<(Value, Value)> = stages
+            .into_iter()
+            .map(|(name, st)| (s(name), st.to_value()))
+            .collect();
+        if entries.is_empty() {
+            return String::new();
+        }
+        let doc = Value::Map(vec![(s("stages"), Value::Map(entries))]);
+        let text = crate::yaml::to_yaml_string_unfolded(&doc);
+        text.strip_prefix("stages:\n").unwrap_or(&text).to_string()
+    }
+
     /// The file as a generic value, in the order written.
     pub fn to_value(&self) -> Value {
         let mut m = MapBuilder::new();
@@ -357,24 +375,25 @@ impl DvcYaml {
 fn read_vars(cx: &Cx<'_>, n: &Node) -> Result<Vec<Value>> {
     let mut out = Vec::new();
     for (i, it) in cx.seq(n)?.iter().enumerate() {
-        match &it.kind {
-            Kind::Map(_) => out.push(cx.value(it)),
-            _ => out.push(Value::Str(cx.index(i).str(it)?)),
+        if is_map(it) {
+            out.push(cx.value(it));
+        } else {
+            out.push(Value::Str(cx.index(i).str(it)?));
         }
     }
     Ok(out)
 }
 
 fn read_top_plot(cx: &Cx<'_>, n: &Node) -> Result<TopPlot> {
-    match &n.kind {
-        Kind::Map(_) => {
+    match &n.content {
+        Content::Map { .. } => {
             let entries = cx.map(n)?;
             let [(id, _, def)] = entries.as_slice() else {
                 return Err(cx.err(n, "expected a single plot id per list item"));
             };
             let c = cx.key(id);
-            let def = match &def.kind {
-                Kind::Scalar(t, true) if crate::yaml::is_null(t) => None,
+            let def = match def {
+                def if is_null(def) => None,
                 _ => {
                     for (k, kn, v) in c.map(def)? {
                         let ck = c.key(k);
@@ -383,7 +402,7 @@ fn read_top_plot(cx: &Cx<'_>, n: &Node) -> Result<TopPlot> {
                                 ck.str(v)?;
                             }
                             "x" => {
-                                if !matches!(v.kind, Kind::Map(_)) {
+                                if !is_map(v) {
                                     ck.str(v)?;
                                 }
                             }
@@ -448,7 +467,7 @@ fn read_stage_def(cx: &Cx<'_>, n: &Node) -> Result<StageDef> {
             let c = cx.key(k);
             match k {
                 "foreach" => {
-                    if !matches!(v.kind, Kind::Map(_) | Kind::Seq(_)) {
+                    if !is_map(v) && !is_seq(v) {
                         c.str(v)?;
                     }
                     foreach = Some(c.value(v));
@@ -479,7 +498,7 @@ fn read_stage(cx: &Cx<'_>, n: &Node) -> Result<Stage> {
             }
             "matrix" => {
                 st.matrix = Some(c.string_map(v, |c2, mv| {
-                    if !matches!(mv.kind, Kind::Seq(_)) {
+                    if !is_seq(mv) {
                         c2.str(mv)?;
                     }
                     Ok(c2.value(mv))
@@ -518,14 +537,15 @@ fn read_stage(cx: &Cx<'_>, n: &Node) -> Result<Stage> {
 }
 
 fn read_param_dep(cx: &Cx<'_>, n: &Node) -> Result<ParamDep> {
-    match &n.kind {
-        Kind::Map(_) => {
+    match &n.content {
+        Content::Map { .. } => {
             let mut files = IndexMap::new();
             for (file, _, v) in cx.map(n)? {
                 let c = cx.key(file);
-                let keys = match &v.kind {
-                    Kind::Scalar(t, true) if crate::yaml::is_null(t) => None,
-                    _ => Some(c.str_list(v)?),
+                let keys = if is_null(v) {
+                    None
+                } else {
+                    Some(c.str_list(v)?)
                 };
                 files.insert(file.to_string(), keys);
             }
@@ -536,7 +556,7 @@ fn read_param_dep(cx: &Cx<'_>, n: &Node) -> Result<ParamDep> {
 }
 
 fn read_out(cx: &Cx<'_>, n: &Node, plot: bool) -> Result<Out> {
-    let Kind::Map(_) = &n.kind else {
+    let Content::Map { .. } = &n.content else {
         return Ok(Out::new(cx.str(n)?));
     };
     let entries = cx.map(n)?;
@@ -1100,7 +1120,7 @@ impl DvcFile {
         for (k, kn, v) in cx.map(&root)? {
             let c = cx.key(k);
             let entries = |c: &Cx<'_>| -> Result<Vec<Entry>> {
-                if matches!(&v.kind, Kind::Scalar(t, true) if crate::yaml::is_null(t)) {
+                if is_null(v) {
                     return Ok(Vec::new());
                 }
                 c.seq(v)?

@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 
 use crate::error::{Error, Result};
 use crate::value::Value;
-use crate::yaml::{Kind, Node, resolve, to_value};
+use crate::yaml::{Content, Node, is_null, loc, to_value};
 
 /// One step of a YAML path.
 #[derive(Debug, Clone)]
@@ -58,38 +58,38 @@ impl<'a> Cx<'a> {
         Error::Schema {
             path: self.file.to_path_buf(),
             yaml_path,
-            location: node.loc,
+            location: loc(node),
             message: message.into(),
         }
     }
 
     /// The entries of a mapping, with string keys.
     pub(crate) fn map<'n>(&self, n: &'n Node) -> Result<Vec<(&'n str, &'n Node, &'n Node)>> {
-        match &n.kind {
-            Kind::Map(entries) => entries
+        match &n.content {
+            Content::Map { entries, .. } => entries
                 .iter()
-                .map(|(k, v)| match &k.kind {
-                    Kind::Scalar(s, _) => Ok((s.as_str(), k, v)),
-                    _ => Err(self.err(k, "expected str (mapping keys must be strings)")),
+                .map(|(k, v)| match k.as_str() {
+                    Some(s) => Ok((s, k, v)),
+                    None => Err(self.err(k, "expected str (mapping keys must be strings)")),
                 })
                 .collect(),
-            Kind::Scalar(s, true) if crate::yaml::is_null(s) => Ok(Vec::new()),
+            _ if is_null(n) => Ok(Vec::new()),
             _ => Err(self.err(n, "expected a dictionary")),
         }
     }
 
     /// The items of a sequence.
     pub(crate) fn seq<'n>(&self, n: &'n Node) -> Result<&'n [Node]> {
-        match &n.kind {
-            Kind::Seq(items) => Ok(items),
+        match &n.content {
+            Content::Seq { items, .. } => Ok(items),
             _ => Err(self.err(n, "expected a list")),
         }
     }
 
     /// A string (a quoted scalar, or a plain one that YAML 1.2 reads as a string).
     pub(crate) fn str(&self, n: &Node) -> Result<String> {
-        match &n.kind {
-            Kind::Scalar(s, plain) => match resolve(s, *plain) {
+        match &n.content {
+            Content::Scalar { .. } => match to_value(n) {
                 Value::Str(s) => Ok(s),
                 _ => Err(self.err(n, "expected str")),
             },
@@ -99,15 +99,16 @@ impl<'a> Cx<'a> {
 
     /// A string or null (null gives `None`).
     pub(crate) fn opt_str(&self, n: &Node) -> Result<Option<String>> {
-        match &n.kind {
-            Kind::Scalar(s, true) if crate::yaml::is_null(s) => Ok(None),
-            _ => self.str(n).map(Some),
+        if is_null(n) {
+            Ok(None)
+        } else {
+            self.str(n).map(Some)
         }
     }
 
     pub(crate) fn bool(&self, n: &Node) -> Result<bool> {
-        match &n.kind {
-            Kind::Scalar(s, plain) => match resolve(s, *plain) {
+        match &n.content {
+            Content::Scalar { .. } => match to_value(n) {
                 Value::Bool(b) => Ok(b),
                 _ => Err(self.err(n, "expected bool")),
             },
@@ -116,8 +117,8 @@ impl<'a> Cx<'a> {
     }
 
     pub(crate) fn uint(&self, n: &Node) -> Result<u64> {
-        match &n.kind {
-            Kind::Scalar(s, plain) => match resolve(s, *plain) {
+        match &n.content {
+            Content::Scalar { .. } => match to_value(n) {
                 Value::Int(i) if i >= 0 => Ok(i as u64),
                 _ => Err(self.err(n, "expected int")),
             },
@@ -127,8 +128,8 @@ impl<'a> Cx<'a> {
 
     /// A checksum (`md5`, `etag`, `checksum`): a string or an integer (DVC coerces), empty means none.
     pub(crate) fn checksum(&self, n: &Node) -> Result<Option<String>> {
-        match &n.kind {
-            Kind::Scalar(s, plain) => match resolve(s, *plain) {
+        match &n.content {
+            Content::Scalar { .. } => match to_value(n) {
                 Value::Null => Ok(None),
                 Value::Str(s) if s.is_empty() => Ok(None),
                 Value::Str(s) => Ok(Some(s)),

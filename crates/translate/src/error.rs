@@ -35,6 +35,10 @@ pub enum Error {
         /// What is wrong and what to do.
         message: String,
     },
+    /// A DVC file (dvc.yaml, dvc.lock, a `.dvc` file) does not follow DVC's schema, or cannot be read
+    /// or written.
+    #[error(transparent)]
+    Dvc(#[from] kdvc_dvc_model::Error),
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -78,12 +82,12 @@ impl Error {
     }
 
     /// A YAML error in `file` from the parser's error.
-    pub(crate) fn yaml(file: impl Into<PathBuf>, e: crate::yaml::YamlError) -> Self {
+    pub(crate) fn yaml(file: impl Into<PathBuf>, e: &kdvc_yaml::Error) -> Self {
         Self::Yaml {
             file: file.into(),
-            line: e.line,
-            col: e.col,
-            message: e.message,
+            line: e.span.line,
+            col: e.span.column,
+            message: e.kind.to_string(),
         }
     }
 }

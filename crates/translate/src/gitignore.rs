@@ -71,31 +71,7 @@ impl<'a> IgnoreView<'a> {
     }
 }
 
-/// Escapes a file name for a `.gitignore` line as DVC does (a backslash before `\ [ ] ! * # ?`).
-pub(crate) fn escape(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        if "\\[]!*#?".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `text` with `line` appended the way DVC appends it; `None` when already present.
-pub(crate) fn with_line(text: &str, line: &str) -> Option<String> {
-    if text.lines().any(|l| l == line) {
-        return None;
-    }
-    let mut new = text.to_string();
-    if !new.is_empty() && !new.ends_with('\n') {
-        new.push('\n');
-    }
-    new.push_str(line);
-    new.push('\n');
-    Some(new)
-}
+pub(crate) use kdvc_fsutil::{gitignore_escape as escape, gitignore_with_line as with_line};
 
 #[cfg(test)]
 mod tests {

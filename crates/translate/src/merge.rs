@@ -12,7 +12,8 @@ use std::path::Path;
 use crate::emit::render_stage;
 use crate::error::{Error, Result};
 use crate::plan::StagePlan;
-use crate::yaml::{self, YNode};
+use kdvc_dvc_model::DvcLock;
+use kdvc_yaml::{Content, Node, Schema, Span};
 
 /// One entry of a `stages:` mapping, located in the text.
 #[derive(Debug, Clone)]
@@ -25,7 +26,7 @@ pub(crate) struct StageBlock {
     /// Whether `meta.kdvc.generated` is true.
     pub generated: bool,
     /// The parsed stage.
-    pub node: YNode,
+    pub node: Node,
 }
 
 /// A YAML file with a top-level `stages:` block mapping, located in the text.
@@ -63,18 +64,18 @@ fn block_start(text: &str, starts: &[usize], line: usize) -> usize {
     starts[l - 1]
 }
 
-fn is_generated(stage: &YNode) -> bool {
+fn is_generated(stage: &Node) -> bool {
     stage
         .get("meta")
         .and_then(|m| m.get("kdvc"))
         .and_then(|k| k.get("generated"))
-        .and_then(YNode::as_str)
+        .and_then(Node::as_str)
         .is_some_and(|v| v == "true")
 }
 
 /// Locates the stages of a dvc.yaml / dvc.lock text. `file` is used in errors.
 pub(crate) fn parse_stages(text: &str, file: &Path) -> Result<StagesDoc> {
-    let root = yaml::parse(text).map_err(|e| Error::yaml(file, e))?;
+    let root = crate::yaml::parse_source(text, Schema::Core, file)?;
     let starts = line_starts(text);
     let end_of_text = text.len();
     let Some(root) = root else {
@@ -85,14 +86,9 @@ pub(crate) fn parse_stages(text: &str, file: &Path) -> Result<StagesDoc> {
             empty_block: None,
         });
     };
-    let root_pos = root.pos();
-    let YNode::Map {
-        mut entries,
-        flow,
-        pos,
-    } = root
-    else {
-        return Err(shape(file, root_pos, "the top level must be a mapping"));
+    let pos = root.span;
+    let Content::Map { mut entries, flow } = root.content else {
+        return Err(shape(file, pos, "the top level must be a mapping"));
     };
     if flow {
         return Err(shape(
@@ -114,31 +110,30 @@ pub(crate) fn parse_stages(text: &str, file: &Path) -> Result<StagesDoc> {
     };
     // End of the stages block: the next top-level key (with its leading comments) or EOF.
     let block_end = entries.get(ti + 1).map_or(end_of_text, |(k, _)| {
-        block_start(text, &starts, k.pos().line)
+        block_start(text, &starts, k.span.line)
     });
     let (key, value) = entries.swap_remove(ti);
-    let value_pos = value.pos();
-    let value_empty = value.is_null() || matches!(value, YNode::Map { .. });
-    match value {
-        YNode::Map {
+    let value_pos = value.span;
+    let value_empty = value.is_null(Schema::Core) || matches!(value.content, Content::Map { .. });
+    match value.content {
+        Content::Map {
             entries: st,
             flow: false,
-            ..
         } if !st.is_empty() => {
-            let indent = st[0].0.pos().col - 1;
+            let indent = st[0].0.span.column - 1;
             let mut stages = Vec::with_capacity(st.len());
             let next_lines: Vec<Option<usize>> = st
                 .iter()
                 .skip(1)
-                .map(|(k2, _)| Some(k2.pos().line))
+                .map(|(k2, _)| Some(k2.span.line))
                 .chain(std::iter::once(None))
                 .collect();
             for ((k, v), next) in st.into_iter().zip(next_lines) {
                 let name = k
                     .as_str()
-                    .ok_or_else(|| shape(file, k.pos(), "stage names must be strings"))?
+                    .ok_or_else(|| shape(file, k.span, "stage names must be strings"))?
                     .to_string();
-                let start = block_start(text, &starts, k.pos().line);
+                let start = block_start(text, &starts, k.span.line);
                 let end = next.map_or(block_end, |l| block_start(text, &starts, l));
                 stages.push(StageBlock {
                     name,
@@ -155,18 +150,17 @@ pub(crate) fn parse_stages(text: &str, file: &Path) -> Result<StagesDoc> {
                 empty_block: None,
             })
         }
-        YNode::Map {
+        Content::Map {
             flow: true,
             entries: st,
-            ..
         } if !st.is_empty() => Err(shape(
             file,
             value_pos,
             "kdvc needs `stages:` in block style, not `{...}`",
         )),
-        YNode::Map { .. } | YNode::Scalar { .. } if value_empty => {
+        Content::Map { .. } | Content::Scalar { .. } if value_empty => {
             // `stages:` or `stages: {}`: replace that line.
-            let line_start = starts[key.pos().line - 1];
+            let line_start = starts[key.span.line - 1];
             let line_end = starts.get(value_pos.line).copied().unwrap_or(end_of_text);
             Ok(StagesDoc {
                 stages: vec![],
@@ -175,19 +169,19 @@ pub(crate) fn parse_stages(text: &str, file: &Path) -> Result<StagesDoc> {
                 empty_block: Some((line_start, line_end)),
             })
         }
-        other => Err(shape(
+        _ => Err(shape(
             file,
-            other.pos(),
+            value_pos,
             "`stages` must be a mapping of stage names to stages",
         )),
     }
 }
 
-fn shape(file: &Path, pos: yaml::Pos, msg: &str) -> Error {
+fn shape(file: &Path, pos: Span, msg: &str) -> Error {
     Error::Yaml {
         file: file.to_path_buf(),
         line: pos.line,
-        col: pos.col,
+        col: pos.column,
         message: msg.to_string(),
     }
 }
@@ -226,14 +220,16 @@ pub(crate) fn user_stages_of(doc: &StagesDoc) -> UserStages {
     let mut us = UserStages::default();
     for s in doc.stages.iter().filter(|s| !s.generated) {
         us.names.insert(s.name.clone());
-        let wdir = s.node.get("wdir").and_then(YNode::as_str).unwrap_or(".");
+        let wdir = s.node.get("wdir").and_then(Node::as_str).unwrap_or(".");
         for key in ["outs", "metrics", "plots"] {
-            if let Some(YNode::Seq { items, .. }) = s.node.get(key) {
+            if let Some(items) = s.node.get(key).and_then(Node::items) {
                 for it in items {
-                    let p = match it {
-                        YNode::Scalar { value, .. } => Some(value.as_str()),
-                        YNode::Map { entries, .. } => entries.first().and_then(|(k, _)| k.as_str()),
-                        YNode::Seq { .. } => None,
+                    let p = match &it.content {
+                        Content::Scalar { text, .. } => Some(text.as_str()),
+                        Content::Map { entries, .. } => {
+                            entries.first().and_then(|(k, _)| k.as_str())
+                        }
+                        Content::Seq { .. } => None,
                     };
                     if let Some(p) = p {
                         us.outs.insert(join_wdir(wdir, p));
@@ -368,33 +364,46 @@ pub(crate) fn merge_parsed(text: &str, doc: &StagesDoc, stages: &[StagePlan]) ->
 }
 
 /// Removes the entries of `removed` stages from a dvc.lock text; `None` when nothing changes.
+///
+/// The lock is read and written by dvc-model ([`DvcLock::prune`]), which writes DVC's own layout back
+/// byte for byte. With no stage left only the `schema` line remains.
 pub fn prune_lock(text: &str, removed: &BTreeSet<String>, file: &Path) -> Result<Option<String>> {
     if removed.is_empty() {
         return Ok(None);
     }
-    let doc = parse_stages(text, file)?;
-    let drop: Vec<&StageBlock> = doc
-        .stages
-        .iter()
-        .filter(|s| removed.contains(&s.name))
-        .collect();
-    if drop.is_empty() {
+    let mut lock = DvcLock::parse(text, file)?;
+    if lock.prune(|name| !removed.contains(name)).is_empty() {
         return Ok(None);
     }
-    let mut new = String::with_capacity(text.len());
-    let mut at = 0;
-    for s in drop {
-        new.push_str(&text[at..s.start]);
-        at = s.end;
+    if lock.stages.is_empty() {
+        let schema = kdvc_dvc_model::Value::map([(
+            "schema",
+            kdvc_dvc_model::Value::from(lock.schema.as_str()),
+        )]);
+        return Ok(Some(kdvc_dvc_model::yaml::to_yaml_string(&schema)));
     }
-    new.push_str(&text[at..]);
-    if doc.stages.iter().all(|s| removed.contains(&s.name)) {
-        // No stage left: DVC's own lock of an empty pipeline has `stages: {}`? It simply drops the key.
-        if let Some(idx) = new.find("\nstages:") {
-            new = format!("{}\n", &new[..idx]);
-        } else if new.starts_with("stages:") {
-            new = String::new();
-        }
+    Ok(Some(lock.to_yaml()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pruning_every_stage_leaves_the_schema() {
+        let lock = "schema: '2.0'\nstages:\n  gone:\n    cmd: b\n";
+        let removed = BTreeSet::from(["gone".to_string()]);
+        let new = prune_lock(lock, &removed, Path::new("dvc.lock")).unwrap();
+        assert_eq!(new.as_deref(), Some("schema: '2.0'\n"));
+        let e = prune_lock(
+            "schema: '1.0'\nstages: {}\n",
+            &removed,
+            Path::new("dvc.lock"),
+        )
+        .unwrap_err();
+        insta::assert_snapshot!(e.to_string(), @r"
+        'dvc.lock' validation failed.
+        invalid schema version, in schema, line 1, column 9
+        ");
     }
-    Ok(Some(new))
 }

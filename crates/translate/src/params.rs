@@ -12,13 +12,15 @@
 //! `dvc exp run -S file:key=value` composes the file with OmegaConf, which fails on Kedro's resolvers
 //! (`${globals:...}`). [`set_param`] edits the one scalar that defines a Kedro parameter's effective
 //! value, keeping everything else in the file byte-for-byte, so that `dvc exp run` (without `-S`) picks
-//! up the change.
+//! up the change. The edit is checked with Kedro's YAML 1.1 rules, as Kedro will read the file.
 
 use std::path::Path;
 
+use kdvc_yaml::{Content, Node, Options, Schema, Style, Value};
+
 use crate::error::{Error, Result};
 use crate::input::{ParamIssue, ParamSource};
-use crate::yaml::{self, YNode};
+use crate::yaml::parse_source;
 
 /// Checks whether DVC can track `key` (dot-joined path segments) of a params file with this text.
 /// `None` = fine; an empty key checks the whole file.
@@ -26,12 +28,26 @@ pub fn check_source(text: &str, key: &[String], file: &Path) -> Result<Option<Pa
     if key.iter().any(|k| k.contains('.')) {
         return Ok(Some(ParamIssue::DottedKey));
     }
-    let root = yaml::parse(text).map_err(|e| Error::yaml(file, e))?;
+    let root = parse_source(text, Schema::Core, file)?;
     Ok(check_parsed(root.as_ref(), key))
 }
 
+/// Whether `node` or anything below it is a scalar DVC's YAML 1.2 loader (ruamel, with timestamp
+/// support) turns into a date or datetime: a plain one, or one with an explicit tag.
+fn contains_timestamp(node: &Node) -> bool {
+    match &node.content {
+        Content::Scalar { text, .. } => {
+            (node.is_plain() || node.tag.is_some()) && kdvc_yaml::is_timestamp(text)
+        }
+        Content::Seq { items, .. } => items.iter().any(contains_timestamp),
+        Content::Map { entries, .. } => entries
+            .iter()
+            .any(|(k, v)| contains_timestamp(k) || contains_timestamp(v)),
+    }
+}
+
 /// [`check_source`] on an already parsed file (`None` = empty document); `key` has no dotted segment.
-fn check_parsed(root: Option<&YNode>, key: &[String]) -> Option<ParamIssue> {
+fn check_parsed(root: Option<&Node>, key: &[String]) -> Option<ParamIssue> {
     let Some(root) = root else {
         return if key.is_empty() {
             None
@@ -42,7 +58,7 @@ fn check_parsed(root: Option<&YNode>, key: &[String]) -> Option<ParamIssue> {
     let Some(node) = root.lookup(key) else {
         return Some(ParamIssue::NotAddressable);
     };
-    if node.contains_timestamp() {
+    if contains_timestamp(node) {
         return Some(ParamIssue::Date);
     }
     None
@@ -55,7 +71,7 @@ pub fn annotate_sources<'a>(
     root: &Path,
     sources: impl IntoIterator<Item = &'a mut ParamSource>,
 ) -> Result<()> {
-    let mut cache: std::collections::HashMap<String, Option<YNode>> =
+    let mut cache: std::collections::HashMap<String, Option<Node>> =
         std::collections::HashMap::new();
     for src in sources {
         if src.key.iter().any(|k| k.contains('.')) {
@@ -65,7 +81,7 @@ pub fn annotate_sources<'a>(
         if !cache.contains_key(&src.file) {
             let path = root.join(&src.file);
             let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-            let parsed = yaml::parse(&text).map_err(|e| Error::yaml(&path, e))?;
+            let parsed = parse_source(&text, Schema::Core, &path)?;
             cache.insert(src.file.clone(), parsed);
         }
         src.issue = check_parsed(cache[&src.file].as_ref(), &src.key);
@@ -97,7 +113,7 @@ pub fn set_scalar(
     value: &str,
     file: &Path,
 ) -> Result<(String, String)> {
-    let root = yaml::parse(text).map_err(|e| Error::yaml(file, e))?;
+    let root = parse_source(text, Schema::Kedro, file)?;
     let dotted = key.join(".");
     let node = root
         .as_ref()
@@ -106,20 +122,18 @@ pub fn set_scalar(
             key: dotted.clone(),
             message: format!("not found in {}", file.display()),
         })?;
-    let YNode::Scalar { pos, style, .. } = node else {
+    let Content::Scalar { style, .. } = &node.content else {
         return Err(Error::Param {
             key: dotted,
             message: format!(
                 "is a mapping or list in {} (line {}); set one of its scalar keys instead",
                 file.display(),
-                node.pos().line
+                node.span.line
             ),
         });
     };
-    if matches!(
-        style,
-        saphyr_parser::ScalarStyle::Literal | saphyr_parser::ScalarStyle::Folded
-    ) {
+    let pos = node.span;
+    if matches!(style, Style::Literal | Style::Folded) {
         return Err(Error::Param {
             key: dotted,
             message: format!(
@@ -130,35 +144,38 @@ pub fn set_scalar(
         });
     }
     let old = text[pos.start..pos.end].to_string();
-    let wanted = yaml::parse(&format!("v: {value}\n"))
+    // What Kedro reads `value` as on its own (`None`: not a YAML value Kedro can load).
+    let wanted = kdvc_yaml::parse(&format!("v: {value}\n"), &Options::kedro())
         .ok()
         .flatten()
-        .and_then(|r| r.get("v").cloned());
+        .and_then(|r| r.get("v").map(|v| Value::from_node(v, Schema::Kedro)))
+        .and_then(std::result::Result::ok);
     let literal = match &wanted {
-        Some(w) if !value.contains('\n') && !value.trim().is_empty() && value.trim() == value => {
+        Some(_) if !value.contains('\n') && !value.trim().is_empty() && value.trim() == value => {
             value.to_string()
         }
-        _ => yaml::scalar(value),
+        _ => kdvc_yaml::emit::inline_scalar(value),
     };
     let new = format!("{}{}{}", &text[..pos.start], literal, &text[pos.end..]);
-    // Verify: the file still parses and the key now holds the intended value.
-    let check = yaml::parse(&new).map_err(|e| Error::Param {
+    // Verify: Kedro still loads the file and the key now holds the intended value.
+    let check = kdvc_yaml::parse(&new, &Options::kedro()).map_err(|e| Error::Param {
         key: dotted.clone(),
         message: format!(
-            "writing '{value}' would break {}: {}",
+            "writing '{value}' would break {}: {} (line {}, column {})",
             file.display(),
-            e.message
+            e.kind,
+            e.span.line,
+            e.span.column
         ),
     })?;
     let got = check
         .as_ref()
         .and_then(|r| r.lookup(key))
-        .map(YNode::to_value);
-    let expect = wanted.map_or_else(
-        || serde_json::Value::String(value.to_string()),
-        |w| w.to_value(),
-    );
-    if got.as_ref() != Some(&expect) && got != Some(serde_json::Value::String(value.to_string())) {
+        .and_then(|n| Value::from_node(n, Schema::Kedro).ok());
+    let as_string = Value::Str(value.to_string());
+    let expect = wanted.unwrap_or_else(|| as_string.clone());
+    let holds = |v: &Value| got.as_ref().is_some_and(|g| same_value(g, v));
+    if !holds(&expect) && !holds(&as_string) {
         return Err(Error::Param {
             key: dotted,
             message: format!(
@@ -169,6 +186,23 @@ pub fn set_scalar(
         });
     }
     Ok((new, old))
+}
+
+/// Equality of values where a NaN equals a NaN.
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Float(x), Value::Float(y)) => x == y || (x.is_nan() && y.is_nan()),
+        (Value::Seq(x), Value::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_value(a, b))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((ka, va), (kb, vb))| same_value(ka, kb) && same_value(va, vb))
+        }
+        _ => a == b,
+    }
 }
 
 /// Finds where Kedro parameter `key` is defined (`sources[0]`, the defining file and key from
@@ -253,6 +287,20 @@ mod tests {
         insta::assert_snapshot!(e.to_string(), @"parameter 'model': is a mapping or list in p.yml (line 3); set one of its scalar keys instead");
         let e = set_scalar(text, &k("model.nope"), "1", f).unwrap_err();
         insta::assert_snapshot!(e.to_string(), @"parameter 'model.nope': not found in p.yml");
+    }
+
+    #[test]
+    fn edits_are_checked_with_kedro_yaml_1_1() {
+        let text = "flag: false\nwhen: x\ntag: a\n";
+        let f = Path::new("p.yml");
+        // Written as given: Kedro reads `yes` as true and a date as a string.
+        let (new, _) = set_scalar(text, &k("flag"), "yes", f).unwrap();
+        assert!(new.starts_with("flag: yes\n"), "{new}");
+        let (new, _) = set_scalar(text, &k("when"), "2024-01-01", f).unwrap();
+        assert!(new.contains("when: 2024-01-01\n"), "{new}");
+        // A tag Kedro's SafeLoader cannot construct would break the file: written as a string.
+        let (new, _) = set_scalar(text, &k("tag"), "!custom b", f).unwrap();
+        assert!(new.ends_with("tag: '!custom b'\n"), "{new}");
     }
 
     #[test]

@@ -128,6 +128,64 @@ pub struct StagePlan {
     pub fingerprint_params: Vec<String>,
 }
 
+impl StagePlan {
+    /// The stage as dvc-model writes it into dvc.yaml: `cmd`, `deps`, `params` (one list item per file;
+    /// no keys tracks the whole file), `outs`/`metrics`/`plots` with `cache: false` and `persist: true`
+    /// where they apply, `always_changed`, and the Kedro identity under `meta.kdvc`.
+    pub fn to_stage(&self) -> kdvc_dvc_model::Stage {
+        use kdvc_dvc_model::{Cmd, Out, OutFlags, ParamDep, Stage, Value};
+        let strings =
+            |v: &[String]| Value::Seq(v.iter().map(|x| Value::from(x.as_str())).collect());
+        let outs = |kind: OutKind| -> Vec<Out> {
+            self.outs
+                .iter()
+                .filter(|o| o.kind == kind)
+                .map(|o| Out {
+                    path: o.path.clone(),
+                    flags: OutFlags {
+                        cache: (!o.cache).then_some(false),
+                        persist: o.persist.then_some(true),
+                        ..OutFlags::default()
+                    },
+                })
+                .collect()
+        };
+        let mut kdvc = vec![
+            ("generated", Value::Bool(true)),
+            ("pipeline", Value::from(self.pipeline.as_str())),
+        ];
+        if let Some(role) = &self.role {
+            kdvc.push(("role", Value::from(role.as_str())));
+        }
+        kdvc.push(("nodes", strings(&self.nodes)));
+        kdvc.push(("namespaces", strings(&self.namespaces)));
+        if !self.fingerprint_params.is_empty() {
+            kdvc.push(("fingerprint_params", strings(&self.fingerprint_params)));
+        }
+        Stage {
+            cmd: Cmd::One(self.cmd.clone()),
+            deps: self.deps.clone(),
+            params: self
+                .params
+                .iter()
+                .map(|(file, keys)| {
+                    let keys = keys
+                        .as_ref()
+                        .filter(|k| !k.is_empty())
+                        .map(|k| k.iter().cloned().collect());
+                    ParamDep::Files([(file.clone(), keys)].into_iter().collect())
+                })
+                .collect(),
+            outs: outs(OutKind::Out),
+            metrics: outs(OutKind::Metric),
+            plots: outs(OutKind::Plot),
+            always_changed: self.always_changed.then_some(true),
+            meta: Some(Value::map([("kdvc", Value::map(kdvc))])),
+            ..Stage::default()
+        }
+    }
+}
+
 /// A free input of the pipeline that gets a `.dvc` file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct RawInput {
