@@ -21,19 +21,25 @@ pub enum PipelineOrigin {
     Target,
 }
 
+/// A kedro-model error, with the project root its locations are relative to. Its source is the
+/// kedro-model error itself.
+#[derive(Debug, thiserror::Error)]
+#[error("{source}")]
+pub struct KedroError {
+    /// The cause, with its location relative to the project root.
+    #[source]
+    pub source: kdvc_kedro_model::Error,
+    /// The project root, once the project is found.
+    pub root: Option<PathBuf>,
+}
+
 /// Everything that can go wrong in a session.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The Kedro project's metadata or configuration could not be read (kedro-model).
-    #[error("{source}")]
-    Kedro {
-        /// The cause, with its location relative to the project root.
-        #[source]
-        source: Box<kdvc_kedro_model::Error>,
-        /// The project root, once the project is found (locations are relative to it).
-        root: Option<PathBuf>,
-    },
+    #[error(transparent)]
+    Kedro(Box<KedroError>),
     /// `[tool.kdvc]`, planning, writing, parameter editing or the fingerprint records (translate).
     #[error(transparent)]
     Translate(#[from] kdvc_translate::Error),
@@ -140,20 +146,20 @@ fn unknown_pipeline_hint(origin: PipelineOrigin) -> &'static str {
 impl Error {
     /// A kedro-model error of the project at `root` (`None` before the project is found).
     pub(crate) fn kedro(source: kdvc_kedro_model::Error, root: Option<&Path>) -> Self {
-        Self::Kedro {
-            source: Box::new(source),
+        Self::Kedro(Box::new(KedroError {
+            source,
             root: root.map(Path::to_path_buf),
-        }
+        }))
     }
 
     /// The place in a file this error points at, when its cause knows one; the file is absolute when the
     /// project root is known.
     pub fn location(&self) -> Option<Location> {
-        let Self::Kedro { source, root } = self else {
+        let Self::Kedro(err) = self else {
             return None;
         };
-        let loc = source.location()?;
-        let file = match root {
+        let loc = err.source.location()?;
+        let file = match &err.root {
             Some(root) if loc.file.is_relative() => root.join(&loc.file),
             _ => loc.file.clone(),
         };

@@ -6,6 +6,7 @@
 //! when DVC has taken its own copy (`--queue`, `--temp`) or could not be started.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -116,13 +117,20 @@ impl ParamEdits {
         write_all(&self.root, &self.originals)
     }
 
-    /// Writes the edits, then runs `dvc exp run DVC_ARGS` in the project (`$KDVC_DVC`, else `dvc` on
-    /// `PATH`, with telemetry off). With `--queue` or `--temp` the files are put back once DVC has taken its
-    /// copy; they are also put back when DVC cannot be started ([`Error::DvcSpawn`]). When DVC fails
-    /// ([`Error::DvcFailed`]) the edits stay, as in a plain `dvc exp run`.
+    /// Writes the edits, then runs `dvc exp run DVC_ARGS` in the project, DVC being `$KDVC_DVC`, else
+    /// `dvc` on `PATH`. See [`ParamEdits::run_experiment_with`].
     pub fn run_experiment(&self, dvc_args: &[String]) -> Result<()> {
+        let dvc = std::env::var_os("KDVC_DVC").unwrap_or_else(|| "dvc".into());
+        self.run_experiment_with(dvc, dvc_args)
+    }
+
+    /// Writes the edits, then runs `<dvc> exp run DVC_ARGS` in the project with telemetry off. With
+    /// `--queue` or `--temp` the files are put back once DVC has taken its copy; they are also put back
+    /// when DVC cannot be started ([`Error::DvcSpawn`]). When DVC fails ([`Error::DvcFailed`]) the edits
+    /// stay, as in a plain `dvc exp run`.
+    pub fn run_experiment_with(&self, dvc: impl AsRef<OsStr>, dvc_args: &[String]) -> Result<()> {
         self.write()?;
-        let mut cmd = Command::new(std::env::var_os("KDVC_DVC").unwrap_or_else(|| "dvc".into()));
+        let mut cmd = Command::new(dvc);
         cmd.args(["exp", "run"])
             .args(dvc_args)
             .current_dir(&self.root);

@@ -97,7 +97,7 @@ mod session;
 mod translation;
 mod warning;
 
-pub use error::{Error, PipelineOrigin, Result};
+pub use error::{Error, KedroError, PipelineOrigin, Result};
 pub use experiment::{ParamChange, ParamEdits};
 pub use fingerprints::{FingerprintReport, NodeDiff, NodeHash, TraceReport};
 pub use hash::{HashedPath, hash_paths};
