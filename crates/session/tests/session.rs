@@ -309,3 +309,20 @@ fn hashing_a_file_and_a_missing_path() {
     assert!(matches!(err, Error::Hash { .. }));
     assert!(std::error::Error::source(&err).is_some());
 }
+
+#[test]
+fn a_session_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Session>();
+    shareable::<Error>();
+    let copy = fixture_copy("pipe-helpers");
+    let session = open(&copy.root, Options::default());
+    let names: Vec<usize> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| session.all_nodes().map(|n| n.len()).unwrap()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(names[0], names[1]);
+    assert!(names[0] > 0);
+}
