@@ -3,6 +3,8 @@
 
 use std::io::Write as _;
 
+use kdvc_session::kedro_model::Location;
+
 /// Whether the error is a closed pipe (`kdvc ... | head`), which is not a failure.
 pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
@@ -15,7 +17,7 @@ pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// Prints `error: ...` with its causes to stderr, with a source snippet when the location is known.
 pub(crate) fn report(err: &anyhow::Error) {
     let mut stderr = std::io::stderr().lock();
-    let snippet = crate::commands::location_of(err).and_then(|loc| snippet(&loc));
+    let snippet = location_of(err).and_then(|loc| snippet(&loc));
     let _ = writeln!(stderr, "error: {err}");
     let mut previous = err.to_string();
     for cause in err.chain().skip(1) {
@@ -31,15 +33,17 @@ pub(crate) fn report(err: &anyhow::Error) {
     }
 }
 
-/// A file position that an error points at.
-pub(crate) struct SourceLocation {
-    pub(crate) file: std::path::PathBuf,
-    pub(crate) line: usize,
-    pub(crate) column: usize,
+/// The file position an error points at, if a session error in its chain knows one.
+fn location_of(err: &anyhow::Error) -> Option<Location> {
+    err.chain().find_map(|cause| {
+        cause
+            .downcast_ref::<kdvc_session::Error>()
+            .and_then(kdvc_session::Error::location)
+    })
 }
 
 /// Renders the lines around `loc` with a caret under the column, like a compiler does.
-fn snippet(loc: &SourceLocation) -> Option<String> {
+fn snippet(loc: &Location) -> Option<String> {
     if loc.line == 0 {
         return None;
     }

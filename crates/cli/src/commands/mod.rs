@@ -1,4 +1,5 @@
-//! One module per sub-command. Each turns arguments into library calls and prints the result.
+//! One module per sub-command. Each turns its arguments into [`kdvc_session`] calls and prints the
+//! result; this module holds what they share: opening the session and writing to stdout.
 
 mod catalog;
 mod exp;
@@ -6,13 +7,13 @@ mod fingerprint;
 mod hash;
 mod params;
 mod pipelines;
-mod project;
 mod translate;
 
 use std::process::ExitCode;
 
-use crate::args::{Cli, Command};
-use crate::render::SourceLocation;
+use kdvc_session::{Options, PipelineReader, Session};
+
+use crate::args::{Cli, Command, ProjectArgs, ReadArgs};
 
 /// Runs the parsed command line.
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -30,26 +31,41 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The root of the project the command works on, once known (error locations are relative to it).
-pub(crate) static PROJECT_ROOT: std::sync::OnceLock<std::path::PathBuf> =
-    std::sync::OnceLock::new();
-
-/// The file position an error points at, if a library error in its chain knows one.
-pub(crate) fn location_of(err: &anyhow::Error) -> Option<SourceLocation> {
-    let loc = err.chain().find_map(|cause| {
-        cause
-            .downcast_ref::<kdvc_kedro_model::Error>()
-            .and_then(|e| e.location())
-    })?;
-    let file = match PROJECT_ROOT.get() {
-        Some(root) if loc.file.is_relative() => root.join(&loc.file),
-        _ => loc.file.clone(),
+/// The session options of `--env` (and of `--introspect`/`--python` when the command has them).
+pub(crate) fn options(project: &ProjectArgs, read: Option<&ReadArgs>) -> Options {
+    let reader = match read {
+        Some(read) if read.introspect => PipelineReader::Introspect {
+            python: read.python.clone(),
+        },
+        _ => PipelineReader::Static,
     };
-    Some(SourceLocation {
-        file,
-        line: loc.line,
-        column: loc.column,
-    })
+    Options {
+        env: project.env.clone(),
+        reader,
+        ..Options::default()
+    }
+}
+
+/// Opens the Kedro project around `--project`.
+pub(crate) fn open(project: &ProjectArgs, options: Options) -> anyhow::Result<Session> {
+    Ok(Session::open(&project.project, options)?)
+}
+
+/// Runs `body` on the session, then prints the warnings it collected (before the error, if any).
+pub(crate) fn with_warnings<'s, T>(
+    session: &'s Session,
+    body: impl FnOnce(&'s Session) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let result = body(session);
+    for warning in session.take_warnings() {
+        crate::render::warn(&warning.to_string());
+    }
+    result
+}
+
+/// Writes `value` as pretty JSON to stdout.
+pub(crate) fn emit_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    emit(&serde_json::to_string_pretty(value)?)
 }
 
 /// Writes `text` to stdout (data only), treating a closed pipe as success.

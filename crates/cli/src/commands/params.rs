@@ -3,31 +3,33 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
+use kdvc_session::{Options, ParamOrigin};
+
 use crate::args::ConfigArgs;
 
 pub(crate) fn run(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
-    let project = super::project::discover(&args.project)?;
-    let config = super::project::config(&project, &args.project, args.params.as_deref())?;
-    let params = config.parameters();
+    let options = Options {
+        runtime_params: args.params.clone(),
+        ..super::options(&args.project, None)
+    };
+    let session = super::open(&args.project, options)?;
+    let params = super::with_warnings(&session, |s| Ok(s.params_view()?))?;
     if args.json {
-        super::emit(&serde_json::to_string_pretty(&params.to_json())?)?;
+        super::emit_json(&params)?;
     } else {
         let mut out = String::new();
-        for p in params.leaf_provenance() {
-            let value = params
-                .lookup(&format!("params:{}", p.key))
-                .map(|v| v.to_string())
-                .unwrap_or_default();
-            let place = if p.runtime {
-                "--params".to_owned()
-            } else {
-                format!(
-                    "{}:{}",
-                    super::project::relative(&project.root, &p.file),
-                    p.line
-                )
+        for leaf in &params.leaves {
+            let value = leaf.value.as_ref().map(ToString::to_string);
+            let place = match &leaf.origin {
+                ParamOrigin::Runtime => "--params".to_owned(),
+                ParamOrigin::File { file, line } => format!("{}:{line}", file.display()),
             };
-            let _ = writeln!(out, "{} = {value}    # {place}", p.key);
+            let _ = writeln!(
+                out,
+                "{} = {}    # {place}",
+                leaf.key,
+                value.unwrap_or_default()
+            );
         }
         super::emit(&out)?;
     }

@@ -3,62 +3,25 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use serde_json::{Map, Value, json};
-
 use crate::args::PipelinesArgs;
 
 pub(crate) fn run(args: &PipelinesArgs) -> anyhow::Result<ExitCode> {
-    let project = super::project::discover(&args.project)?;
-    let registry = super::project::registry(&project, args.project.env.as_deref(), &args.read)?;
-    let names: Vec<&str> = match &args.pipeline {
-        Some(name) => {
-            if registry.get(name).is_none() {
-                anyhow::bail!(
-                    "no pipeline named '{name}' (registered: {})\n  hint: pass one of the registered names to --pipeline",
-                    registry.names().join(", ")
-                );
-            }
-            vec![name.as_str()]
-        }
-        None => registry.names(),
-    };
+    let session = super::open(
+        &args.project,
+        super::options(&args.project, Some(&args.read)),
+    )?;
+    let view = super::with_warnings(
+        &session,
+        |s| Ok(s.pipelines_view(args.pipeline.as_deref())?),
+    )?;
     if args.json {
-        let mut pipelines = Map::new();
-        for name in &names {
-            let pipeline = registry.get(name).expect("listed name");
-            let nodes: Vec<Value> = pipeline
-                .nodes()
-                .iter()
-                .map(|n| {
-                    json!({
-                        "name": n.name,
-                        "namespace": n.namespace,
-                        "inputs": n.inputs,
-                        "outputs": n.outputs,
-                        "tags": n.tags,
-                        "func_module": n.func.module,
-                        "func_name": n.func.display_name(),
-                    })
-                })
-                .collect();
-            pipelines.insert((*name).to_owned(), json!({ "nodes": nodes }));
-        }
-        super::emit(&serde_json::to_string_pretty(
-            &json!({ "pipelines": pipelines }),
-        )?)?;
+        super::emit_json(&view)?;
     } else {
         let mut out = String::new();
-        for name in &names {
-            let pipeline = registry.get(name).expect("listed name");
-            let _ = writeln!(out, "{name} ({} nodes)", pipeline.len());
-            for n in pipeline.nodes() {
-                let _ = writeln!(
-                    out,
-                    "  {}  [{}.{}]",
-                    n.name,
-                    n.func.module,
-                    n.func.display_name()
-                );
+        for (name, pipeline) in &view.pipelines {
+            let _ = writeln!(out, "{name} ({} nodes)", pipeline.nodes.len());
+            for n in &pipeline.nodes {
+                let _ = writeln!(out, "  {}  [{}.{}]", n.name, n.func_module, n.func_name);
                 let _ = writeln!(out, "      in:  {}", n.inputs.join(", "));
                 let _ = writeln!(out, "      out: {}", n.outputs.join(", "));
                 if !n.tags.is_empty() {

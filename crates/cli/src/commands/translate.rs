@@ -3,43 +3,30 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-use kdvc_translate::{KdvcConfig, Translation, prepare_project};
+use kdvc_session::translate::Translation;
+use kdvc_session::{Options, Session};
 
 use crate::args::{TargetArgs, TranslateArgs};
 
-/// Computes what translate would write for the project and options in `args`.
-fn prepare(args: &TargetArgs) -> anyhow::Result<Translation> {
-    let project = super::project::discover(&args.project)?;
-    let mut cfg = KdvcConfig::load(&project.root)?;
-    if args.project.env.is_some() {
-        cfg.env.clone_from(&args.project.env);
-    }
-    if args.pipeline.is_some() {
-        cfg.pipeline.clone_from(&args.pipeline);
-    }
-    let mut project_args = crate::args::ProjectArgs {
-        project: args.project.project.clone(),
-        env: cfg.env.clone(),
+/// Opens the project with the options of `args` over `[tool.kdvc]`.
+fn open(args: &TargetArgs) -> anyhow::Result<Session> {
+    let options = Options {
+        pipeline: args.pipeline.clone(),
+        env_from_tool_config: true,
+        ..super::options(&args.project, Some(&args.read))
     };
-    project_args.project.clone_from(&args.project.project);
-    let config = super::project::config(&project, &project_args, None)?;
-    let registry = super::project::registry(&project, cfg.env.as_deref(), &args.read)?;
-    let name = cfg
-        .pipeline
-        .clone()
-        .unwrap_or_else(|| "__default__".to_owned());
-    let pipeline = registry.get(&name).with_context(|| {
-        format!(
-            "no pipeline named '{name}' (registered: {})\n  hint: set --pipeline or [tool.kdvc] pipeline to a registered name",
-            registry.names().join(", ")
-        )
-    })?;
-    Ok(prepare_project(&project, &cfg, &config, pipeline)?)
+    super::open(&args.project, options)
 }
 
 pub(crate) fn translate(args: &TranslateArgs) -> anyhow::Result<ExitCode> {
-    let translation = prepare(&args.target)?;
+    let session = open(&args.target)?;
+    let translation = super::with_warnings(&session, |s| {
+        Ok(if args.dry_run {
+            s.translation()?
+        } else {
+            s.write_translation()?
+        })
+    })?;
     if args.dry_run {
         let diff = translation.diff();
         super::emit(if diff.is_empty() {
@@ -47,20 +34,19 @@ pub(crate) fn translate(args: &TranslateArgs) -> anyhow::Result<ExitCode> {
         } else {
             &diff
         })?;
-    } else {
-        translation.write()?;
     }
-    super::emit(&summary(&translation, args.dry_run))?;
+    super::emit(&summary(translation, args.dry_run))?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub(crate) fn check(args: &TargetArgs) -> anyhow::Result<ExitCode> {
-    let translation = prepare(args)?;
-    if translation.is_clean() {
+    let session = open(args)?;
+    let check = super::with_warnings(&session, |s| Ok(s.check()?))?;
+    if check.up_to_date {
         super::emit("dvc.yaml and the .dvc files are up to date\n")?;
         return Ok(ExitCode::SUCCESS);
     }
-    super::emit(&translation.diff())?;
+    super::emit(&check.diff)?;
     crate::render::hint("run `kdvc translate` and commit the result");
     Ok(ExitCode::from(1))
 }

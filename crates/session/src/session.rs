@@ -1,0 +1,260 @@
+//! [`Session`]: a Kedro project opened once; everything else is read when first asked for, then kept.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
+
+use kdvc_kedro_model::config::{KedroConfig, LoadOptions};
+use kdvc_kedro_model::pipeline::{Node, Pipeline, Registry};
+use kdvc_kedro_model::{Catalog, Parameters, Project};
+use kdvc_translate::{KdvcConfig, Plan, Translation};
+
+use crate::code::{self, FsSource, Severity};
+use crate::error::{Error, PipelineOrigin, Result};
+use crate::options::{Options, PipelineReader};
+use crate::warning::Warning;
+
+/// The pipeline translated when neither the options nor `[tool.kdvc]` name one.
+pub const DEFAULT_PIPELINE: &str = "__default__";
+
+/// A Kedro project opened for kdvc.
+///
+/// [`Session::open`] only finds the project. The configuration, the pipelines, the translation and the
+/// fingerprints are read the first time they are asked for and kept, so a command (or a tool embedding
+/// kdvc) pays only for what it uses, and errors come from the first thing that cannot be read. Warnings
+/// found on the way are collected; see [`Session::take_warnings`].
+#[derive(Debug)]
+pub struct Session {
+    project: Project,
+    options: Options,
+    kdvc_config: OnceLock<KdvcConfig>,
+    kedro_config: OnceLock<KedroConfig>,
+    registry: OnceLock<Registry>,
+    translation: OnceLock<Translation>,
+    fingerprints: OnceLock<NodeFingerprints>,
+    warnings: Mutex<Vec<Warning>>,
+}
+
+/// The code fingerprint of every node of the target pipeline, computed from the work tree.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NodeFingerprints {
+    /// Node name to fingerprint (hex), sorted by name.
+    pub nodes: BTreeMap<String, String>,
+    /// The Python version the fingerprints record.
+    pub python: String,
+}
+
+/// Returns the value in `cell`, computing and storing it first when there is none.
+fn lazy<T>(cell: &OnceLock<T>, init: impl FnOnce() -> Result<T>) -> Result<&T> {
+    if let Some(value) = cell.get() {
+        return Ok(value);
+    }
+    let value = init()?;
+    Ok(cell.get_or_init(|| value))
+}
+
+impl Session {
+    /// Finds the Kedro project around `start` (the directory itself or a parent with a `pyproject.toml`
+    /// holding `[tool.kedro]`). Nothing else is read yet.
+    pub fn open(start: impl AsRef<Path>, options: Options) -> Result<Self> {
+        let start = start.as_ref();
+        // An absolute path makes "not a Kedro project" name the real directory.
+        let start = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+        let project = Project::discover(&start).map_err(|e| Error::kedro(e, None))?;
+        Ok(Self {
+            project,
+            options,
+            kdvc_config: OnceLock::new(),
+            kedro_config: OnceLock::new(),
+            registry: OnceLock::new(),
+            translation: OnceLock::new(),
+            fingerprints: OnceLock::new(),
+            warnings: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The project: its root and `[tool.kedro]` metadata.
+    pub fn project(&self) -> &Project {
+        &self.project
+    }
+
+    /// The project root (absolute).
+    pub fn root(&self) -> &Path {
+        &self.project.root
+    }
+
+    /// The options the session was opened with.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The warnings collected since the last call, in the order they were found.
+    pub fn take_warnings(&self) -> Vec<Warning> {
+        std::mem::take(&mut *self.lock_warnings())
+    }
+
+    fn lock_warnings(&self) -> std::sync::MutexGuard<'_, Vec<Warning>> {
+        self.warnings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn warn(&self, warning: Warning) {
+        self.lock_warnings().push(warning);
+    }
+
+    /// `[tool.kdvc]` from `pyproject.toml` (defaults when absent), with [`Options::env`] and
+    /// [`Options::pipeline`] applied over it.
+    pub fn kdvc_config(&self) -> Result<&KdvcConfig> {
+        lazy(&self.kdvc_config, || {
+            let mut cfg = KdvcConfig::load(&self.project.root)?;
+            if self.options.env.is_some() {
+                cfg.env.clone_from(&self.options.env);
+            }
+            if self.options.pipeline.is_some() {
+                cfg.pipeline.clone_from(&self.options.pipeline);
+            }
+            Ok(cfg)
+        })
+    }
+
+    /// The environment asked for: [`Options::env`], else `[tool.kdvc] env` when
+    /// [`Options::env_from_tool_config`] is set; `None` leaves the choice to Kedro's rules.
+    pub fn requested_env(&self) -> Result<Option<&str>> {
+        if self.options.env.is_some() || !self.options.env_from_tool_config {
+            return Ok(self.options.env.as_deref());
+        }
+        Ok(self.kdvc_config()?.env.as_deref())
+    }
+
+    /// The Kedro configuration (globals, parameters, credentials, catalog) of the requested environment,
+    /// with [`Options::runtime_params`].
+    pub fn kedro_config(&self) -> Result<&KedroConfig> {
+        lazy(&self.kedro_config, || {
+            let options = LoadOptions {
+                env: self.requested_env()?.map(str::to_owned),
+                runtime_params: self.options.runtime_params.clone(),
+                environ: None,
+            };
+            KedroConfig::load(&self.project, &options)
+                .map_err(|e| Error::kedro(e, Some(&self.project.root)))
+        })
+    }
+
+    /// The resolved catalog.
+    pub fn catalog(&self) -> Result<&Catalog> {
+        Ok(self.kedro_config()?.catalog())
+    }
+
+    /// The merged parameters.
+    pub fn parameters(&self) -> Result<&Parameters> {
+        Ok(self.kedro_config()?.parameters())
+    }
+
+    /// The registered pipelines, read as [`Options::reader`] says. The static reader's warnings are
+    /// collected; its errors fail with [`Error::StaticPipelines`].
+    pub fn registry(&self) -> Result<&Registry> {
+        lazy(&self.registry, || match &self.options.reader {
+            PipelineReader::Introspect { python } => {
+                let env = self.requested_env()?;
+                code::introspect(&self.project.root, python.as_deref(), env)
+                    .map_err(|source| Error::Introspect { source })
+            }
+            PipelineReader::Static => {
+                let (registry, diagnostics) = code::extract_static(&self.project)?;
+                let (errors, warnings): (Vec<_>, Vec<_>) = diagnostics
+                    .into_iter()
+                    .partition(|d| d.severity == Severity::Error);
+                for w in warnings {
+                    self.warn(Warning::Pipeline(w));
+                }
+                match registry {
+                    Some(registry) if errors.is_empty() => Ok(registry),
+                    _ => Err(Error::StaticPipelines {
+                        diagnostics: errors,
+                    }),
+                }
+            }
+        })
+    }
+
+    /// The registered pipeline `name`, or [`Error::UnknownPipeline`] naming the registered ones.
+    pub fn registered_pipeline(&self, name: &str, origin: PipelineOrigin) -> Result<&Pipeline> {
+        let registry = self.registry()?;
+        registry.get(name).ok_or_else(|| Error::UnknownPipeline {
+            name: name.to_owned(),
+            registered: registry.names().into_iter().map(str::to_owned).collect(),
+            origin,
+        })
+    }
+
+    /// The name of the pipeline to translate: [`Options::pipeline`], else `[tool.kdvc] pipeline`, else
+    /// [`DEFAULT_PIPELINE`].
+    pub fn pipeline_name(&self) -> Result<&str> {
+        Ok(self
+            .kdvc_config()?
+            .pipeline
+            .as_deref()
+            .unwrap_or(DEFAULT_PIPELINE))
+    }
+
+    /// The pipeline to translate (see [`Session::pipeline_name`]).
+    pub fn pipeline(&self) -> Result<&Pipeline> {
+        let name = self.pipeline_name()?;
+        self.registered_pipeline(name, PipelineOrigin::Target)
+    }
+
+    /// Every node of every registered pipeline, once each, sorted by name.
+    pub fn all_nodes(&self) -> Result<Vec<&Node>> {
+        let mut seen = BTreeMap::new();
+        for pipeline in self.registry()?.pipelines.values() {
+            for node in pipeline.nodes() {
+                seen.entry(node.name.as_str()).or_insert(node);
+            }
+        }
+        Ok(seen.into_values().collect())
+    }
+
+    /// What `kdvc translate` writes for the target pipeline: the plan, every changed file and the
+    /// summary. Nothing is written; see [`Session::write_translation`].
+    pub fn translation(&self) -> Result<&Translation> {
+        lazy(&self.translation, || {
+            let cfg = self.kdvc_config()?;
+            let kedro = self.kedro_config()?;
+            let pipeline = self.pipeline()?;
+            Ok(kdvc_translate::prepare_project(
+                &self.project,
+                cfg,
+                kedro,
+                pipeline,
+            )?)
+        })
+    }
+
+    /// The translation plan: stages, raw inputs, fused groups.
+    pub fn plan(&self) -> Result<&Plan> {
+        Ok(&self.translation()?.plan)
+    }
+
+    /// The code fingerprint of every node of the target pipeline, from the work tree. Nothing is recorded
+    /// (`kdvc fingerprint` does that: [`Session::update_fingerprints`]); the summary caches under `.kdvc/`
+    /// are used and refreshed. Fallback warnings are collected.
+    pub fn fingerprints(&self) -> Result<&NodeFingerprints> {
+        lazy(&self.fingerprints, || {
+            let catalog = self.catalog()?;
+            let pipeline = self.pipeline()?;
+            let entries =
+                kdvc_translate::fingerprints::entries(&self.project, pipeline.nodes(), catalog);
+            let src = FsSource::new(self.project.root.clone());
+            let set = kdvc_translate::fingerprints::engine(&self.project, true)
+                .fingerprint_entries(&src, &entries)?;
+            for w in set.warnings {
+                self.warn(Warning::Fingerprint(w));
+            }
+            Ok(NodeFingerprints {
+                nodes: set.nodes.into_iter().collect(),
+                python: set.python,
+            })
+        })
+    }
+}

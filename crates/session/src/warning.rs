@@ -1,0 +1,38 @@
+//! Non-fatal findings of a session: what a command shows as `warning: ...` while it goes on.
+
+use std::fmt;
+
+use crate::Error;
+use crate::code::{CodeWarning, Diagnostic};
+
+/// Something worth knowing that did not stop the operation. Collected by the session; see
+/// [`crate::Session::take_warnings`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Warning {
+    /// The static pipeline reader decided something with a caveat (file relative to the project root).
+    Pipeline(Diagnostic),
+    /// The pipelines could not be read, so the catalog listing holds the explicit entries only.
+    CatalogWithoutPipelines(Box<Error>),
+    /// A fallback widened some node's code closure.
+    Fingerprint(CodeWarning),
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Pipeline(d) => write!(f, "{d}"),
+            Self::CatalogWithoutPipelines(err) => write!(
+                f,
+                "listing the explicit catalog entries only: {}",
+                err.chain_text()
+            ),
+            Self::Fingerprint(w) => write!(
+                f,
+                "{}: {}",
+                w.file.as_deref().unwrap_or(&w.module),
+                w.message
+            ),
+        }
+    }
+}
