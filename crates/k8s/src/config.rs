@@ -263,12 +263,10 @@ fn is_quantity(s: &str) -> bool {
     let suffix_ok = matches!(
         suffix,
         "" | "m" | "k" | "M" | "G" | "T" | "P" | "E" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei"
-    ) || suffix
-        .strip_prefix(['e', 'E'])
-        .is_some_and(|e| {
-            let e = e.strip_prefix(['+', '-']).unwrap_or(e);
-            !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())
-        });
+    ) || suffix.strip_prefix(['e', 'E']).is_some_and(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())
+    });
     number_ok && suffix_ok
 }
 
@@ -445,9 +443,11 @@ mod tests {
 
     #[test]
     fn minimal_and_defaults() {
-        let cfg = parse("[project]\nname='x'\n[tool.kdvc]\nenv='a'\n[tool.kdvc.k8s]\nimage='i@sha256:0'\n")
-            .unwrap()
-            .unwrap();
+        let cfg = parse(
+            "[project]\nname='x'\n[tool.kdvc]\nenv='a'\n[tool.kdvc.k8s]\nimage='i@sha256:0'\n",
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(cfg.git_remote, "origin");
         assert_eq!(cfg.retries, 2);
         assert_eq!(cfg.active_deadline, Seconds(86_400));

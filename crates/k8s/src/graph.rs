@@ -4,8 +4,8 @@
 //! `metrics` or `plots`), or one of A's outs is inside a directory B depends on. Paths are taken relative
 //! to the `dvc.yaml` (each stage's `wdir` applied) and normalised (`.`, `..`, trailing `/`).
 
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::path::{Path, PathBuf};
 
 use kdvc_dvc_model::{DvcYaml, StageDef};

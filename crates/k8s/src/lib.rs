@@ -73,7 +73,9 @@ pub mod workflow;
 pub use config::{K8sConfig, Quantity, ResourceConfig, RetryPolicy, Seconds, StageOverride};
 pub use error::{Error, Problem, Result};
 pub use graph::{Selection, StageGraph, StageNode};
-pub use project::{ProjectRequest, StageChoice, git_url, project_name, render_project, stale_stages};
+pub use project::{
+    ProjectRequest, StageChoice, git_url, project_name, render_project, stale_stages,
+};
 pub use render::{RenderOptions, Rendered, render};
 pub use validate::{lint, schema_problems, validate, validate_json};
 pub use workflow::Workflow;

@@ -46,7 +46,8 @@ pub fn is_parameter_name(name: &str) -> bool {
 
 /// Whether `name` is an RFC 1123 subdomain of at most `max` characters.
 fn is_subdomain(name: &str, max: usize) -> bool {
-    let ok_end = |c: Option<char>| matches!(c, Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit());
+    let ok_end =
+        |c: Option<char>| matches!(c, Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit());
     !name.is_empty()
         && name.len() <= max
         && ok_end(name.chars().next())

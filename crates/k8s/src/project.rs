@@ -61,11 +61,9 @@ pub fn project_name(root: &Path) -> String {
         .ok()
         .and_then(|t| toml::from_str::<Doc>(&t).ok())
         .and_then(|d| {
-            d.project.and_then(|p| p.name).or_else(|| {
-                d.tool
-                    .and_then(|t| t.kedro)
-                    .and_then(|k| k.project_name)
-            })
+            d.project
+                .and_then(|p| p.name)
+                .or_else(|| d.tool.and_then(|t| t.kedro).and_then(|k| k.project_name))
         });
     from_file.unwrap_or_else(|| {
         root.file_name()
@@ -116,7 +114,9 @@ pub fn stale_stages(root: &Path, dvc: &DvcYaml) -> Result<BTreeSet<String>> {
         .output()
         .map_err(|e| fail(format!("{e} (is DVC installed and on PATH?)")))?;
     if !output.status.success() {
-        return Err(fail(String::from_utf8_lossy(&output.stderr).trim().to_owned()));
+        return Err(fail(
+            String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        ));
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
     // DVC may print warnings before the JSON; the JSON is the last line.
@@ -125,8 +125,11 @@ pub fn stale_stages(root: &Path, dvc: &DvcYaml) -> Result<BTreeSet<String>> {
         .rev()
         .find(|l| !l.trim().is_empty())
         .unwrap_or("{}");
-    let status: serde_json::Value = serde_json::from_str(json)
-        .map_err(|e| fail(format!("unexpected output of `dvc status --json` ({e}): {json}")))?;
+    let status: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+        fail(format!(
+            "unexpected output of `dvc status --json` ({e}): {json}"
+        ))
+    })?;
     let map = status
         .as_object()
         .ok_or_else(|| fail(format!("unexpected output of `dvc status --json`: {json}")))?;

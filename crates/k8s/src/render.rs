@@ -111,8 +111,11 @@ fn stage_template(cfg: &K8sConfig, name: &str, overrides: &[&StageOverride]) -> 
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let mut secrets: BTreeMap<&str, &SecretEnv> =
-        cfg.secret_env.iter().map(|s| (s.name.as_str(), s)).collect();
+    let mut secrets: BTreeMap<&str, &SecretEnv> = cfg
+        .secret_env
+        .iter()
+        .map(|s| (s.name.as_str(), s))
+        .collect();
     let mut node_selector = BTreeMap::new();
     let mut tolerations = Vec::new();
     for o in overrides {
@@ -166,6 +169,10 @@ fn stage_template(cfg: &K8sConfig, name: &str, overrides: &[&StageOverride]) -> 
                     default: Some("[]".into()),
                     ..Parameter::input("upstream-locks")
                 },
+                Parameter {
+                    default: Some("[]".into()),
+                    ..Parameter::input("upstream-uncached")
+                },
             ],
         }),
         outputs: Some(Outputs {
@@ -205,6 +212,7 @@ fn stage_template(cfg: &K8sConfig, name: &str, overrides: &[&StageOverride]) -> 
                 "--rev={{workflow.parameters.git-rev}}".into(),
                 "--stage={{inputs.parameters.stage}}".into(),
                 "--upstream-locks={{inputs.parameters.upstream-locks}}".into(),
+                "--upstream-uncached={{inputs.parameters.upstream-uncached}}".into(),
                 format!("--lock-out={LOCK_OUT}"),
                 format!("--uncached-out={UNCACHED_OUT}"),
             ],
@@ -266,18 +274,19 @@ pub fn render(graph: &StageGraph, cfg: &K8sConfig, opts: &RenderOptions) -> Resu
             }
         };
         let deps: Vec<String> = upstream[&i].iter().map(|u| task_of[u].clone()).collect();
-        let locks: Vec<String> = deps
-            .iter()
-            .map(|d| format!("{{{{tasks.{d}.outputs.parameters.lock}}}}"))
-            .collect();
+        let outputs = |param: &str| {
+            let refs: Vec<String> = deps
+                .iter()
+                .map(|d| format!("{{{{tasks.{d}.outputs.parameters.{param}}}}}"))
+                .collect();
+            format!("[{}]", refs.join(","))
+        };
         let mut parameters = vec![Parameter::value("stage", stage.name.clone())];
         if !stage.kedro_nodes.is_empty() {
             parameters.push(Parameter::value("kedro-nodes", stage.kedro_nodes.join(",")));
         }
-        parameters.push(Parameter::value(
-            "upstream-locks",
-            format!("[{}]", locks.join(",")),
-        ));
+        parameters.push(Parameter::value("upstream-locks", outputs("lock")));
+        parameters.push(Parameter::value("upstream-uncached", outputs("uncached")));
         tasks.push(DagTask {
             name: task_of[&i].clone(),
             template,

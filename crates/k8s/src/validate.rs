@@ -145,7 +145,9 @@ pub fn lint(wf: &Workflow) -> Vec<Problem> {
     {
         problem(
             "/metadata/namespace".into(),
-            format!("'{ns}' is not a valid namespace (an RFC 1123 label: lower-case alphanumerics and '-')"),
+            format!(
+                "'{ns}' is not a valid namespace (an RFC 1123 label: lower-case alphanumerics and '-')"
+            ),
         );
     }
     for (k, v) in &wf.metadata.labels {
@@ -171,7 +173,11 @@ pub fn lint(wf: &Workflow) -> Vec<Problem> {
         .flat_map(|a| &a.parameters)
         .enumerate()
     {
-        check_parameter_name(&mut problem, format!("/spec/arguments/parameters/{i}"), &p.name);
+        check_parameter_name(
+            &mut problem,
+            format!("/spec/arguments/parameters/{i}"),
+            &p.name,
+        );
     }
 
     // Templates: names, uniqueness.
@@ -197,7 +203,10 @@ pub fn lint(wf: &Workflow) -> Vec<Problem> {
         if t.dag.is_some() == t.container.is_some() {
             problem(
                 path.clone(),
-                format!("template '{}' must have exactly one of dag and container", t.name),
+                format!(
+                    "template '{}' must have exactly one of dag and container",
+                    t.name
+                ),
             );
         }
         let inputs: BTreeSet<&str> = t
@@ -207,10 +216,18 @@ pub fn lint(wf: &Workflow) -> Vec<Problem> {
             .map(|p| p.name.as_str())
             .collect();
         for (pi, p) in t.inputs.iter().flat_map(|i| &i.parameters).enumerate() {
-            check_parameter_name(&mut problem, format!("{path}/inputs/parameters/{pi}"), &p.name);
+            check_parameter_name(
+                &mut problem,
+                format!("{path}/inputs/parameters/{pi}"),
+                &p.name,
+            );
         }
         for (pi, p) in t.outputs.iter().flat_map(|o| &o.parameters).enumerate() {
-            check_parameter_name(&mut problem, format!("{path}/outputs/parameters/{pi}"), &p.name);
+            check_parameter_name(
+                &mut problem,
+                format!("{path}/outputs/parameters/{pi}"),
+                &p.name,
+            );
         }
         if let Some(c) = &t.container {
             let texts = c
@@ -223,7 +240,10 @@ pub fn lint(wf: &Workflow) -> Vec<Problem> {
                     if !inputs.contains(r) {
                         problem(
                             format!("{path}/container"),
-                            format!("'{{{{inputs.parameters.{r}}}}}' is not an input of template '{}'", t.name),
+                            format!(
+                                "'{{{{inputs.parameters.{r}}}}}' is not an input of template '{}'",
+                                t.name
+                            ),
                         );
                     }
                 }
@@ -231,7 +251,9 @@ pub fn lint(wf: &Workflow) -> Vec<Problem> {
                     if !workflow_params.contains(r) {
                         problem(
                             format!("{path}/container"),
-                            format!("'{{{{workflow.parameters.{r}}}}}' is not a Workflow parameter"),
+                            format!(
+                                "'{{{{workflow.parameters.{r}}}}}' is not a Workflow parameter"
+                            ),
                         );
                     }
                 }
@@ -241,7 +263,10 @@ pub fn lint(wf: &Workflow) -> Vec<Problem> {
     if !templates.contains_key(wf.spec.entrypoint.as_str()) {
         problem(
             "/spec/entrypoint".into(),
-            format!("entrypoint template '{}' is not defined", wf.spec.entrypoint),
+            format!(
+                "entrypoint template '{}' is not defined",
+                wf.spec.entrypoint
+            ),
         );
     }
 
@@ -328,18 +353,29 @@ pub fn lint(wf: &Workflow) -> Vec<Problem> {
                 }
             }
         }
-        let Some(ancestors) = ancestors(&deps) else {
-            problem(base.clone(), "dependency cycle detected".into());
-            continue;
+        let ancestors = match ancestors(&deps) {
+            Ok(a) => a,
+            Err(blocked) => {
+                let names: Vec<&str> = blocked
+                    .iter()
+                    .map(|&i| dag.tasks[i].name.as_str())
+                    .collect();
+                problem(
+                    base.clone(),
+                    format!(
+                        "dependency cycle detected: these tasks can never start: {}",
+                        names.join(", ")
+                    ),
+                );
+                continue;
+            }
         };
         for (i, task) in dag.tasks.iter().enumerate() {
             for p in task.arguments.iter().flat_map(|a| &a.parameters) {
                 let Some(value) = &p.value else { continue };
                 for r in references(value, "tasks.") {
                     let name = r.split('.').next().unwrap_or_default();
-                    let ok = index
-                        .get(name)
-                        .is_some_and(|j| ancestors[i].contains(j));
+                    let ok = index.get(name).is_some_and(|j| ancestors[i].contains(j));
                     if !ok {
                         problem(
                             format!("{base}/{i}/arguments"),
@@ -365,8 +401,8 @@ fn check_parameter_name(problem: &mut impl FnMut(String, String), path: String, 
     }
 }
 
-/// Every task's set of (indirect) dependencies; `None` on a cycle.
-fn ancestors(deps: &[Vec<usize>]) -> Option<Vec<BTreeSet<usize>>> {
+/// Every task's set of (indirect) dependencies; on a cycle, the tasks that can never start.
+fn ancestors(deps: &[Vec<usize>]) -> std::result::Result<Vec<BTreeSet<usize>>, Vec<usize>> {
     let n = deps.len();
     let mut indegree: Vec<usize> = deps.iter().map(Vec::len).collect();
     let mut down: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -387,7 +423,7 @@ fn ancestors(deps: &[Vec<usize>]) -> Option<Vec<BTreeSet<usize>>> {
         }
     }
     if order.len() != n {
-        return None;
+        return Err((0..n).filter(|&i| indegree[i] > 0).collect());
     }
     let mut anc: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
     for &i in &order {
@@ -398,5 +434,5 @@ fn ancestors(deps: &[Vec<usize>]) -> Option<Vec<BTreeSet<usize>>> {
         }
         anc[i] = set;
     }
-    Some(anc)
+    Ok(anc)
 }
