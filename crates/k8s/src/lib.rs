@@ -45,13 +45,13 @@
 //!
 //! ## Modules
 //!
-//! - [`workflow`]: the typed Argo Workflow subset kdvc emits, serialised as JSON (never YAML: Kubernetes
+//! - [`workflow`] - the typed Argo Workflow subset kdvc emits, serialised as JSON (never YAML: Kubernetes
 //!   reads manifests as YAML 1.1, where `on`, `yes` or `y` would turn into booleans);
-//! - [`names`]: Kubernetes and Argo name rules; stage names become task names with a hash suffix;
-//! - [`config`]: `[tool.kdvc.k8s]`;
-//! - [`graph`]: the stage graph and stage selection;
-//! - [`render`](mod@render): the Workflow of a stage graph;
-//! - [`validate`](mod@validate): schema validation and the semantic lint.
+//! - [`names`] - Kubernetes and Argo name rules; stage names become task names with a hash suffix;
+//! - [`config`] - `[tool.kdvc.k8s]`;
+//! - [`graph`] - the stage graph and stage selection;
+//! - [`render`](mod@render) - the Workflow of a stage graph;
+//! - [`validate`](mod@validate) - schema validation and the semantic lint.
 //!
 //! ## The schema
 //!

@@ -147,12 +147,14 @@ pub fn render_project(root: &Path, request: &ProjectRequest) -> Result<Rendered>
     let cfg = K8sConfig::load(root)?;
     let file = root.join("dvc.yaml");
     let dvc = DvcYaml::read(&file)?;
-    let graph = StageGraph::new(&dvc, Path::new("dvc.yaml"))?;
+    let graph = StageGraph::new(&dvc, &file)?;
     let selection = match &request.stages {
         StageChoice::All => Selection::All,
         StageChoice::Named(names) => Selection::Stages(names.clone()),
         StageChoice::Stale => Selection::Downstream(stale_stages(root, &dvc)?),
     };
+    // Unknown stage names are reported before anything else can fail.
+    graph.select(&selection)?;
     let opts = RenderOptions {
         project: project_name(root),
         git_url: git_url(root, &cfg)?,

@@ -141,7 +141,7 @@ pub fn lint(wf: &Workflow) -> Vec<Problem> {
         );
     }
     if let Some(ns) = &wf.metadata.namespace
-        && !(names::is_workflow_name(ns) && !ns.contains('.'))
+        && (!names::is_workflow_name(ns) || ns.contains('.'))
     {
         problem(
             "/metadata/namespace".into(),
