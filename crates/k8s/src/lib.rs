@@ -8,7 +8,7 @@
 //! The entry point is [`render_project`]: it reads `[tool.kdvc.k8s]` ([`K8sConfig`]) from the project's
 //! `pyproject.toml` and its `dvc.yaml`, builds the [`StageGraph`] (DVC's out -> dep path rule), picks the
 //! stages, renders the [`Workflow`] and validates it ([`validate()`]: the vendored Argo schema plus a
-//! semantic lint). [`render`] does the same from a graph and a configuration already in memory:
+//! semantic lint). [`render()`] does the same from a graph and a configuration already in memory:
 //!
 //! ```
 //! use std::path::Path;
