@@ -51,7 +51,9 @@
 //! - [`config`] - `[tool.kdvc.k8s]`;
 //! - [`graph`] - the stage graph and stage selection;
 //! - [`render`](mod@render) - the Workflow of a stage graph;
-//! - [`validate`](mod@validate) - schema validation and the semantic lint.
+//! - [`validate`](mod@validate) - schema validation and the semantic lint;
+//! - [`exec`](mod@exec) - the pod side: one stage in a fresh clone, its `dvc.lock` entry as output;
+//! - [`emulator`] - a local stand-in for Argo's controller, for tests without a cluster.
 //!
 //! ## The schema
 //!
@@ -62,7 +64,9 @@
 //! Workflows against its `Workflow` definition directly, for readable errors.
 
 pub mod config;
+pub mod emulator;
 pub mod error;
+pub mod exec;
 pub mod graph;
 pub mod names;
 pub mod project;
@@ -72,6 +76,7 @@ pub mod workflow;
 
 pub use config::{K8sConfig, Quantity, ResourceConfig, RetryPolicy, Seconds, StageOverride};
 pub use error::{Error, Problem, Result};
+pub use exec::{ExecOptions, ExecReport, exec};
 pub use graph::{Selection, StageGraph, StageNode};
 pub use project::{
     ProjectRequest, StageChoice, git_url, project_name, render_project, stale_stages,

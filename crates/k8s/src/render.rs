@@ -155,6 +155,18 @@ fn stage_template(cfg: &K8sConfig, name: &str, overrides: &[&StageOverride]) -> 
             read_only: Some(true),
         });
     }
+    let mut args = vec![
+        "--git-url={{workflow.parameters.git-url}}".to_owned(),
+        "--rev={{workflow.parameters.git-rev}}".to_owned(),
+        "--stage={{inputs.parameters.stage}}".to_owned(),
+        "--upstream-locks={{inputs.parameters.upstream-locks}}".to_owned(),
+        "--upstream-uncached={{inputs.parameters.upstream-uncached}}".to_owned(),
+        format!("--lock-out={LOCK_OUT}"),
+        format!("--uncached-out={UNCACHED_OUT}"),
+    ];
+    if cfg.dvc_config_secret.is_some() {
+        args.push(format!("--dvc-config={DVC_CONFIG_DIR}/config.local"));
+    }
     let override_resources: Vec<&ResourceConfig> = overrides.iter().map(|o| &o.resources).collect();
     Template {
         name: name.to_owned(),
@@ -207,15 +219,7 @@ fn stage_template(cfg: &K8sConfig, name: &str, overrides: &[&StageOverride]) -> 
         container: Some(Container {
             image: cfg.image.clone(),
             command: vec!["kdvc".into(), "k8s".into(), "exec".into()],
-            args: vec![
-                "--git-url={{workflow.parameters.git-url}}".into(),
-                "--rev={{workflow.parameters.git-rev}}".into(),
-                "--stage={{inputs.parameters.stage}}".into(),
-                "--upstream-locks={{inputs.parameters.upstream-locks}}".into(),
-                "--upstream-uncached={{inputs.parameters.upstream-uncached}}".into(),
-                format!("--lock-out={LOCK_OUT}"),
-                format!("--uncached-out={UNCACHED_OUT}"),
-            ],
+            args,
             env: vars,
             resources: resources(&cfg.resources, &override_resources),
             volume_mounts: mounts,

@@ -17,6 +17,10 @@ pub(crate) enum K8sCommand {
     /// `--all` for every stage, `--stage NAME` for chosen ones. Configured in `[tool.kdvc.k8s]` of
     /// pyproject.toml (at least `image`). Pipe it to `kubectl create -f -`.
     Render(K8sRenderArgs),
+    /// Run one DVC stage the way a Workflow's pod does (inside the pod image; not for local use):
+    /// clone, install the upstream results, `dvc repro --pull --single-item`, `dvc push`, and write
+    /// the stage's dvc.lock entry and `cache: false` outputs for Argo to pick up.
+    Exec(K8sExecArgs),
 }
 
 /// Arguments of `kdvc k8s render`.
@@ -40,6 +44,7 @@ pub(crate) struct K8sRenderArgs {
 pub(crate) fn run(command: &K8sCommand) -> anyhow::Result<ExitCode> {
     match command {
         K8sCommand::Render(args) => render(args),
+        K8sCommand::Exec(args) => exec(args),
     }
 }
 
@@ -72,4 +77,58 @@ fn render(args: &K8sRenderArgs) -> anyhow::Result<ExitCode> {
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Arguments of `kdvc k8s exec` (what the Workflow's container template passes).
+#[derive(Debug, Args)]
+pub(crate) struct K8sExecArgs {
+    /// The repository to clone.
+    #[arg(long, value_name = "URL")]
+    pub(crate) git_url: String,
+    /// The commit (or ref) to check out.
+    #[arg(long, value_name = "REV")]
+    pub(crate) rev: String,
+    /// The DVC stage to run.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) stage: String,
+    /// JSON list of the upstream stages' dvc.lock fragments.
+    #[arg(long, value_name = "JSON", default_value = "[]")]
+    pub(crate) upstream_locks: String,
+    /// JSON list of the upstream stages' `cache: false` outputs.
+    #[arg(long, value_name = "JSON", default_value = "[]")]
+    pub(crate) upstream_uncached: String,
+    /// Where to write this stage's dvc.lock fragment.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) lock_out: PathBuf,
+    /// Where to write this stage's `cache: false` outputs.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) uncached_out: PathBuf,
+    /// The directory to clone into.
+    #[arg(long, value_name = "DIR", default_value = "repo")]
+    pub(crate) checkout: PathBuf,
+    /// A DVC `config.local` to install (remote credentials), used when the file exists.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) dvc_config: Option<PathBuf>,
+}
+
+fn exec(args: &K8sExecArgs) -> anyhow::Result<ExitCode> {
+    let report = kdvc_k8s::exec(&kdvc_k8s::ExecOptions {
+        git_url: args.git_url.clone(),
+        rev: args.rev.clone(),
+        stage: args.stage.clone(),
+        upstream_locks: args.upstream_locks.clone(),
+        upstream_uncached: args.upstream_uncached.clone(),
+        lock_out: args.lock_out.clone(),
+        uncached_out: args.uncached_out.clone(),
+        checkout: args.checkout.clone(),
+        dvc_config: args.dvc_config.clone(),
+    })?;
+    crate::render::info(&format!(
+        "stage {} done (upstream lock entries: {}; upstream uncached files: {}; uncached outputs: {})",
+        args.stage,
+        report.upstream_stages.len(),
+        report.upstream_files.len(),
+        report.uncached.len()
+    ));
+    Ok(ExitCode::SUCCESS)
 }
