@@ -47,6 +47,9 @@ pub(crate) enum Command {
     /// List the nodes whose code fingerprint differs between two git revisions (REV2 defaults to the work
     /// tree). Reads the files from git objects, without a checkout.
     Diff(DiffArgs),
+    /// Run the pipeline on Kubernetes through Argo Workflows.
+    #[command(subcommand)]
+    K8s(crate::commands::k8s::K8sCommand),
 }
 
 /// Arguments of `kdvc fingerprint`.

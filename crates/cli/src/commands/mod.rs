@@ -5,6 +5,7 @@ mod catalog;
 mod exp;
 mod fingerprint;
 mod hash;
+pub(crate) mod k8s;
 mod params;
 mod pipelines;
 mod translate;
@@ -28,6 +29,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fingerprint(args) => fingerprint::fingerprint(&args),
         Command::Trace(args) => fingerprint::trace(&args),
         Command::Diff(args) => fingerprint::diff(&args),
+        Command::K8s(command) => k8s::run(&command),
     }
 }
 

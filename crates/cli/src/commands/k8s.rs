@@ -1,0 +1,134 @@
+//! `kdvc k8s ...`: the pipeline on Kubernetes through Argo Workflows. Argument parsing and printing
+//! only; everything else is in `kdvc-k8s`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use kdvc_k8s::{ProjectRequest, StageChoice, render_project};
+
+/// `kdvc k8s` sub-commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum K8sCommand {
+    /// Print the Argo Workflow (JSON) that runs the pipeline's stages on Kubernetes, validated against
+    /// Argo's schema and rules.
+    ///
+    /// By default the stages `dvc status` reports as changed and every stage downstream of them;
+    /// `--all` for every stage, `--stage NAME` for chosen ones. Configured in `[tool.kdvc.k8s]` of
+    /// pyproject.toml (at least `image`). Pipe it to `kubectl create -f -`.
+    Render(K8sRenderArgs),
+    /// Run one DVC stage the way a Workflow's pod does (inside the pod image; not for local use):
+    /// clone, install the upstream results, `dvc repro --pull --single-item`, `dvc push`, and write
+    /// the stage's dvc.lock entry and `cache: false` outputs for Argo to pick up.
+    Exec(K8sExecArgs),
+}
+
+/// Arguments of `kdvc k8s render`.
+#[derive(Debug, Args)]
+pub(crate) struct K8sRenderArgs {
+    /// The project (the directory holding dvc.yaml and pyproject.toml). Defaults to the current directory.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub(crate) project: PathBuf,
+    /// Run every stage.
+    #[arg(long, conflicts_with = "stage")]
+    pub(crate) all: bool,
+    /// Run this stage (repeatable); stages between two chosen ones are not run.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) stage: Vec<String>,
+    /// The git revision the pods check out (a commit pushed to the remote pods clone).
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    pub(crate) rev: String,
+}
+
+/// Runs a `kdvc k8s` sub-command.
+pub(crate) fn run(command: &K8sCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        K8sCommand::Render(args) => render(args),
+        K8sCommand::Exec(args) => exec(args),
+    }
+}
+
+fn render(args: &K8sRenderArgs) -> anyhow::Result<ExitCode> {
+    let stages = if args.all {
+        StageChoice::All
+    } else if !args.stage.is_empty() {
+        StageChoice::Named(args.stage.clone())
+    } else {
+        StageChoice::Stale
+    };
+    let request = ProjectRequest {
+        stages,
+        git_rev: args.rev.clone(),
+    };
+    let root = std::path::absolute(&args.project).unwrap_or_else(|_| args.project.clone());
+    match render_project(&root, &request) {
+        Ok(rendered) => {
+            for w in &rendered.warnings {
+                crate::render::warn(w);
+            }
+            super::emit(&rendered.to_json())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(kdvc_k8s::Error::NothingToRun) => {
+            crate::render::info(
+                "nothing to run: every stage is up to date (use --all to run them anyway)",
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Arguments of `kdvc k8s exec` (what the Workflow's container template passes).
+#[derive(Debug, Args)]
+pub(crate) struct K8sExecArgs {
+    /// The repository to clone.
+    #[arg(long, value_name = "URL")]
+    pub(crate) git_url: String,
+    /// The commit (or ref) to check out.
+    #[arg(long, value_name = "REV")]
+    pub(crate) rev: String,
+    /// The DVC stage to run.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) stage: String,
+    /// JSON list of the upstream stages' dvc.lock fragments.
+    #[arg(long, value_name = "JSON", default_value = "[]")]
+    pub(crate) upstream_locks: String,
+    /// JSON list of the upstream stages' `cache: false` outputs.
+    #[arg(long, value_name = "JSON", default_value = "[]")]
+    pub(crate) upstream_uncached: String,
+    /// Where to write this stage's dvc.lock fragment.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) lock_out: PathBuf,
+    /// Where to write this stage's `cache: false` outputs.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) uncached_out: PathBuf,
+    /// The directory to clone into.
+    #[arg(long, value_name = "DIR", default_value = "repo")]
+    pub(crate) checkout: PathBuf,
+    /// A DVC `config.local` to install (remote credentials), used when the file exists.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) dvc_config: Option<PathBuf>,
+}
+
+fn exec(args: &K8sExecArgs) -> anyhow::Result<ExitCode> {
+    let report = kdvc_k8s::exec(&kdvc_k8s::ExecOptions {
+        git_url: args.git_url.clone(),
+        rev: args.rev.clone(),
+        stage: args.stage.clone(),
+        upstream_locks: args.upstream_locks.clone(),
+        upstream_uncached: args.upstream_uncached.clone(),
+        lock_out: args.lock_out.clone(),
+        uncached_out: args.uncached_out.clone(),
+        checkout: args.checkout.clone(),
+        dvc_config: args.dvc_config.clone(),
+    })?;
+    crate::render::info(&format!(
+        "stage {} done (upstream lock entries: {}; upstream uncached files: {}; uncached outputs: {})",
+        args.stage,
+        report.upstream_stages.len(),
+        report.upstream_files.len(),
+        report.uncached.len()
+    ));
+    Ok(ExitCode::SUCCESS)
+}

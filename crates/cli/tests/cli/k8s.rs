@@ -1,0 +1,199 @@
+//! `kdvc k8s render` on translated projects: the Workflow JSON of the example project and of a project
+//! with namespaces, partial and lambda nodes and per-stage overrides, the default selection of changed
+//! stages (from `dvc status` after a real `dvc repro`), and configuration errors.
+
+use std::path::Path;
+
+use kdvc_test_support::{FixtureCopy, fixture_copy, git, git_dvc_init, run_ok, workspace_root};
+use serde_json::Value;
+
+use crate::{kdvc, run, tool_with_kdvc};
+
+const DIGEST: &str = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
+
+/// A translated, committed copy of `project` whose pyproject.toml then gets `k8s` as `[tool.kdvc.k8s]`.
+fn translated(project: &str, k8s: &str) -> FixtureCopy {
+    let copy = if project.starts_with("examples/") {
+        fixture_copy(workspace_root().join(project).to_str().unwrap())
+    } else {
+        fixture_copy(project)
+    };
+    git_dvc_init(&copy.root);
+    run_ok(kdvc(&copy.root).arg("translate"));
+    let pyproject = copy.root.join("pyproject.toml");
+    let mut text = std::fs::read_to_string(&pyproject).unwrap();
+    text.push_str("\n[tool.kdvc.k8s]\n");
+    text.push_str(k8s);
+    std::fs::write(&pyproject, text).unwrap();
+    git(&copy.root, &["add", "-A"]);
+    git(&copy.root, &["commit", "-q", "-m", "translated"]);
+    copy
+}
+
+fn render(root: &Path, args: &[&str]) -> crate::Run {
+    run(kdvc(root).args(["k8s", "render"]).args(args))
+}
+
+/// The `stage` parameter of every task, in order.
+fn stages(json: &str) -> Vec<String> {
+    let wf: Value = serde_json::from_str(json).expect("JSON on stdout");
+    wf["spec"]["templates"][0]["dag"]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            t["arguments"]["parameters"][0]["value"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn spaceflights_workflow() {
+    let copy = translated(
+        "examples/spaceflights",
+        &format!(
+            "image = \"registry.example.com/spaceflights@{DIGEST}\"\n\
+             git_url = \"https://git.example.com/ml/spaceflights.git\"\n"
+        ),
+    );
+    let r = render(
+        &copy.root,
+        &["--all", "--rev", "0123456789abcdef0123456789abcdef01234567"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, "", "no warnings with a pinned image");
+    insta::assert_snapshot!("k8s_spaceflights", r.stdout);
+}
+
+#[test]
+fn namespaces_lambdas_and_overrides() {
+    let copy = translated(
+        "pipe-findpipes",
+        &format!(
+            r#"image = "registry.example.com/fp-shop@{DIGEST}"
+namespace = "ml"
+service_account = "kdvc-runner"
+kedro_env = "base"
+resources = {{ requests = {{ cpu = "500m", memory = "1Gi" }} }}
+
+[[tool.kdvc.k8s.stages]]
+match = "fx__*"
+resources = {{ requests = {{ cpu = 2, memory = "4Gi" }}, limits = {{ memory = "4Gi" }} }}
+node_selector = {{ pool = "highmem" }}
+tolerations = [{{ key = "highmem", operator = "Exists", effect = "NoSchedule" }}]
+"#
+        ),
+    );
+    // The project has an `origin` remote; pods clone its URL.
+    git(
+        &copy.root,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://git.example.com/ml/fp-shop.git",
+        ],
+    );
+    let r = render(&copy.root, &["--all", "--rev", "main"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("k8s_findpipes_overrides", r.stdout);
+
+    let r = render(
+        &copy.root,
+        &["--stage", "top__5a926737", "--stage", "kdvc-fingerprint"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(stages(&r.stdout), ["kdvc-fingerprint", "top__5a926737"]);
+}
+
+#[test]
+fn default_renders_the_changed_stages_and_their_downstream() {
+    let copy = translated(
+        "pipe-findpipes",
+        &format!("image = \"fp-shop@{DIGEST}\"\ngit_url = \"https://git.example.com/x.git\"\n"),
+    );
+    // Before any run every stage is changed.
+    let r = render(&copy.root, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(stages(&r.stdout).len(), 5);
+
+    run_ok(tool_with_kdvc("dvc").arg("repro").current_dir(&copy.root));
+    git(&copy.root, &["add", "-A"]);
+    git(&copy.root, &["commit", "-q", "-m", "reproduced"]);
+    let r = render(&copy.root, &[]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
+    assert!(r.stderr.contains("nothing to run"), "{}", r.stderr);
+
+    // A parameter read by one stage: that stage and the stages below it. (The conf directory is a dep
+    // of the fingerprint stage, which is upstream of every stage.)
+    let params = copy.root.join("conf/base/parameters.yml");
+    let text = std::fs::read_to_string(&params).unwrap();
+    std::fs::write(&params, text.replace("rounding: 2", "rounding: 3")).unwrap();
+    let r = render(&copy.root, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let selected = stages(&r.stdout);
+    assert_eq!(selected[0], "kdvc-fingerprint");
+    assert!(selected.contains(&"fx__normalise__803efb64-fused5".to_owned()));
+
+    // Only the parameter file changes when the fingerprints are already current.
+    run_ok(
+        tool_with_kdvc("dvc")
+            .args(["repro", "kdvc-fingerprint"])
+            .current_dir(&copy.root),
+    );
+    let status = run_ok(
+        tool_with_kdvc("dvc")
+            .args(["status", "--json"])
+            .current_dir(&copy.root),
+    );
+    let changed: Value = serde_json::from_slice(&status.stdout).unwrap();
+    let changed: Vec<&String> = changed.as_object().unwrap().keys().collect();
+    let r = render(&copy.root, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(changed, ["fx__normalise__803efb64-fused5"]);
+    assert_eq!(
+        stages(&r.stdout),
+        [
+            "fx__normalise__803efb64-fused5",
+            "normalise__4a90b00c-fused2",
+            "log_summary__bcbe6069",
+            "top__5a926737"
+        ]
+    );
+}
+
+#[test]
+fn configuration_errors() {
+    let copy = translated(
+        "pipe-findpipes",
+        "image = \"fp-shop:1\"\nimgae = \"typo\"\n",
+    );
+    let r = render(&copy.root, &["--all"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "");
+    let root = copy.root.display().to_string();
+    let mut text = r.stderr.replace(&root, "[PROJECT]");
+
+    let pyproject = copy.root.join("pyproject.toml");
+    let body = std::fs::read_to_string(&pyproject).unwrap();
+    std::fs::write(&pyproject, body.replace("imgae = \"typo\"\n", "")).unwrap();
+    let r = render(&copy.root, &["--stage", "nope"]);
+    assert_eq!(r.code, 2);
+    text.push_str(&r.stderr.replace(&root, "[PROJECT]"));
+
+    let r = render(&copy.root, &["--all"]);
+    assert_eq!(r.code, 2, "no git_url and no origin remote");
+    text.push_str(&r.stderr.replace(&root, "[PROJECT]"));
+
+    let bare = fixture_copy("pipe-findpipes");
+    let r = render(&bare.root, &["--all"]);
+    assert_eq!(r.code, 2);
+    text.push_str(
+        &r.stderr
+            .replace(&bare.root.display().to_string(), "[PROJECT]"),
+    );
+    insta::assert_snapshot!("k8s_errors", text);
+}
