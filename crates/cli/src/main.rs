@@ -1,7 +1,7 @@
 //! The `kdvc` command-line tool: Kedro pipelines as DVC pipelines.
 //!
-//! Arguments, output and progress only; the logic lives in the library crates. Data goes to stdout,
-//! diagnostics to stderr. Exit status 0 on success, 2 on error (and 1 where a command documents it, such
+//! Arguments, output and progress only; the logic lives in the library crates, reached through
+//! `kdvc-session`. Data goes to stdout, diagnostics to stderr. Exit status 0 on success, 2 on error (and 1 where a command documents it, such
 //! as `kdvc check` finding differences).
 
 mod args;
