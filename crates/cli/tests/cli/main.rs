@@ -5,6 +5,7 @@ mod errors;
 mod experiments;
 mod golden;
 mod hash;
+mod install;
 mod k8s;
 mod project;
 mod translate_e2e;
