@@ -46,6 +46,8 @@ fn string() -> impl Strategy<Value = String> {
             Just("1.5".into()), Just("2024-01-01".into()), Just(" lead".into()), Just("trail ".into()),
             Just("- x".into()), Just("-x".into()), Just("a: b".into()), Just("#c".into()), Just("---".into()),
             Just("it's".into()), Just("~".into()), Just("0x1F".into()), Just("1e3".into()),
+            Just("2024-05-data/x.csv".into()), Just("2024-01-01 10:00:00".into()),
+            Just("2024-01-01T10:00:00Z".into()),
         ],
     ]
     .prop_filter("YAML 1.1-only ambiguity", |s| !yaml11_only_ambiguous(s))

@@ -4,7 +4,9 @@
 //! keys, comments, blank lines) is copied unchanged. Generated stages are recognised by
 //! `meta: {kdvc: {generated: true}}`; they are all removed and the new ones are written as one block
 //! where the first generated stage was (at the end of `stages:` the first time). The same input
-//! therefore always gives the same bytes, and running translate twice changes nothing.
+//! therefore always gives the same bytes, and running translate twice changes nothing. The stage blocks
+//! themselves are written by dvc-model ([`crate::emit`]); `dvc.lock` is pruned through dvc-model's
+//! [`DvcLock`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

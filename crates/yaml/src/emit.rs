@@ -19,13 +19,16 @@ pub fn is_ambiguous(s: &str) -> bool {
     ) {
         return true;
     }
-    let b = s.as_bytes();
-    // Dates / timestamps: YYYY-M[M]-D[D]...
-    if b.len() >= 8
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && b[5].is_ascii_digit()
+    // ruamel's float pattern `[-+]?\.[0-9_]+` matches `._` too (its resolver then fails on it, but the
+    // emitter quotes it).
+    if let Some(rest) = s.strip_prefix(['-', '+']).unwrap_or(s).strip_prefix('.')
+        && !rest.is_empty()
+        && rest.bytes().all(|c| c.is_ascii_digit() || c == b'_')
     {
+        return true;
+    }
+    // Dates and timestamps (the pattern ruamel and PyYAML share; `2024-01-01_run` stays plain).
+    if crate::schema::is_timestamp(s) {
         return true;
     }
     // YAML 1.1 numbers: signs, digits, underscores, dots, exponents, sexagesimal colons, radix prefixes.
@@ -677,6 +680,24 @@ mod tests {
             to_yaml_string(&v),
             "schema: '2.0'\nstages:\n  s:\n    cmd: echo\n    deps:\n    - path: a\n      size: 3\n    params:\n      p.yaml:\n        x:\n"
         );
+    }
+
+    #[test]
+    fn only_real_timestamps_are_quoted_as_dates() {
+        // As DVC's `dumps_yaml` writes them (ruamel 0.18).
+        for (s, dvc) in [
+            ("2024-01-01_x", "k: 2024-01-01_x\n"),
+            ("20240101x", "k: 20240101x\n"),
+            ("2024-01-01", "k: '2024-01-01'\n"),
+            ("2024-01-01 10:00:00", "k: '2024-01-01 10:00:00'\n"),
+            ("2024-1-1 1:00:00", "k: '2024-1-1 1:00:00'\n"),
+            ("2024-01-01T10:00:00Z", "k: '2024-01-01T10:00:00Z'\n"),
+            ("._", "k: '._'\n"),
+            ("._x", "k: ._x\n"),
+            ("-._", "k: '-._'\n"),
+        ] {
+            assert_eq!(to_yaml_string(&Value::map([("k", Value::from(s))])), dvc);
+        }
     }
 
     #[test]

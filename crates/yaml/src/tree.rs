@@ -654,4 +654,27 @@ mod tests {
         );
         assert_eq!(parse("", &Options::kedro()).unwrap(), None);
     }
+
+    #[test]
+    fn error_messages() {
+        let cases = [
+            ("syntax", "a: [1, 2\nb: 3\n", Options::dvc()),
+            ("duplicate", "a: 1\nb: 2\na: 3\n", Options::kedro()),
+            ("two documents", "a: 1\n---\nb: 2\n", Options::kedro()),
+            ("merge value", "a: {<<: 1}\n", Options::kedro()),
+            ("merge item", "a: {<<: [1]}\n", Options::dvc()),
+        ];
+        let mut out = String::new();
+        for (name, text, options) in cases {
+            let e = parse(text, &options).unwrap_err();
+            out.push_str(&format!("{name}: {}:{}: {e}\n", e.span.line, e.span.column));
+        }
+        insta::assert_snapshot!(out, @r#"
+        syntax: 2:2: illegal placement of ':' indicator
+        duplicate: 3:1: found duplicate key "a" (each key may appear once in a mapping)
+        two documents: 2:1: expected a single document in the stream, but found another document
+        merge value: 1:9: while constructing a mapping: expected a mapping or list of mappings for merging
+        merge item: 1:10: while constructing a mapping: expected a mapping for merging
+        "#);
+    }
 }
