@@ -1,8 +1,8 @@
 //! Calls: arguments, project functions and lambdas with Python's parameter binding, `functools.partial`.
 
-use foldhash::{HashMap, HashMapExt};
 use std::rc::Rc;
 
+use foldhash::{HashMap, HashMapExt};
 use kdvc_python::grammar::fields;
 use kdvc_python::{Module, NodeExt, Signature, named_kids};
 use tree_sitter::Node as TsNode;

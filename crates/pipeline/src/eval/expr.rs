@@ -689,8 +689,6 @@ impl<'a> Evaluator<'a> {
             ),
         }
     }
-
-    // ----- calls ----------------------------------------------------------------------------------------------
 }
 
 /// `fmt % arg`: a tuple is the arguments, a dict (`%(name)s`) is not supported.

@@ -1,8 +1,8 @@
 //! Module scopes, imports and name resolution across the project's modules.
 
-use foldhash::{HashMap, HashMapExt};
 use std::rc::Rc;
 
+use foldhash::{HashMap, HashMapExt};
 use kdvc_python::grammar::fields;
 use kdvc_python::{Module, NodeExt, named_kids, node_text};
 use tree_sitter::Node as TsNode;
@@ -359,6 +359,4 @@ impl<'a> Evaluator<'a> {
         }
         self.global(f.module, name, at)
     }
-
-    // ----- expressions ----------------------------------------------------------------------------------------
 }

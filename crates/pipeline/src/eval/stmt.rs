@@ -1,8 +1,8 @@
 //! Statements of function bodies: assignments, `if`, `for`, `while`, `return`, calls for effect.
 
-use foldhash::{HashMap, HashMapExt};
 use std::rc::Rc;
 
+use foldhash::{HashMap, HashMapExt};
 use kdvc_python::grammar::fields;
 use kdvc_python::{NodeExt, named_kids};
 use tree_sitter::Node as TsNode;
