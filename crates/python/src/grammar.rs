@@ -169,11 +169,16 @@ macro_rules! fields {
 
 fields! {
     alias = "alias",
+    alternative = "alternative",
     argument = "argument",
     arguments = "arguments",
     attribute = "attribute",
     body = "body",
+    condition = "condition",
+    consequence = "consequence",
     definition = "definition",
+    expression = "expression",
+    format_specifier = "format_specifier",
     function = "function",
     key = "key",
     left = "left",
@@ -186,6 +191,7 @@ fields! {
     right = "right",
     superclasses = "superclasses",
     ty = "type",
+    type_conversion = "type_conversion",
     type_parameters = "type_parameters",
     value = "value",
 }

@@ -9,7 +9,7 @@
 //! - [`parse`]: a parse that reports the first syntax error's position ([`ParseError`]), plus
 //!   [`node_text`], [`line_col`] and cheap node accessors ([`NodeExt`], [`named_kids`]);
 //! - Python literals, one implementation each: string prefixes and escapes ([`literal`],
-//!   [`literal_string`]), string formatting ([`format`]: `str.format`, `%`, f-string fields), the builtins
+//!   [`literal_string`]), string formatting ([`format`](mod@format): `str.format`, `%`, f-string fields), the builtins
 //!   table ([`is_builtin`]) and function signatures with Python's argument binding ([`Signature`]).
 //!
 //! ```
@@ -48,4 +48,4 @@ pub use grammar::GRAMMAR_VERSION;
 pub use literal::literal_string;
 pub use modules::{Module, ModuleTable};
 pub use signature::{Param, ParamKind, Signature};
-pub use syntax::{Field, NodeExt, ParseError, line_col, named_kids, node_text, parse};
+pub use syntax::{NodeExt, ParseError, line_col, named_kids, node_text, parse};

@@ -2,7 +2,8 @@
 
 use tree_sitter::Node;
 
-use crate::syntax::{Field, NodeExt, named_kids, node_text};
+use crate::grammar::fields;
+use crate::syntax::{NodeExt, named_kids, node_text};
 
 /// The kind of a parameter, as `inspect.Parameter.kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,11 +71,11 @@ impl Signature {
                     }
                 }
                 "default_parameter" | "typed_default_parameter" => (
-                    p.field(Field::Name)
+                    p.field(fields().name)
                         .map(|n| node_text(src, n).to_owned())
                         .unwrap_or_default(),
                     None,
-                    p.field(Field::Value),
+                    p.field(fields().value),
                 ),
                 "list_splat_pattern" => {
                     kw_only = true;

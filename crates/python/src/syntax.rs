@@ -1,9 +1,10 @@
 //! Parsing with error positions, and cheap accessors for tree walkers.
 
+use std::num::NonZeroU16;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use tree_sitter::{Language, Node, Tree};
+use tree_sitter::{Node, Tree};
 
 use crate::grammar;
 
@@ -21,64 +22,10 @@ pub struct ParseError {
     pub message: String,
 }
 
-/// The Python grammar.
-fn language() -> &'static Language {
-    grammar::language()
-}
-
-macro_rules! fields {
-    ($($variant:ident = $name:literal),* $(,)?) => {
-        /// The grammar's field names that tree walkers read, looked up once (see [`NodeExt::field`]).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Field {
-            $(
-                #[doc = concat!("`", $name, "`")]
-                $variant,
-            )*
-        }
-        const FIELD_NAMES: &[&str] = &[$($name),*];
-    };
-}
-
-fields! {
-    Alias = "alias",
-    Alternative = "alternative",
-    Argument = "argument",
-    Arguments = "arguments",
-    Attribute = "attribute",
-    Body = "body",
-    Condition = "condition",
-    Consequence = "consequence",
-    Definition = "definition",
-    Expression = "expression",
-    FormatSpecifier = "format_specifier",
-    Function = "function",
-    Key = "key",
-    Left = "left",
-    ModuleName = "module_name",
-    Name = "name",
-    Object = "object",
-    Operator = "operator",
-    Parameters = "parameters",
-    Right = "right",
-    TypeConversion = "type_conversion",
-    Value = "value",
-}
-
-fn field_ids() -> &'static [u16] {
-    static IDS: OnceLock<Vec<u16>> = OnceLock::new();
-    IDS.get_or_init(|| {
-        FIELD_NAMES
-            .iter()
-            .map(|n| language().field_id_for_name(n).map_or(0, |id| id.get()))
-            .collect()
-    })
-}
-
 fn kind_names() -> &'static [&'static str] {
     static KINDS: OnceLock<Vec<&'static str>> = OnceLock::new();
     KINDS.get_or_init(|| {
-        let lang = language();
+        let lang = grammar::language();
         (0..lang.node_kind_count())
             .map(|id| {
                 u16::try_from(id)
@@ -94,8 +41,8 @@ fn kind_names() -> &'static [&'static str] {
 pub trait NodeExt<'t> {
     /// [`Node::kind`] from a table instead of a C string.
     fn kind_str(&self) -> &'t str;
-    /// [`Node::child_by_field_name`] with the field id looked up once.
-    fn field(&self, f: Field) -> Option<Node<'t>>;
+    /// [`Node::child_by_field_name`] with the field id looked up once (from [`grammar::fields`]).
+    fn field(&self, f: NonZeroU16) -> Option<Node<'t>>;
 }
 
 impl<'t> NodeExt<'t> for Node<'t> {
@@ -106,8 +53,8 @@ impl<'t> NodeExt<'t> for Node<'t> {
         }
     }
 
-    fn field(&self, f: Field) -> Option<Node<'t>> {
-        self.child_by_field_id(field_ids()[f as usize])
+    fn field(&self, f: NonZeroU16) -> Option<Node<'t>> {
+        self.child_by_field_id(f.get())
     }
 }
 

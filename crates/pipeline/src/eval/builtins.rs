@@ -390,8 +390,6 @@ impl<'a> Evaluator<'a> {
             ),
         }
     }
-
-    // ----- Kedro constructors ---------------------------------------------------------------------------------
 }
 
 /// The Python builtins (a subset of [`kdvc_python::builtins::BUILTINS`]) that the evaluator knows as opaque

@@ -1,9 +1,10 @@
 //! Calls: arguments, project functions and lambdas with Python's parameter binding, `functools.partial`.
 
-use foldhash::{HashMap, HashMapExt};
 use std::rc::Rc;
 
-use kdvc_python::{Field, Module, NodeExt, Signature, named_kids};
+use foldhash::{HashMap, HashMapExt};
+use kdvc_python::grammar::fields;
+use kdvc_python::{Module, NodeExt, Signature, named_kids};
 use tree_sitter::Node as TsNode;
 
 use super::{Args, Evaluator, Flow, Frame, MAX_DEPTH, R};
@@ -31,8 +32,10 @@ impl<'a> Evaluator<'a> {
             nodes.push(a);
             match a.kind_str() {
                 "keyword_argument" => {
-                    let name = self.text(m, a.field(Field::Name).expect("name")).to_owned();
-                    let v = self.eval(f, a.field(Field::Value).expect("value"))?;
+                    let name = self
+                        .text(m, a.field(fields().name).expect("name"))
+                        .to_owned();
+                    let v = self.eval(f, a.field(fields().value).expect("value"))?;
                     if kw.iter().any(|(k, _)| *k == name) {
                         return self.fail(m, a, format!("keyword argument repeated: {name}"));
                     }
@@ -78,8 +81,8 @@ impl<'a> Evaluator<'a> {
 
     pub(super) fn eval_call(&mut self, f: &mut Frame<'a>, n: TsNode<'a>) -> R<Value<'a>> {
         let m = f.module;
-        let callee_n = n.field(Field::Function).expect("callee");
-        let args_n = n.field(Field::Arguments).expect("arguments");
+        let callee_n = n.field(fields().function).expect("callee");
+        let args_n = n.field(fields().arguments).expect("arguments");
         let callee = self.eval(f, callee_n)?;
         if let Value::Builtin(Builtin::Partial) = callee {
             return self.make_partial(f, n, args_n);
@@ -144,14 +147,14 @@ impl<'a> Evaluator<'a> {
             );
         }
         let m = def.module;
-        let params = def.node.field(Field::Parameters);
+        let params = def.node.field(fields().parameters);
         let mut frame = Frame {
             module: m,
             locals: HashMap::new(),
             closure: def.closure.clone(),
         };
         self.bind_params(&mut frame, &def.name, params, pos, kw, at_m, at)?;
-        let body = def.node.field(Field::Body).expect("function body");
+        let body = def.node.field(fields().body).expect("function body");
         self.depth += 1;
         let flow = self.exec_block(&mut frame, body);
         self.depth -= 1;
@@ -180,14 +183,17 @@ impl<'a> Evaluator<'a> {
         self.bind_params(
             &mut frame,
             "<lambda>",
-            l.node.field(Field::Parameters),
+            l.node.field(fields().parameters),
             pos,
             kw,
             at_m,
             at,
         )?;
         self.depth += 1;
-        let r = self.eval(&mut frame, l.node.field(Field::Body).expect("lambda body"));
+        let r = self.eval(
+            &mut frame,
+            l.node.field(fields().body).expect("lambda body"),
+        );
         self.depth -= 1;
         r
     }
@@ -317,9 +323,10 @@ impl<'a> Evaluator<'a> {
         let mut keywords = Vec::new();
         for a in &args[1..] {
             match a.kind_str() {
-                "keyword_argument" => {
-                    keywords.push(self.text(m, a.field(Field::Name).expect("name")).to_owned())
-                }
+                "keyword_argument" => keywords.push(
+                    self.text(m, a.field(fields().name).expect("name"))
+                        .to_owned(),
+                ),
                 "list_splat" => {
                     let inner = a.named_child(0).expect("operand");
                     let v = self.eval(f, inner)?;

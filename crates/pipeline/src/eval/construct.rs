@@ -7,7 +7,8 @@ use kdvc_kedro_model::pipeline::{
     DatasetArg, FuncKind, FuncRef, ModularArgs, NameArg, Node, NodeSpec, Pipeline, PipelineError,
     PipelinePart,
 };
-use kdvc_python::{Field, Module, NodeExt, Signature, node_text};
+use kdvc_python::grammar::fields;
+use kdvc_python::{Module, NodeExt, Signature, node_text};
 use tree_sitter::Node as TsNode;
 
 use super::{Evaluator, KEDRO_HINT, R, Stop, unwrap_rc};
@@ -34,7 +35,7 @@ impl<'a> Evaluator<'a> {
                         ),
                     );
                 }
-                let (sig, _) = Signature::from_node(&def.module.src, def.node.field(Field::Parameters));
+                let (sig, _) = Signature::from_node(&def.module.src, def.node.field(fields().parameters));
                 Ok((
                     FuncRef {
                         module: def.module.name.clone(),
@@ -46,7 +47,7 @@ impl<'a> Evaluator<'a> {
                 ))
             }
             Value::Lambda(l) => {
-                let (sig, _) = Signature::from_node(&l.module.src, l.node.field(Field::Parameters));
+                let (sig, _) = Signature::from_node(&l.module.src, l.node.field(fields().parameters));
                 Ok((
                     FuncRef {
                         module: l.module.name.clone(),

@@ -4,8 +4,9 @@ use std::rc::Rc;
 
 use kdvc_kedro_model::pipeline::{Pipeline, PipelineError};
 use kdvc_python::format::{convert, format_spec, percent_format};
+use kdvc_python::grammar::fields;
 use kdvc_python::literal::{decode_text, string_info};
-use kdvc_python::{Field, Module, NodeExt, named_kids};
+use kdvc_python::{Module, NodeExt, named_kids};
 use tree_sitter::Node as TsNode;
 
 use super::{Evaluator, Frame, MAX_ITEMS, R, dedup, dict_set};
@@ -88,7 +89,7 @@ impl<'a> Evaluator<'a> {
                         }
                     } else if child.kind_str() == "pair" {
                         let (Some(kn), Some(vn)) =
-                            (child.field(Field::Key), child.field(Field::Value))
+                            (child.field(fields().key), child.field(fields().value))
                         else {
                             return self.fail(m, child, "malformed dict item");
                         };
@@ -118,9 +119,9 @@ impl<'a> Evaluator<'a> {
             | "dictionary_comprehension" => self.eval_comprehension(f, n),
             "binary_operator" => {
                 let (Some(l), Some(op), Some(r)) = (
-                    n.field(Field::Left),
-                    n.field(Field::Operator),
-                    n.field(Field::Right),
+                    n.field(fields().left),
+                    n.field(fields().operator),
+                    n.field(fields().right),
                 ) else {
                     return self.fail(m, n, "malformed binary operation");
                 };
@@ -130,9 +131,9 @@ impl<'a> Evaluator<'a> {
                 self.binop(m, n, op, lv, rv)
             }
             "unary_operator" => {
-                let arg = n.field(Field::Argument).expect("operand");
+                let arg = n.field(fields().argument).expect("operand");
                 let op = n
-                    .field(Field::Operator)
+                    .field(fields().operator)
                     .map(|o| self.text(m, o))
                     .unwrap_or("");
                 match (op, self.eval(f, arg)?) {
@@ -146,15 +147,15 @@ impl<'a> Evaluator<'a> {
                 }
             }
             "not_operator" => {
-                let arg = n.field(Field::Argument).expect("operand");
+                let arg = n.field(fields().argument).expect("operand");
                 let v = self.eval(f, arg)?;
                 Ok(Value::Bool(!self.truthy(m, arg, &v)?))
             }
             "boolean_operator" => {
-                let l = n.field(Field::Left).expect("left");
-                let r = n.field(Field::Right).expect("right");
+                let l = n.field(fields().left).expect("left");
+                let r = n.field(fields().right).expect("right");
                 let op = n
-                    .field(Field::Operator)
+                    .field(fields().operator)
                     .map(|o| self.text(m, o))
                     .unwrap_or("");
                 let lv = self.eval(f, l)?;
@@ -183,8 +184,8 @@ impl<'a> Evaluator<'a> {
             }
             "subscript" => self.eval_subscript(f, n),
             "attribute" => {
-                let obj = n.field(Field::Object).expect("object");
-                let attr = self.text(m, n.field(Field::Attribute).expect("attribute"));
+                let obj = n.field(fields().object).expect("object");
+                let attr = self.text(m, n.field(fields().attribute).expect("attribute"));
                 let v = self.eval(f, obj)?;
                 self.attribute(m, n, v, attr)
             }
@@ -234,15 +235,15 @@ impl<'a> Evaluator<'a> {
                     }
                 },
                 "interpolation" => {
-                    let Some(e) = child.field(Field::Expression) else {
+                    let Some(e) = child.field(fields().expression) else {
                         return self.fail(m, child, "empty f-string interpolation");
                     };
                     let v = self.eval(f, e)?;
                     let conv = child
-                        .field(Field::TypeConversion)
+                        .field(fields().type_conversion)
                         .map(|t| self.text(m, t).trim_start_matches('!'));
                     let spec = child
-                        .field(Field::FormatSpecifier)
+                        .field(fields().format_specifier)
                         .map(|s| self.text(m, s).trim_start_matches(':').to_owned());
                     let s = convert(&v, conv);
                     let Some(s) = s else {
@@ -379,7 +380,7 @@ impl<'a> Evaluator<'a> {
 
     pub(super) fn eval_subscript(&mut self, f: &mut Frame<'a>, n: TsNode<'a>) -> R<Value<'a>> {
         let m = f.module;
-        let value_n = n.field(Field::Value).expect("value");
+        let value_n = n.field(fields().value).expect("value");
         let v = self.eval(f, value_n)?;
         let mut c = n.walk();
         let subs: Vec<_> = n.children_by_field_name("subscript", &mut c).collect();
@@ -477,7 +478,7 @@ impl<'a> Evaluator<'a> {
 
     pub(super) fn eval_comprehension(&mut self, f: &mut Frame<'a>, n: TsNode<'a>) -> R<Value<'a>> {
         let m = f.module;
-        let body = n.field(Field::Body).expect("comprehension body");
+        let body = n.field(fields().body).expect("comprehension body");
         let mut c = n.walk();
         let clauses: Vec<_> = n
             .named_children(&mut c)
@@ -520,8 +521,8 @@ impl<'a> Evaluator<'a> {
         let m = f.module;
         let Some((first, rest)) = clauses.split_first() else {
             if body.kind_str() == "pair" {
-                let k = self.eval(f, body.field(Field::Key).expect("key"))?;
-                let v = self.eval(f, body.field(Field::Value).expect("value"))?;
+                let k = self.eval(f, body.field(fields().key).expect("key"))?;
+                let v = self.eval(f, body.field(fields().value).expect("value"))?;
                 out.push(Value::Tuple(vec![k, v]));
             } else {
                 out.push(self.eval(f, body)?);
@@ -539,7 +540,7 @@ impl<'a> Evaluator<'a> {
             }
             return Ok(());
         }
-        let left = first.field(Field::Left).expect("target");
+        let left = first.field(fields().left).expect("target");
         let mut c = first.walk();
         let rights: Vec<_> = first
             .children_by_field_name("right", &mut c)
@@ -688,8 +689,6 @@ impl<'a> Evaluator<'a> {
             ),
         }
     }
-
-    // ----- calls ----------------------------------------------------------------------------------------------
 }
 
 /// `fmt % arg`: a tuple is the arguments, a dict (`%(name)s`) is not supported.

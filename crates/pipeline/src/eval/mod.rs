@@ -12,13 +12,12 @@
 //! - [`discovery`]: `find_pipelines()` with Kedro's discovery rules;
 //! - [`diagnostics`]: errors and warnings at the file, line and column of the expression.
 
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::rc::Rc;
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use kdvc_kedro_model::pipeline::{NameStyle, Registry};
-use tree_sitter::Node as TsNode;
-
 use kdvc_python::{Module, ModuleTable, NodeExt, ParseError, node_text};
+use tree_sitter::Node as TsNode;
 
 use crate::value::Value;
 use crate::{Diagnostic, ProjectLayout};
@@ -130,8 +129,6 @@ impl<'a> Evaluator<'a> {
         node_text(&m.src, n)
     }
 
-    // ----- entry points ---------------------------------------------------------------------------------------
-
     pub(crate) fn register_pipelines(&mut self, registry_module: &str) -> R<Registry> {
         let module = &self.table.modules[registry_module];
         let root = tree_root(module).map_err(Stop::Parse)?;
@@ -178,8 +175,6 @@ impl<'a> Evaluator<'a> {
         }
         Ok(registry)
     }
-
-    // ----- module scopes and imports --------------------------------------------------------------------------
 }
 
 pub(super) trait Pipe: Sized {

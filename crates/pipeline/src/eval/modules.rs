@@ -1,9 +1,10 @@
 //! Module scopes, imports and name resolution across the project's modules.
 
-use foldhash::{HashMap, HashMapExt};
 use std::rc::Rc;
 
-use kdvc_python::{Field, Module, NodeExt, named_kids, node_text};
+use foldhash::{HashMap, HashMapExt};
+use kdvc_python::grammar::fields;
+use kdvc_python::{Module, NodeExt, named_kids, node_text};
 use tree_sitter::Node as TsNode;
 
 use super::builtins::{OPAQUE_BUILTINS, builtin_name, builtin_qualified};
@@ -56,7 +57,7 @@ impl<'a> Evaluator<'a> {
                 for name in stmt.children_by_field_name("name", &mut c) {
                     if name.kind_str() == "aliased_import" {
                         let (Some(dn), Some(alias)) =
-                            (name.field(Field::Name), name.field(Field::Alias))
+                            (name.field(fields().name), name.field(fields().alias))
                         else {
                             continue;
                         };
@@ -81,7 +82,7 @@ impl<'a> Evaluator<'a> {
                 for name in stmt.children_by_field_name("name", &mut c) {
                     any = true;
                     let (orig, alias) = if name.kind_str() == "aliased_import" {
-                        match (name.field(Field::Name), name.field(Field::Alias)) {
+                        match (name.field(fields().name), name.field(fields().alias)) {
                             (Some(n), Some(a)) => (self.text(m, n), self.text(m, a)),
                             _ => continue,
                         }
@@ -99,13 +100,13 @@ impl<'a> Evaluator<'a> {
                 }
             }
             "function_definition" => {
-                if let Some(n) = stmt.field(Field::Name) {
+                if let Some(n) = stmt.field(fields().name) {
                     add(self.text(m, n), Binding::Def(stmt, false), stmt);
                 }
             }
             "decorated_definition" => {
-                if let Some(def) = stmt.field(Field::Definition)
-                    && let Some(n) = def.field(Field::Name)
+                if let Some(def) = stmt.field(fields().definition)
+                    && let Some(n) = def.field(fields().name)
                 {
                     let b = if def.kind_str() == "function_definition" {
                         Binding::Def(def, true)
@@ -116,7 +117,7 @@ impl<'a> Evaluator<'a> {
                 }
             }
             "class_definition" => {
-                if let Some(n) = stmt.field(Field::Name) {
+                if let Some(n) = stmt.field(fields().name) {
                     add(self.text(m, n), Binding::Class, stmt);
                 }
             }
@@ -127,10 +128,10 @@ impl<'a> Evaluator<'a> {
                         let mut targets = Vec::new();
                         let mut cur = e;
                         let value = loop {
-                            if let Some(l) = cur.field(Field::Left) {
+                            if let Some(l) = cur.field(fields().left) {
                                 targets.push(l);
                             }
-                            match cur.field(Field::Right) {
+                            match cur.field(fields().right) {
                                 Some(r) if r.kind_str() == "assignment" => cur = r,
                                 other => break other,
                             }
@@ -155,7 +156,7 @@ impl<'a> Evaluator<'a> {
                         }
                     }
                     "augmented_assignment" => {
-                        if let Some(l) = e.field(Field::Left) {
+                        if let Some(l) = e.field(fields().left) {
                             for id in identifiers(l) {
                                 add(
                                     self.text(m, id),
@@ -182,7 +183,7 @@ impl<'a> Evaluator<'a> {
 
     /// The absolute module an `import_from_statement` reads from.
     pub(super) fn import_source(&self, m: &Module, stmt: TsNode<'_>) -> Option<String> {
-        let module_name = stmt.field(Field::ModuleName)?;
+        let module_name = stmt.field(fields().module_name)?;
         if module_name.kind_str() == "relative_import" {
             let mut dots = 0;
             let mut rest = String::new();
@@ -358,6 +359,4 @@ impl<'a> Evaluator<'a> {
         }
         self.global(f.module, name, at)
     }
-
-    // ----- expressions ----------------------------------------------------------------------------------------
 }

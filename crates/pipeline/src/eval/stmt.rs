@@ -1,9 +1,10 @@
 //! Statements of function bodies: assignments, `if`, `for`, `while`, `return`, calls for effect.
 
-use foldhash::{HashMap, HashMapExt};
 use std::rc::Rc;
 
-use kdvc_python::{Field, NodeExt, named_kids};
+use foldhash::{HashMap, HashMapExt};
+use kdvc_python::grammar::fields;
+use kdvc_python::{NodeExt, named_kids};
 use tree_sitter::Node as TsNode;
 
 use super::{Binding, Evaluator, Flow, Frame, R, Scope, dedup, dict_set};
@@ -33,10 +34,10 @@ impl<'a> Evaluator<'a> {
                         let mut targets = Vec::new();
                         let mut cur = e;
                         let value = loop {
-                            if let Some(l) = cur.field(Field::Left) {
+                            if let Some(l) = cur.field(fields().left) {
                                 targets.push(l);
                             }
-                            match cur.field(Field::Right) {
+                            match cur.field(fields().right) {
                                 Some(r) if r.kind_str() == "assignment" => cur = r,
                                 other => break other,
                             }
@@ -51,10 +52,10 @@ impl<'a> Evaluator<'a> {
                         Ok(Flow::Normal)
                     }
                     "augmented_assignment" => {
-                        let l = e.field(Field::Left).expect("left");
-                        let r = e.field(Field::Right).expect("right");
+                        let l = e.field(fields().left).expect("left");
+                        let r = e.field(fields().right).expect("right");
                         let op = self
-                            .text(m, e.field(Field::Operator).expect("op"))
+                            .text(m, e.field(fields().operator).expect("op"))
                             .trim_end_matches('=');
                         let cur = self.eval(f, l)?;
                         let rv = self.eval(f, r)?;
@@ -89,31 +90,31 @@ impl<'a> Evaluator<'a> {
                 Ok(Flow::Return(v))
             }
             "if_statement" => {
-                let cond = s.field(Field::Condition).expect("condition");
+                let cond = s.field(fields().condition).expect("condition");
                 let v = self.eval(f, cond)?;
                 if self.truthy(m, cond, &v)? {
-                    return self.exec_block(f, s.field(Field::Consequence).expect("body"));
+                    return self.exec_block(f, s.field(fields().consequence).expect("body"));
                 }
                 let mut c = s.walk();
                 let alts: Vec<_> = s.children_by_field_name("alternative", &mut c).collect();
                 for alt in alts {
                     if alt.kind_str() == "elif_clause" {
-                        let cond = alt.field(Field::Condition).expect("condition");
+                        let cond = alt.field(fields().condition).expect("condition");
                         let v = self.eval(f, cond)?;
                         if self.truthy(m, cond, &v)? {
                             return self
-                                .exec_block(f, alt.field(Field::Consequence).expect("body"));
+                                .exec_block(f, alt.field(fields().consequence).expect("body"));
                         }
                     } else {
-                        return self.exec_block(f, alt.field(Field::Body).expect("else body"));
+                        return self.exec_block(f, alt.field(fields().body).expect("else body"));
                     }
                 }
                 Ok(Flow::Normal)
             }
             "for_statement" => {
-                let left = s.field(Field::Left).expect("target");
-                let right = s.field(Field::Right).expect("iterable");
-                let body = s.field(Field::Body).expect("body");
+                let left = s.field(fields().left).expect("target");
+                let right = s.field(fields().right).expect("iterable");
+                let body = s.field(fields().body).expect("body");
                 let it = self.eval(f, right)?;
                 let items = self.iterate(m, right, it)?;
                 let mut broke = false;
@@ -128,8 +129,8 @@ impl<'a> Evaluator<'a> {
                         Flow::Normal | Flow::Continue => {}
                     }
                 }
-                if !broke && let Some(alt) = s.field(Field::Alternative) {
-                    return self.exec_block(f, alt.field(Field::Body).expect("else body"));
+                if !broke && let Some(alt) = s.field(fields().alternative) {
+                    return self.exec_block(f, alt.field(fields().body).expect("else body"));
                 }
                 Ok(Flow::Normal)
             }
@@ -137,12 +138,12 @@ impl<'a> Evaluator<'a> {
             "continue_statement" => Ok(Flow::Continue),
             "function_definition" | "decorated_definition" => {
                 let (def, decorated) = if s.kind_str() == "decorated_definition" {
-                    (s.field(Field::Definition).expect("definition"), true)
+                    (s.field(fields().definition).expect("definition"), true)
                 } else {
                     (s, false)
                 };
                 let name = self
-                    .text(m, def.field(Field::Name).expect("name"))
+                    .text(m, def.field(fields().name).expect("name"))
                     .to_owned();
                 if def.kind_str() != "function_definition" {
                     f.locals.insert(
@@ -164,7 +165,9 @@ impl<'a> Evaluator<'a> {
                 Ok(Flow::Normal)
             }
             "class_definition" => {
-                let name = self.text(m, s.field(Field::Name).expect("name")).to_owned();
+                let name = self
+                    .text(m, s.field(fields().name).expect("name"))
+                    .to_owned();
                 f.locals.insert(
                     name.clone(),
                     Value::External(format!("{}.{name} (a class)", m.name)),
@@ -204,10 +207,10 @@ impl<'a> Evaluator<'a> {
 
     pub(super) fn exec_call_stmt(&mut self, f: &mut Frame<'a>, e: TsNode<'a>) -> R<Flow<'a>> {
         let m = f.module;
-        let callee = e.field(Field::Function).expect("callee");
+        let callee = e.field(fields().function).expect("callee");
         if callee.kind_str() == "attribute" {
-            let obj = callee.field(Field::Object).expect("object");
-            let method = self.text(m, callee.field(Field::Attribute).expect("attr"));
+            let obj = callee.field(fields().object).expect("object");
+            let method = self.text(m, callee.field(fields().attribute).expect("attr"));
             if obj.kind_str() == "identifier" {
                 let var = self.text(m, obj);
                 if matches!(var, "logger" | "logging" | "log" | "warnings") {
@@ -216,7 +219,7 @@ impl<'a> Evaluator<'a> {
                 if f.locals.contains_key(var)
                     && matches!(method, "append" | "extend" | "update" | "add" | "insert")
                 {
-                    let args_n = e.field(Field::Arguments).expect("args");
+                    let args_n = e.field(fields().arguments).expect("args");
                     let ((pos, kw), _) = self.eval_args(f, args_n)?;
                     let cur = f.locals.get(var).cloned().expect("checked");
                     let new = match (cur, method, pos.len()) {
@@ -325,7 +328,7 @@ impl<'a> Evaluator<'a> {
                 None => self.fail(m, target, "empty assignment target"),
             },
             "subscript" => {
-                let base = target.field(Field::Value).expect("value");
+                let base = target.field(fields().value).expect("value");
                 if base.kind_str() != "identifier" || !f.locals.contains_key(self.text(m, base)) {
                     return self.fail(
                         m,
