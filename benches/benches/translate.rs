@@ -31,7 +31,7 @@ fn bench(c: &mut Criterion) {
             .clone();
         let kp = Project::load(&root).expect("project");
         let kedro = KedroConfig::load(&kp, &LoadOptions::default()).expect("config");
-        // Issue 4's figure is without code fingerprints.
+        // Planning and writing only: code fingerprints have their own benchmark (benches/fingerprint.rs).
         let cfg = KdvcConfig {
             code_fingerprints: false,
             ..KdvcConfig::load(&root).expect("kdvc config")

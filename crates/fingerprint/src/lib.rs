@@ -8,15 +8,15 @@
 //! comments and docstrings never matter, plus the pinned versions of the third-party distributions that code
 //! imports, the project's Python version and the versions of the grammar and the normalizer.
 //!
-//! - [`normalize`]: the structural hash of Python code (§7).
-//! - [`summary`]: per-file summaries (§2): bindings with every alternative, references, imports, `__all__`,
+//! - [`normalize`]: the structural hash of Python code (docs/fingerprint.md#normalization).
+//! - [`summary`]: per-file summaries (docs/fingerprint.md#per-file-summaries): bindings with every alternative, references, imports, `__all__`,
 //!   preamble, dynamic features; one parse per file on a thread-local parser, and one tree walk per unit
 //!   into a flat pre-order buffer that both the normalizer and the reference collector read.
 //!   Cached by content in one packed file, `<project>/.kdvc/cache/summaries.json`, next to a stat cache
 //!   (unchanged files are not even read) and the last result (see [`Engine::fingerprint_entries`]).
 //! - [`Engine`] + [`SourceProvider`] ([`FsSource`] for the working tree, [`GitTreeSource`] for a revision
-//!   read from git objects) build an [`Index`]: name resolution across modules (§3) with conservative
-//!   fallbacks, a symbol graph and Merkle hashes over its strongly connected components (§4).
+//!   read from git objects) build an [`Index`]: name resolution across modules (docs/fingerprint.md#name-resolution) with conservative
+//!   fallbacks, a symbol graph and Merkle hashes over its strongly connected components (docs/fingerprint.md#merkle-hashing).
 //! - [`Index::fingerprint_all`] hashes many nodes in O(V+E) together: a node's hash combines the Merkle
 //!   hashes of its entry's roots with its own extras, and no closure is materialized; it also gives the
 //!   compact [`Record`] (each reachable symbol once, nodes as roots) that [`Record::fingerprint`] explains.
@@ -53,7 +53,7 @@
 //! # }
 //! ```
 //!
-//! Known blind spots (code-fingerprint.md §5.3): code reached only through objects of unknown type, code
+//! Known blind spots (docs/fingerprint.md#blind-spots): code reached only through objects of unknown type, code
 //! loaded by computed strings (flagged and widened where detected), files read by the code, and changes
 //! inside third-party packages that no lock or requirements file pins.
 

@@ -2,7 +2,7 @@
 //!
 //! The walk emits, into one streaming hasher, the kind of every named node on entry and a close marker on
 //! exit, the text of named leaves, only the kind of anonymous tokens, and then applies the rules of
-//! code-fingerprint.md §7.1:
+//! docs/fingerprint.md#normalization:
 //!
 //! - comments and backslash continuations are dropped, and so are docstrings (first statement of a module,
 //!   class or function body that is a plain, non-f, non-bytes string);

@@ -1,4 +1,4 @@
-//! The compact record of a fingerprint run (code-fingerprint.md §4.5): enough to explain, later, which
+//! The compact record of a fingerprint run (docs/fingerprint.md#records-and-explanations): enough to explain, later, which
 //! symbols of a node's closure changed, without storing every node's closure.
 //!
 //! Every symbol reachable from some node is stored once, with a short hash of its own code, its file and

@@ -1,4 +1,4 @@
-//! Per-file summaries (code-fingerprint.md §2): what a module binds at top level, what each definition
+//! Per-file summaries (docs/fingerprint.md#per-file-summaries): what a module binds at top level, what each definition
 //! references, its imports, `__all__`, its side-effecting top-level statements and its dynamic tricks.
 //!
 //! A summary depends only on the file's bytes (not on its path), so it is cached by content hash.
@@ -823,7 +823,7 @@ pub(crate) struct Collected {
     pub(crate) global_writes: BTreeSet<String>,
 }
 
-/// Collects the free references of a unit with Python's scoping rules (code-fingerprint.md §2).
+/// Collects the free references of a unit with Python's scoping rules (docs/fingerprint.md#free-names).
 pub(crate) fn collect(src: &[u8], n: Node<'_>, skip_blocks: bool) -> Collected {
     let mut flat = Flat::default();
     flat.fill(n);

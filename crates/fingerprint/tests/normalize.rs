@@ -1,4 +1,4 @@
-//! The structural normalization suite (code-fingerprint.md §7): pairs that must hash equal (formatting,
+//! The structural normalization suite (docs/fingerprint.md#normalization): pairs that must hash equal (formatting,
 //! comments, docstrings, quote and escape style, numeric spelling) and pairs that must differ (any change
 //! of behaviour, including the two false negatives of naive token hashing).
 
@@ -357,7 +357,7 @@ fn different_pairs_hash_differently() {
 
 #[test]
 fn naive_false_negatives_are_covered() {
-    // code-fingerprint.md §7.2: both were missed by naive token hashing.
+    // Both were missed by naive token hashing (docs/fingerprint.md#what-naive-hashing-misses).
     assert_ne!(
         normalize_source_hash("x = \"a\\\"b\"\n"),
         normalize_source_hash("x = \"c\\\"d\"\n")

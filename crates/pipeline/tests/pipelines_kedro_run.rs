@@ -1,4 +1,4 @@
-//! Every pipeline fixture runs end to end with `kedro run` (on a copy), so later issues can rely on them.
+//! Every pipeline fixture runs end to end with `kedro run` (on a copy), so that other tests can rely on them.
 
 use std::path::Path;
 

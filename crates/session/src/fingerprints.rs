@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use kdvc_translate::FingerprintSeam;
+use kdvc_translate::FingerprintWiring;
 use kdvc_translate::fingerprints::{self, StageFingerprint};
 use serde::Serialize;
 
@@ -67,8 +67,12 @@ impl Session {
     pub fn update_fingerprints(&self) -> Result<FingerprintReport> {
         let config = self.kedro_config()?;
         let nodes = self.all_nodes()?;
-        let run =
-            fingerprints::update(self.project(), &nodes, config, &FingerprintSeam::default())?;
+        let run = fingerprints::update(
+            self.project(),
+            &nodes,
+            config,
+            &FingerprintWiring::default(),
+        )?;
         for w in run.warnings {
             self.warn(Warning::Fingerprint(w));
         }
@@ -154,7 +158,7 @@ fn stages_by_node(root: &Path) -> BTreeMap<String, String> {
     let Ok(dvc_yaml) = kdvc_dvc_model::DvcYaml::read(&root.join("dvc.yaml")) else {
         return BTreeMap::new();
     };
-    fingerprints::fingerprinted_stages(&dvc_yaml, &FingerprintSeam::default())
+    fingerprints::fingerprinted_stages(&dvc_yaml, &FingerprintWiring::default())
         .into_iter()
         .flat_map(|s| {
             let stage = s.stage;

@@ -1,9 +1,9 @@
-//! Code fingerprints wired into DVC (issue 5): per-node fingerprints from `kdvc-fingerprint`, grouped into
-//! the generated stages of `dvc.yaml`, written as one small file per stage.
+//! Code fingerprints wired into DVC (docs/fingerprint.md#wiring-into-dvc): per-node fingerprints from
+//! `kdvc-fingerprint`, grouped into the generated stages of `dvc.yaml`, written as one small file per stage.
 //!
-//! `kdvc translate` (with `[tool.kdvc] code_fingerprints`, on by default) adds an `always_changed` stage
-//! that runs `kdvc fingerprint` and lists every `.kdvc/fp/<stage>.txt` as an uncached, persistent out; each
-//! generated stage depends on its own file. A plain `dvc repro` therefore runs the fingerprint stage first,
+//! `kdvc translate` (with `[tool.kdvc] code_fingerprints`, on by default) adds a stage, `kdvc-fingerprint`,
+//! that runs `kdvc fingerprint` whenever the code, the configuration or the pinned packages change, and lists
+//! every `.kdvc/fp/<stage>.txt` as an uncached, persistent out; each generated stage depends on its own file. A plain `dvc repro` therefore runs the fingerprint stage first,
 //! and reruns exactly the stages whose file content changed. [`update`] writes a file only when its content
 //! changes, so an unchanged stage keeps its hash (and its file's mtime).
 //!
@@ -25,7 +25,7 @@ use kdvc_kedro_model::pipeline::{FuncKind, Node};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::plan::FingerprintSeam;
+use crate::plan::FingerprintWiring;
 
 /// Where `kdvc fingerprint` keeps the last computed record of every node (for `kdvc trace`).
 pub const RECORD_FILE: &str = ".kdvc/fingerprints.json";
@@ -201,15 +201,18 @@ fn string_list(meta: Option<&Value>, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The stages of `dvc.yaml` that depend on a fingerprint file of `seam`, with the Kedro nodes they run,
+/// The stages of `dvc.yaml` that depend on a fingerprint file of `wiring`, with the Kedro nodes they run,
 /// in file order.
-pub fn fingerprinted_stages(dvc_yaml: &DvcYaml, seam: &FingerprintSeam) -> Vec<FingerprintedStage> {
+pub fn fingerprinted_stages(
+    dvc_yaml: &DvcYaml,
+    wiring: &FingerprintWiring,
+) -> Vec<FingerprintedStage> {
     let mut out = Vec::new();
     for (name, def) in &dvc_yaml.stages {
         let StageDef::Stage(stage) = def else {
             continue;
         };
-        let file = seam.file_for(name);
+        let file = wiring.file_for(name);
         if !stage.deps.contains(&file) {
             continue;
         }
@@ -257,13 +260,13 @@ pub fn update(
     project: &Project,
     nodes: &[&Node],
     config: &KedroConfig,
-    seam: &FingerprintSeam,
+    wiring: &FingerprintWiring,
 ) -> Result<FingerprintRun> {
     let catalog = config.catalog();
     let root = &project.root;
     let dvc_yaml_path = root.join("dvc.yaml");
     let dvc_yaml = DvcYaml::read(&dvc_yaml_path).map_err(|e| Error::Fingerprint(e.to_string()))?;
-    let staged = fingerprinted_stages(&dvc_yaml, seam);
+    let staged = fingerprinted_stages(&dvc_yaml, wiring);
     let by_name: BTreeMap<&str, &Node> = nodes.iter().map(|n| (n.name.as_str(), *n)).collect();
     let mut wanted: Vec<&Node> = Vec::new();
     for FingerprintedStage {

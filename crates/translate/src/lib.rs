@@ -4,7 +4,7 @@
 //! datasets), dependencies, parameters and outputs, merging with an existing `dvc.yaml` without losing a
 //! user's own stages, and `.dvc` files for raw inputs.
 //!
-//! Not yet here: rendering the stages as an Argo Workflow (mission point 5; no issue covers it yet).
+//! Rendering the stages as an Argo Workflow is the job of `kdvc-k8s` (see docs/kubernetes.md).
 //!
 //! What it leaves out: file-format details (see `kdvc-dvc-model`) and reading Python (see `kdvc-pipeline` and `kdvc-fingerprint`).
 
@@ -28,8 +28,8 @@ pub use gitignore::NEGATION_BLOCK;
 pub use input::{DatasetInfo, DatasetLocation, NodeInput, ParamIssue, ParamSource, PlanInput};
 pub use merge::{MergeOutcome, UserStages, merge_dvc_yaml, prune_lock, user_stages};
 pub use params::{ParamEdit, annotate_sources, check_source, set_param, set_scalar};
-pub use plan::{FingerprintSeam, OutPlan, Plan, PlanOptions, RawInput, StagePlan, plan};
+pub use plan::{FingerprintWiring, OutPlan, Plan, PlanOptions, RawInput, StagePlan, plan};
 pub use translate::{
     CacheObject, CacheSource, DVCIGNORE_BLOCK, FileChange, TranslateReport, Translation,
-    fingerprint_seam, prepare, prepare_project,
+    fingerprint_wiring, prepare, prepare_project,
 };

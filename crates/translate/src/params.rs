@@ -1,7 +1,7 @@
 //! Parameters as DVC reads them: whether DVC can track a key, and the `kdvc exp run -S` edit.
 //!
 //! DVC reads params files with YAML 1.2 (ruamel) and serializes tracked values to JSON. Two things break
-//! it on ordinary Kedro files (dvc.md §4, §11):
+//! it on ordinary Kedro files (docs/dvc.md#params-tracking):
 //! - a value that is, or contains, a date (`since: 2024-01-01`): "Object of type date is not JSON
 //!   serializable" — Kedro itself reads the same value as a string;
 //! - a key containing `.`: DVC splits key paths on `.` and reports the key missing.

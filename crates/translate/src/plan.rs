@@ -31,17 +31,17 @@ use crate::error::{Error, Result};
 use crate::input::{DatasetInfo, DatasetLocation, ParamIssue, ParamSource, PlanInput};
 use crate::names::{assign_unique, sanitize};
 
-/// The name of the stage that refreshes code fingerprints when [`FingerprintSeam`] is on.
+/// The name of the stage that refreshes code fingerprints when [`FingerprintWiring`] is on.
 pub const FINGERPRINT_STAGE: &str = "kdvc-fingerprint";
 
-/// Issue 5's seam: extra per-stage deps on fingerprint files written by an `always_changed` stage.
+/// How code fingerprints are wired into dvc.yaml (docs/fingerprint.md#wiring-into-dvc).
 ///
-/// With it, every generated stage depends on `<dir>/<stage>.txt`, and one more generated stage
-/// (`stage`, running `cmd`, `always_changed: true`) lists all those files as uncached, persistent outs.
-/// A plain `dvc repro` then runs the fingerprint stage first and reruns exactly the stages whose file
-/// content changed (dvc.md §11, verified).
+/// With it, every generated stage depends on `<dir>/<stage>.txt`, and one more generated stage (`stage`,
+/// running `cmd`) lists all those files as uncached, persistent outs. That stage depends on `deps` (what
+/// fingerprints are computed from), so DVC runs it only when one of them changed. A plain `dvc repro` then runs the fingerprint stage first and reruns exactly the stages whose file
+/// content changed (checked with DVC in crates/cli/tests/cli/code_aware.rs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FingerprintSeam {
+pub struct FingerprintWiring {
     /// Stage name (default [`FINGERPRINT_STAGE`]).
     pub stage: String,
     /// Command of that stage (default `kdvc fingerprint`).
@@ -54,7 +54,7 @@ pub struct FingerprintSeam {
     pub deps: Vec<String>,
 }
 
-impl Default for FingerprintSeam {
+impl Default for FingerprintWiring {
     fn default() -> Self {
         Self {
             stage: FINGERPRINT_STAGE.into(),
@@ -65,7 +65,7 @@ impl Default for FingerprintSeam {
     }
 }
 
-impl FingerprintSeam {
+impl FingerprintWiring {
     /// The fingerprint file a stage depends on.
     pub fn file_for(&self, stage: &str) -> String {
         format!("{}/{stage}.txt", self.dir.trim_end_matches('/'))
@@ -81,8 +81,8 @@ pub struct PlanOptions {
     pub user_stages: BTreeSet<String>,
     /// Paths the user's own stages write: such inputs get no `.dvc` file.
     pub user_outs: BTreeSet<String>,
-    /// Code fingerprints (issue 5). `None` (the default) = off.
-    pub fingerprints: Option<FingerprintSeam>,
+    /// Code fingerprints (docs/fingerprint.md#wiring-into-dvc). `None` (the default) = off.
+    pub fingerprints: Option<FingerprintWiring>,
 }
 
 /// One output of a stage.
@@ -120,11 +120,11 @@ pub struct StagePlan {
     pub always_changed: bool,
     /// The Kedro pipeline name, for `meta`.
     pub pipeline: String,
-    /// Extra `meta.kdvc` role (`fingerprint` for the seam's stage).
+    /// Extra `meta.kdvc` role (`fingerprint` for the fingerprint stage).
     pub role: Option<String>,
     /// Parameter inputs (`params:x`, `parameters`) DVC cannot track (a date value, a dotted key) whose
     /// Kedro-resolved values go into the stage's code-fingerprint file instead (`meta.kdvc.fingerprint_params`);
-    /// only with the fingerprint seam on, else such a parameter's whole file is a dependency.
+    /// only with code fingerprints on, else such a parameter's whole file is a dependency.
     pub fingerprint_params: Vec<String>,
 }
 
@@ -465,13 +465,13 @@ pub fn plan(input: &PlanInput, opts: &PlanOptions) -> Result<Plan> {
         let mut deps: BTreeSet<String> = BTreeSet::new();
         let mut params: BTreeMap<String, Option<BTreeSet<String>>> = BTreeMap::new();
         let mut fp_params: BTreeSet<String> = BTreeSet::new();
-        let seam = opts.fingerprints.is_some();
+        let fingerprints_on = opts.fingerprints.is_some();
         for i in idxs {
             for inp in &input.nodes[*i].inputs {
                 if let Some(key) = inp.strip_prefix("params:") {
                     match input.params.get(key) {
                         Some(sources) => {
-                            let fp = seam.then_some(&mut fp_params);
+                            let fp = fingerprints_on.then_some(&mut fp_params);
                             add_params(sources, &mut params, &mut deps, &mut notes, fp, &name, inp);
                         }
                         None => {
@@ -489,7 +489,7 @@ pub fn plan(input: &PlanInput, opts: &PlanOptions) -> Result<Plan> {
                         &mut params,
                         &mut deps,
                         &mut notes,
-                        seam.then_some(&mut fp_params),
+                        fingerprints_on.then_some(&mut fp_params),
                         &name,
                         inp,
                     );
@@ -660,7 +660,7 @@ pub fn plan(input: &PlanInput, opts: &PlanOptions) -> Result<Plan> {
         })
         .collect();
 
-    // 7. The fingerprint seam.
+    // 7. The fingerprint stage and the per-stage fingerprint deps.
     if let Some(fp) = &opts.fingerprints {
         let mut outs = Vec::new();
         for s in &mut stages {
@@ -708,7 +708,7 @@ pub fn plan(input: &PlanInput, opts: &PlanOptions) -> Result<Plan> {
 }
 
 /// Adds the DVC params entries for one parameter input. A key DVC cannot track goes into `fingerprint`
-/// (the stage's code-fingerprint file, when the seam is on), else its whole file becomes a dependency.
+/// (the stage's code-fingerprint file, when code fingerprints are on), else its whole file becomes a dependency.
 fn add_params(
     sources: &[ParamSource],
     params: &mut BTreeMap<String, Option<BTreeSet<String>>>,

@@ -513,7 +513,7 @@ pub fn prepare_project(
         config: cfg.clone(),
         fingerprints: cfg
             .code_fingerprints
-            .then(|| fingerprint_seam(project, kedro)),
+            .then(|| fingerprint_wiring(project, kedro)),
         ..PlanOptions::default()
     };
     prepare(root, &input, &opts)
@@ -521,10 +521,10 @@ pub fn prepare_project(
 
 /// The fingerprint stage of a project: it depends on what the fingerprints are computed from, so DVC runs
 /// it only when the code, the configuration or the pinned packages changed.
-pub fn fingerprint_seam(
+pub fn fingerprint_wiring(
     project: &kdvc_kedro_model::Project,
     kedro: &kdvc_kedro_model::KedroConfig,
-) -> crate::plan::FingerprintSeam {
+) -> crate::plan::FingerprintWiring {
     let posix = |p: &Path| p.to_string_lossy().replace('\\', "/");
     let mut deps = vec![
         posix(&project.metadata.source_dir),
@@ -539,9 +539,9 @@ pub fn fingerprint_seam(
             deps.push(file.to_owned());
         }
     }
-    crate::plan::FingerprintSeam {
+    crate::plan::FingerprintWiring {
         deps,
-        ..crate::plan::FingerprintSeam::default()
+        ..crate::plan::FingerprintWiring::default()
     }
 }
 

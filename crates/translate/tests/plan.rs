@@ -8,7 +8,7 @@ use std::path::Path;
 use common::{assert_valid_dvc_yaml, file, node, spaceflights};
 use kdvc_translate::emit::render_dvc_yaml;
 use kdvc_translate::{
-    DatasetInfo, FingerprintSeam, KdvcConfig, MatchRules, ParamIssue, ParamSource, PlanInput,
+    DatasetInfo, FingerprintWiring, KdvcConfig, MatchRules, ParamIssue, ParamSource, PlanInput,
     PlanOptions, merge_dvc_yaml, plan,
 };
 
@@ -244,11 +244,11 @@ fn metrics_and_plots_rules_are_configurable() {
 }
 
 #[test]
-fn fingerprint_seam_adds_a_stage_and_deps() {
+fn fingerprint_wiring_adds_a_stage_and_deps() {
     let mut input = spaceflights();
     input.nodes.truncate(3);
     let opts = PlanOptions {
-        fingerprints: Some(FingerprintSeam::default()),
+        fingerprints: Some(FingerprintWiring::default()),
         ..PlanOptions::default()
     };
     insta::assert_snapshot!(render(&input, &opts));

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::{kdvc, run, tool_with_kdvc};
 
-/// The projects of issue 4's first acceptance point. Between them: pandas datasets, fused memory groups,
+/// The projects translated and run end to end through Kedro and DVC. Between them: pandas datasets, fused memory groups,
 /// a versioned model, a partitioned dataset, namespaced modular pipelines, metrics, lambda and partial
 /// nodes, and Kedro's template `.gitignore`.
 const PROJECTS: [&str; 3] = [

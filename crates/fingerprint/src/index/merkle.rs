@@ -1,4 +1,4 @@
-//! Merkle hashes over the graph's strongly connected components (§4), and where an entry's hash starts.
+//! Merkle hashes over the graph's strongly connected components (docs/fingerprint.md#merkle-hashing), and where an entry's hash starts.
 
 use std::collections::BTreeSet;
 

@@ -1,5 +1,5 @@
-//! Name resolution across the project (§3), the symbol graph, Merkle hashes over its strongly connected
-//! components (§4) and per-node fingerprints (§5).
+//! Name resolution across the project (docs/fingerprint.md#name-resolution), the symbol graph, Merkle hashes over its strongly connected
+//! components (docs/fingerprint.md#merkle-hashing) and per-node fingerprints.
 //!
 //! - [`engine`]: listing the project's files, caches, and building an [`Index`];
 //! - [`graph`]: the symbol graph and what entries reach;

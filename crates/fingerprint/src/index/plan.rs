@@ -1,4 +1,4 @@
-//! Resolving graph nodes: each node's plan is its local hash, its targets and its warnings (§3, §4).
+//! Resolving graph nodes: each node's plan is its local hash, its targets and its warnings (docs/fingerprint.md#name-resolution, #merkle-hashing).
 
 use std::borrow::Cow;
 

@@ -1,4 +1,4 @@
-//! Name resolution across modules (§3): names, attribute chains, imports and re-exports to targets, with
+//! Name resolution across modules (docs/fingerprint.md#name-resolution): names, attribute chains, imports and re-exports to targets, with
 //! conservative fallbacks.
 
 use std::borrow::Cow;
@@ -12,7 +12,7 @@ use super::types::{Warning, WarningKind};
 use crate::pins;
 use crate::summary::{Binding, Dynamic, Ref, Unit};
 
-/// Resolves references of one module to targets (code-fingerprint.md §3), memoised per (module, name).
+/// Resolves references of one module to targets (docs/fingerprint.md#name-resolution), memoised per (module, name).
 pub(super) struct Resolver<'a> {
     pub(super) idx: &'a Index,
     /// Per module (created on first use): name -> targets. Reset for every plan (see

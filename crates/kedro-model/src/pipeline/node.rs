@@ -561,7 +561,7 @@ mod tests {
 
     #[test]
     fn verified_kedro1_names() {
-        // kedro.md §6.2 (sha256 reproduced independently there).
+        // Names Kedro 1.7 gives these nodes (docs/kedro.md#automatic-names-in-kedro-1x).
         assert_eq!(
             auto(
                 "spaceflights.pipelines.reporting.nodes",

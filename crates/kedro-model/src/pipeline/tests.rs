@@ -1,4 +1,4 @@
-//! Unit tests of the rename algorithm, algebra and filters against the verified facts of kedro.md §6.
+//! Unit tests of the rename algorithm, algebra and filters against Kedro's checked behaviour (docs/kedro.md).
 
 use indexmap::IndexMap;
 
