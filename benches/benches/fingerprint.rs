@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use kdvc_fingerprint::{
-    Binding, Engine, EntryPoint, FsSource, Index, ProjectSources, SourceProvider, parses_cleanly,
+    Engine, EntryPoint, FsSource, ProjectSources, SourceProvider, parses_cleanly,
 };
 
 struct Project {
@@ -41,30 +41,6 @@ fn project(lines: usize) -> Project {
 fn engine(p: &Project, cache: bool) -> Engine {
     let e = Engine::new(ProjectSources::kedro(&p.root, "src", &p.package));
     if cache { e } else { e.with_cache_dir(None) }
-}
-
-/// Every function of every `nodes.py`: the node entry points.
-fn entries(idx: &Index) -> Vec<(String, EntryPoint)> {
-    let mut out = Vec::new();
-    for m in idx
-        .module_names()
-        .into_iter()
-        .filter(|m| m.ends_with(".nodes"))
-    {
-        let s = idx.summary(&m).expect("module summary");
-        for (name, alts) in &s.bindings {
-            if alts
-                .iter()
-                .any(|b| matches!(b, Binding::Def { class: false, .. }))
-            {
-                out.push((
-                    format!("{m}.{name}"),
-                    EntryPoint::function(m.clone(), name.clone()),
-                ));
-            }
-        }
-    }
-    out
 }
 
 /// One `kdvc fingerprint` worth of work; returns the number of nodes and whether the result was reused.
@@ -110,7 +86,11 @@ fn bench(c: &mut Criterion) {
             b.iter(|| one.install(|| files.iter().filter(|f| parses_cleanly(f)).count()));
         });
         let cold = engine(&p, false);
-        let es = one.install(|| entries(&cold.summarize(&FsSource::new(&p.root)).expect("index")));
+        let es = one.install(|| {
+            kdvc_benches::node_entry_points(
+                &cold.summarize(&FsSource::new(&p.root)).expect("index"),
+            )
+        });
         assert!(
             es.len() >= 2_000 || !full,
             "every generated node is an entry point, got {}",

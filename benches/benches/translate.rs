@@ -5,9 +5,27 @@
 //! - `translate_2000_nodes_plan_and_merge`: the translate crate's own part (the models already loaded).
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use std::path::Path;
+
+use kdvc_kedro_model::pipeline::Pipeline;
 use kdvc_kedro_model::{KedroConfig, LoadOptions, Project};
 use kdvc_pipeline::{ProjectLayout, extract_pipelines};
 use kdvc_translate::{KdvcConfig, prepare_project};
+
+/// What translate reads: the default pipeline (extracted statically), the project and its configuration.
+fn load(root: &Path, layout: &ProjectLayout) -> (Pipeline, Project, KedroConfig) {
+    let registry = extract_pipelines(layout)
+        .expect("extraction runs")
+        .into_result()
+        .unwrap_or_else(|d| panic!("diagnostics: {d:?}"));
+    let pipeline = registry
+        .get("__default__")
+        .expect("default pipeline")
+        .clone();
+    let kp = Project::load(root).expect("project");
+    let kedro = KedroConfig::load(&kp, &LoadOptions::default()).expect("config");
+    (pipeline, kp, kedro)
+}
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -21,16 +39,7 @@ fn bench(c: &mut Criterion) {
         kedro_init_version: "1.7.0".into(),
     };
     let full = || {
-        let registry = extract_pipelines(&layout)
-            .expect("extraction runs")
-            .into_result()
-            .unwrap_or_else(|d| panic!("diagnostics: {d:?}"));
-        let pipeline = registry
-            .get("__default__")
-            .expect("default pipeline")
-            .clone();
-        let kp = Project::load(&root).expect("project");
-        let kedro = KedroConfig::load(&kp, &LoadOptions::default()).expect("config");
+        let (pipeline, kp, kedro) = load(&root, &layout);
         // Planning and writing only: code fingerprints have their own benchmark (benches/fingerprint.rs).
         let cfg = KdvcConfig {
             code_fingerprints: false,
@@ -45,16 +54,7 @@ fn bench(c: &mut Criterion) {
 
     c.bench_function("translate_2000_nodes_full", |b| b.iter(full));
 
-    let registry = extract_pipelines(&layout)
-        .expect("extraction")
-        .into_result()
-        .expect("no diagnostics");
-    let pipeline = registry
-        .get("__default__")
-        .expect("default pipeline")
-        .clone();
-    let kp = Project::load(&root).expect("project");
-    let kedro = KedroConfig::load(&kp, &LoadOptions::default()).expect("config");
+    let (pipeline, kp, kedro) = load(&root, &layout);
     let cfg = KdvcConfig {
         code_fingerprints: false,
         ..KdvcConfig::default()

@@ -14,8 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use kdvc_fingerprint::{
-    Binding, Engine, EntryPoint, FsSource, ProjectSources, SourceProvider, parses_cleanly,
-    summarize,
+    Engine, FsSource, ProjectSources, SourceProvider, parses_cleanly, summarize,
 };
 
 fn fnv(h: &mut u64, bytes: &[u8]) {
@@ -73,25 +72,7 @@ fn main() {
     let engine =
         Engine::new(ProjectSources::kedro(&root, "src", &spec.package)).with_cache_dir(None);
     let idx = one.install(|| engine.summarize(&src).expect("index"));
-    let mut entries = Vec::new();
-    for m in idx
-        .module_names()
-        .into_iter()
-        .filter(|m| m.ends_with(".nodes"))
-    {
-        let s = idx.summary(&m).expect("module summary");
-        for (name, alts) in &s.bindings {
-            if alts
-                .iter()
-                .any(|b| matches!(b, Binding::Def { class: false, .. }))
-            {
-                entries.push((
-                    format!("{m}.{name}"),
-                    EntryPoint::function(m.clone(), name.clone()),
-                ));
-            }
-        }
-    }
+    let entries = kdvc_benches::node_entry_points(&idx);
     drop(idx);
     if mode == "digest" {
         for (p, full) in [(&one, false), (&two, false), (&one, true)] {

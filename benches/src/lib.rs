@@ -12,6 +12,8 @@
 //! ```
 
 use std::fmt::Write as _;
+
+use kdvc_fingerprint::{Binding, EntryPoint, Index};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -353,6 +355,31 @@ fn filler_module(pkg: &str, m: usize) -> String {
         "\nclass Accumulator{m}:\n    \"\"\"Accumulates values.\"\"\"\n\n    def __init__(self):\n        self.values = []\n\n    def add(self, value):\n        self.values.append(helper_0(value))\n        return self\n\n    def total(self):\n        return sum(self.values)\n"
     );
     s
+}
+
+/// The node entry points of a summarized project: every top-level function of every `nodes` module, named
+/// `module.function`.
+pub fn node_entry_points(idx: &Index) -> Vec<(String, EntryPoint)> {
+    let mut out = Vec::new();
+    for m in idx
+        .module_names()
+        .into_iter()
+        .filter(|m| m.ends_with(".nodes"))
+    {
+        let Some(s) = idx.summary(&m) else { continue };
+        for (name, alts) in &s.bindings {
+            if alts
+                .iter()
+                .any(|b| matches!(b, Binding::Def { class: false, .. }))
+            {
+                out.push((
+                    format!("{m}.{name}"),
+                    EntryPoint::function(m.clone(), name.clone()),
+                ));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
