@@ -197,3 +197,108 @@ fn configuration_errors() {
     );
     insta::assert_snapshot!("k8s_errors", text);
 }
+
+/// The whole round trip without a cluster: render, run every task in the local Argo emulator (each pod
+/// `kdvc k8s exec` in its own clone of a bare git origin, sharing only a local-directory DVC remote),
+/// then bring the results back: lock fragments into dvc.lock, uncached outputs restored, `dvc pull`,
+/// and `dvc status` is clean with the outputs a local run would produce.
+#[test]
+fn a_rendered_workflow_runs_in_the_emulator_and_comes_back() {
+    use kdvc_k8s::emulator::{EmulatorOptions, node_outputs, run as emulate};
+    use kdvc_k8s::exec::{apply_lock_fragments, apply_uncached};
+
+    let copy = translated("pipe-findpipes", &format!("image = \"fp-shop@{DIGEST}\"\n"));
+    let (root, tmp) = (&copy.root, copy.tmp.path());
+    let origin = tmp.join("origin.git");
+    let store = tmp.join("dvc-store");
+    git(
+        tmp,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            root.to_str().unwrap(),
+            origin.to_str().unwrap(),
+        ],
+    );
+    git(root, &["remote", "add", "origin", origin.to_str().unwrap()]);
+    run_ok(
+        tool_with_kdvc("dvc")
+            .args(["remote", "add", "-d", "store", store.to_str().unwrap()])
+            .current_dir(root),
+    );
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "remote"]);
+    git(root, &["push", "-q", "origin", "main"]);
+    // The raw inputs, which translate put in the cache, go to the remote.
+    run_ok(tool_with_kdvc("dvc").arg("push").current_dir(root));
+    let head = git(root, &["rev-parse", "HEAD"]).trim().to_owned();
+
+    let r = render(root, &["--all", "--rev", &head]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let workflow: kdvc_k8s::Workflow = serde_json::from_str(&r.stdout).unwrap();
+
+    let kdvc_bin = Path::new(env!("CARGO_BIN_EXE_kdvc"));
+    let path = std::env::join_paths(
+        [
+            kdvc_bin.parent().unwrap().to_path_buf(),
+            kdvc_test_support::venv().join("bin"),
+        ]
+        .into_iter()
+        .chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )),
+    )
+    .unwrap();
+    let opts = EmulatorOptions {
+        dir: tmp.join("pods"),
+        programs: [("kdvc".to_owned(), kdvc_bin.to_path_buf())].into(),
+        env: vec![("PATH".into(), path.to_string_lossy().into_owned())],
+        ..EmulatorOptions::default()
+    };
+    let status = emulate(&workflow, &opts).unwrap();
+    assert_eq!(
+        status["status"]["phase"], "Succeeded",
+        "{:#}",
+        status["status"]["nodes"]
+    );
+    let nodes = status["status"]["nodes"].as_object().unwrap();
+    assert_eq!(nodes.len(), 6, "the DAG node and one pod per stage");
+
+    // Back home: the results of every pod become the local state.
+    let locks: Vec<Value> = node_outputs(&status, "lock")
+        .values()
+        .map(|v| serde_json::from_str(v).unwrap())
+        .collect();
+    let mut stages = apply_lock_fragments(root, &locks).unwrap();
+    stages.sort();
+    assert_eq!(
+        stages,
+        [
+            "fx__normalise__803efb64-fused5",
+            "kdvc-fingerprint",
+            "log_summary__bcbe6069",
+            "normalise__4a90b00c-fused2",
+            "top__5a926737"
+        ]
+    );
+    let uncached: Vec<Value> = node_outputs(&status, "uncached")
+        .values()
+        .map(|v| serde_json::from_str(v).unwrap())
+        .collect();
+    let files = apply_uncached(root, &uncached).unwrap();
+    assert!(
+        files.iter().any(|f| f.starts_with(".kdvc/fp/")),
+        "{files:?}"
+    );
+    run_ok(tool_with_kdvc("dvc").arg("pull").current_dir(root));
+    let status = run_ok(
+        tool_with_kdvc("dvc")
+            .args(["status", "--json"])
+            .current_dir(root),
+    );
+    assert_eq!(String::from_utf8_lossy(&status.stdout).trim(), "{}");
+    assert!(root.join("data/08_reporting/top_customers.csv").is_file());
+    let r = render(root, &[]);
+    assert!(r.stderr.contains("nothing to run"), "{}", r.stderr);
+}
