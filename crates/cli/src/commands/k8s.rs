@@ -21,6 +21,26 @@ pub(crate) enum K8sCommand {
     /// clone, install the upstream results, `dvc repro --pull --single-item`, `dvc push`, and write
     /// the stage's dvc.lock entry and `cache: false` outputs for Argo to pick up.
     Exec(K8sExecArgs),
+    /// Bring a finished Workflow's results into the repository: merge the succeeded stages' dvc.lock
+    /// entries, restore their `cache: false` outputs, `dvc pull` the rest, and with `--exp NAME` save
+    /// the result as a DVC experiment.
+    ///
+    /// Reads the Workflow with its status as `kubectl get wf NAME -o json` prints it.
+    Pull(K8sPullArgs),
+}
+
+/// Arguments of `kdvc k8s pull`.
+#[derive(Debug, Args)]
+pub(crate) struct K8sPullArgs {
+    /// The project (the directory holding dvc.yaml). Defaults to the current directory.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub(crate) project: PathBuf,
+    /// The Workflow JSON with its status (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) status: PathBuf,
+    /// Save the result as the DVC experiment NAME.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) exp: Option<String>,
 }
 
 /// Arguments of `kdvc k8s render`.
@@ -45,6 +65,7 @@ pub(crate) fn run(command: &K8sCommand) -> anyhow::Result<ExitCode> {
     match command {
         K8sCommand::Render(args) => render(args),
         K8sCommand::Exec(args) => exec(args),
+        K8sCommand::Pull(args) => pull(args),
     }
 }
 
@@ -131,4 +152,37 @@ fn exec(args: &K8sExecArgs) -> anyhow::Result<ExitCode> {
         report.uncached.len()
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+fn pull(args: &K8sPullArgs) -> anyhow::Result<ExitCode> {
+    use anyhow::Context as _;
+    let text = if args.status.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin()).context("cannot read the Workflow from stdin")?
+    } else {
+        std::fs::read_to_string(&args.status)
+            .with_context(|| format!("cannot read {}", args.status.display()))?
+    };
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).context("the Workflow is not valid JSON")?;
+    let returned = kdvc_k8s::bring_back(&args.project, &doc)?;
+    crate::render::info(&format!(
+        "Workflow {}: {} stage(s) merged into dvc.lock, {} uncached file(s) restored",
+        returned.phase,
+        returned.stages.len(),
+        returned.files.len()
+    ));
+    for (stage, phase) in &returned.not_done {
+        crate::render::warn(&format!(
+            "stage {stage} did not succeed ({phase}); run it again"
+        ));
+    }
+    if let Some(name) = &args.exp {
+        kdvc_k8s::save_experiment(&args.project, name, &returned.files)?;
+        crate::render::info(&format!("saved as experiment {name}"));
+    }
+    Ok(if returned.not_done.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

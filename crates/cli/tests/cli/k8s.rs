@@ -200,12 +200,11 @@ fn configuration_errors() {
 
 /// The whole round trip without a cluster: render, run every task in the local Argo emulator (each pod
 /// `kdvc k8s exec` in its own clone of a bare git origin, sharing only a local-directory DVC remote),
-/// then bring the results back: lock fragments into dvc.lock, uncached outputs restored, `dvc pull`,
-/// and `dvc status` is clean with the outputs a local run would produce.
+/// then `kdvc k8s pull` brings the results back (lock fragments into dvc.lock, uncached outputs
+/// restored, `dvc pull`) as an experiment, and `dvc status` is clean with the outputs a local run produces.
 #[test]
 fn a_rendered_workflow_runs_in_the_emulator_and_comes_back() {
-    use kdvc_k8s::emulator::{EmulatorOptions, node_outputs, run as emulate};
-    use kdvc_k8s::exec::{apply_lock_fragments, apply_uncached};
+    use kdvc_k8s::emulator::{EmulatorOptions, run as emulate};
 
     let copy = translated("pipe-findpipes", &format!("image = \"fp-shop@{DIGEST}\"\n"));
     let (root, tmp) = (&copy.root, copy.tmp.path());
@@ -265,33 +264,19 @@ fn a_rendered_workflow_runs_in_the_emulator_and_comes_back() {
     let nodes = status["status"]["nodes"].as_object().unwrap();
     assert_eq!(nodes.len(), 6, "the DAG node and one pod per stage");
 
-    // Back home: the results of every pod become the local state.
-    let locks: Vec<Value> = node_outputs(&status, "lock")
-        .values()
-        .map(|v| serde_json::from_str(v).unwrap())
-        .collect();
-    let mut stages = apply_lock_fragments(root, &locks).unwrap();
-    stages.sort();
-    assert_eq!(
-        stages,
-        [
-            "fx__normalise__803efb64-fused5",
-            "kdvc-fingerprint",
-            "log_summary__bcbe6069",
-            "normalise__4a90b00c-fused2",
-            "top__5a926737"
-        ]
-    );
-    let uncached: Vec<Value> = node_outputs(&status, "uncached")
-        .values()
-        .map(|v| serde_json::from_str(v).unwrap())
-        .collect();
-    let files = apply_uncached(root, &uncached).unwrap();
+    // Back home: the results of every pod become the local state, and an experiment.
+    let status_file = tmp.join("status.json");
+    std::fs::write(&status_file, serde_json::to_string(&status).unwrap()).unwrap();
+    let r = run(kdvc(root)
+        .args(["k8s", "pull", "--exp", "k8s-run", "--status"])
+        .arg(&status_file));
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        files.iter().any(|f| f.starts_with(".kdvc/fp/")),
-        "{files:?}"
+        r.stderr
+            .contains("Workflow Succeeded: 5 stage(s) merged into dvc.lock"),
+        "{}",
+        r.stderr
     );
-    run_ok(tool_with_kdvc("dvc").arg("pull").current_dir(root));
     let status = run_ok(
         tool_with_kdvc("dvc")
             .args(["status", "--json"])
@@ -299,6 +284,14 @@ fn a_rendered_workflow_runs_in_the_emulator_and_comes_back() {
     );
     assert_eq!(String::from_utf8_lossy(&status.stdout).trim(), "{}");
     assert!(root.join("data/08_reporting/top_customers.csv").is_file());
+    let refs = git(root, &["for-each-ref", "--format=%(refname)", "refs/exps"]);
+    assert!(refs.lines().any(|r| r.ends_with("/k8s-run")), "{refs}");
+    let metrics = run_ok(
+        tool_with_kdvc("dvc")
+            .args(["exp", "show", "--json"])
+            .current_dir(root),
+    );
+    assert!(String::from_utf8_lossy(&metrics.stdout).contains("k8s-run"));
     let r = render(root, &[]);
     assert!(r.stderr.contains("nothing to run"), "{}", r.stderr);
 }
