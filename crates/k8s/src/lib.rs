@@ -53,6 +53,8 @@
 //! - [`render`](mod@render) - the Workflow of a stage graph;
 //! - [`validate`](mod@validate) - schema validation and the semantic lint;
 //! - [`exec`](mod@exec) - the pod side: one stage in a fresh clone, its `dvc.lock` entry as output;
+//! - [`submit`] - a snapshot commit, `kubectl create`, the run record, and fetching it back;
+//! - [`results`] - a finished Workflow's results back into the repository, as an experiment;
 //! - [`emulator`] - a local stand-in for Argo's controller, for tests without a cluster.
 //!
 //! ## The schema
@@ -71,6 +73,8 @@ pub mod graph;
 pub mod names;
 pub mod project;
 pub mod render;
+pub mod results;
+pub mod submit;
 pub mod validate;
 pub mod workflow;
 
@@ -82,5 +86,7 @@ pub use project::{
     ProjectRequest, StageChoice, git_url, project_name, render_project, stale_stages,
 };
 pub use render::{RenderOptions, Rendered, render};
+pub use results::{Returned, WorkflowResults, bring_back, save_experiment, workflow_results};
+pub use submit::{RunRecord, Submitted, fetch_run, submit};
 pub use validate::{lint, schema_problems, validate, validate_json};
 pub use workflow::Workflow;

@@ -30,6 +30,9 @@ pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 /// Label and annotation with the project name.
 pub const PROJECT_KEY: &str = "kdvc.io/project";
 
+/// Workflows larger than this (bytes of JSON) get a warning.
+pub const WORKFLOW_SIZE_WARNING: usize = 1_000_000;
+
 /// What a render needs besides the configuration and the stage graph.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderOptions {
@@ -362,6 +365,14 @@ pub fn render(graph: &StageGraph, cfg: &K8sConfig, opts: &RenderOptions) -> Resu
         },
     };
     crate::validate::validate(&workflow)?;
+    let mut warnings = warnings;
+    let size = workflow.to_json().len();
+    if size > WORKFLOW_SIZE_WARNING {
+        warnings.push(format!(
+            "the Workflow is {size} bytes: Kubernetes keeps objects under about 1.5 MB (etcd) and Argo's \
+             status grows with every task; run fewer stages at once (--stage) or fuse stages"
+        ));
+    }
     Ok(Rendered {
         workflow,
         warnings,

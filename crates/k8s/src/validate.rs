@@ -375,7 +375,7 @@ pub fn lint(wf: &Workflow) -> Vec<Problem> {
                 let Some(value) = &p.value else { continue };
                 for r in references(value, "tasks.") {
                     let name = r.split('.').next().unwrap_or_default();
-                    let ok = index.get(name).is_some_and(|j| ancestors[i].contains(j));
+                    let ok = index.get(name).is_some_and(|&j| ancestors[i].contains(j));
                     if !ok {
                         problem(
                             format!("{base}/{i}/arguments"),
@@ -401,8 +401,8 @@ fn check_parameter_name(problem: &mut impl FnMut(String, String), path: String, 
     }
 }
 
-/// Every task's set of (indirect) dependencies; on a cycle, the tasks that can never start.
-fn ancestors(deps: &[Vec<usize>]) -> std::result::Result<Vec<BTreeSet<usize>>, Vec<usize>> {
+/// Every task's set of (indirect) dependencies, as bit sets; on a cycle, the tasks that can never start.
+fn ancestors(deps: &[Vec<usize>]) -> std::result::Result<Vec<BitSet>, Vec<usize>> {
     let n = deps.len();
     let mut indegree: Vec<usize> = deps.iter().map(Vec::len).collect();
     let mut down: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -425,14 +425,35 @@ fn ancestors(deps: &[Vec<usize>]) -> std::result::Result<Vec<BTreeSet<usize>>, V
     if order.len() != n {
         return Err((0..n).filter(|&i| indegree[i] > 0).collect());
     }
-    let mut anc: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
+    let mut anc: Vec<BitSet> = vec![BitSet::new(n); n];
     for &i in &order {
-        let mut set = BTreeSet::new();
+        let mut set = BitSet::new(n);
         for &d in &deps[i] {
             set.insert(d);
-            set.extend(anc[d].iter().copied());
+            set.union_with(&anc[d]);
         }
         anc[i] = set;
     }
     Ok(anc)
+}
+
+/// A fixed-size set of task indices.
+#[derive(Debug, Clone)]
+struct BitSet(Vec<u64>);
+
+impl BitSet {
+    fn new(n: usize) -> Self {
+        BitSet(vec![0; n.div_ceil(64)])
+    }
+    fn insert(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+    fn contains(&self, i: usize) -> bool {
+        self.0[i / 64] & (1 << (i % 64)) != 0
+    }
+    fn union_with(&mut self, other: &BitSet) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a |= b;
+        }
+    }
 }

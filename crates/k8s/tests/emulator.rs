@@ -6,7 +6,7 @@ use std::path::Path;
 
 use kdvc_dvc_model::DvcYaml;
 use kdvc_k8s::emulator::{EmulatorOptions, node_outputs, run};
-use kdvc_k8s::{K8sConfig, RenderOptions, Selection, StageGraph, names, render};
+use kdvc_k8s::{K8sConfig, RenderOptions, Selection, StageGraph, names, render, workflow_results};
 use serde_json::Value;
 
 const DVC_YAML: &str = "stages:
@@ -129,6 +129,28 @@ fn fail_fast_retries_and_outputs() {
     assert!(log.contains("EXTRA=yes"), "{log}");
     // Absent uncached files fall back to the declared default.
     assert_eq!(node_outputs(&status, "uncached")[&t("prepare")], "{}");
+
+    // What comes back: the succeeded stages' outputs, and which stages did not run.
+    let results = workflow_results(&status).unwrap();
+    assert_eq!(results.phase, "Failed");
+    assert_eq!(
+        results.locks.keys().collect::<Vec<_>>(),
+        ["flaky", "prepare"]
+    );
+    assert_eq!(results.locks["flaky"]["upstream"][0]["stage"], "prepare");
+    assert_eq!(
+        results.not_done,
+        BTreeMap::from([
+            ("after_bad".to_owned(), "Omitted".to_owned()),
+            ("bad".to_owned(), "Failed".to_owned())
+        ])
+    );
+    // Status Argo compressed or offloaded cannot be read and says so.
+    let mut compressed = status.clone();
+    compressed["status"]["nodes"] = Value::Null;
+    compressed["status"]["compressedNodes"] = Value::String("H4sI...".into());
+    let err = workflow_results(&compressed).unwrap_err().to_string();
+    assert!(err.contains("compressed"), "{err}");
 }
 
 #[test]

@@ -424,3 +424,40 @@ proptest! {
         prop_assert!(l.len() <= names::LABEL_VALUE_MAX);
     }
 }
+
+#[test]
+fn two_thousand_stages_render_with_a_size_warning() {
+    use std::fmt::Write as _;
+    let mut yaml = String::from("stages:\n");
+    for i in 0..2_000 {
+        let _ = write!(
+            yaml,
+            "  ns{}.node_{i}:\n    cmd: run {i}\n    deps:\n",
+            i % 17
+        );
+        let _ = writeln!(yaml, "    - data/out_{}.parquet", i.max(1) - 1);
+        if i > 10 {
+            let _ = writeln!(yaml, "    - data/out_{}.parquet", i / 3);
+        }
+        let _ = writeln!(yaml, "    outs:\n    - data/out_{i}.parquet");
+    }
+    let dvc = DvcYaml::parse(&yaml, Path::new("dvc.yaml")).unwrap();
+    let graph = StageGraph::new(&dvc, Path::new("dvc.yaml")).unwrap();
+    let rendered = render(
+        &graph,
+        &config("[tool.kdvc.k8s]\nimage = \"x@sha256:00\"\n"),
+        &RenderOptions {
+            project: "big".into(),
+            git_url: "https://git.example.com/big.git".into(),
+            git_rev: "HEAD".into(),
+            selection: Selection::All,
+        },
+    )
+    .unwrap();
+    assert_eq!(rendered.stages.len(), 2_000);
+    assert!(
+        rendered.warnings.iter().any(|w| w.contains("bytes")),
+        "{:?}",
+        rendered.warnings
+    );
+}

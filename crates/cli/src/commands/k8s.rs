@@ -17,10 +17,56 @@ pub(crate) enum K8sCommand {
     /// `--all` for every stage, `--stage NAME` for chosen ones. Configured in `[tool.kdvc.k8s]` of
     /// pyproject.toml (at least `image`). Pipe it to `kubectl create -f -`.
     Render(K8sRenderArgs),
+    /// Submit a run: snapshot the work tree into a commit pushed to `refs/kdvc/runs/<run-id>`, render
+    /// the Workflow for it (the changed stages and their downstream by default) and `kubectl create` it.
+    /// Prints the run id; the run is recorded in `.kdvc/runs/<run-id>.json`.
+    Submit(K8sSubmitArgs),
     /// Run one DVC stage the way a Workflow's pod does (inside the pod image; not for local use):
     /// clone, install the upstream results, `dvc repro --pull --single-item`, `dvc push`, and write
     /// the stage's dvc.lock entry and `cache: false` outputs for Argo to pick up.
     Exec(K8sExecArgs),
+    /// Bring a finished Workflow's results into the repository: merge the succeeded stages' dvc.lock
+    /// entries, restore their `cache: false` outputs, `dvc pull` the rest, and with `--exp NAME` save
+    /// the result as a DVC experiment.
+    ///
+    /// Reads the Workflow with its status as `kubectl get wf NAME -o json` prints it.
+    Pull(K8sPullArgs),
+}
+
+/// Arguments of `kdvc k8s submit`.
+#[derive(Debug, Args)]
+pub(crate) struct K8sSubmitArgs {
+    /// The project (the directory holding dvc.yaml and pyproject.toml). Defaults to the current directory.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub(crate) project: PathBuf,
+    /// Run every stage.
+    #[arg(long, conflicts_with = "stage")]
+    pub(crate) all: bool,
+    /// Run this stage (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) stage: Vec<String>,
+}
+
+/// Arguments of `kdvc k8s pull`.
+#[derive(Debug, Args)]
+pub(crate) struct K8sPullArgs {
+    /// The project (the directory holding dvc.yaml). Defaults to the current directory.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub(crate) project: PathBuf,
+    /// A run submitted with `kdvc k8s submit` (its Workflow is read with kubectl).
+    #[arg(
+        long,
+        value_name = "RUN_ID",
+        required_unless_present = "status",
+        conflicts_with = "status"
+    )]
+    pub(crate) run: Option<String>,
+    /// The Workflow JSON with its status, as `kubectl get wf NAME -o json` prints it (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) status: Option<PathBuf>,
+    /// Save the result as the DVC experiment NAME.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) exp: Option<String>,
 }
 
 /// Arguments of `kdvc k8s render`.
@@ -45,17 +91,23 @@ pub(crate) fn run(command: &K8sCommand) -> anyhow::Result<ExitCode> {
     match command {
         K8sCommand::Render(args) => render(args),
         K8sCommand::Exec(args) => exec(args),
+        K8sCommand::Submit(args) => submit(args),
+        K8sCommand::Pull(args) => pull(args),
+    }
+}
+
+fn choice(all: bool, stage: &[String]) -> StageChoice {
+    if all {
+        StageChoice::All
+    } else if !stage.is_empty() {
+        StageChoice::Named(stage.to_vec())
+    } else {
+        StageChoice::Stale
     }
 }
 
 fn render(args: &K8sRenderArgs) -> anyhow::Result<ExitCode> {
-    let stages = if args.all {
-        StageChoice::All
-    } else if !args.stage.is_empty() {
-        StageChoice::Named(args.stage.clone())
-    } else {
-        StageChoice::Stale
-    };
+    let stages = choice(args.all, &args.stage);
     let request = ProjectRequest {
         stages,
         git_rev: args.rev.clone(),
@@ -131,4 +183,72 @@ fn exec(args: &K8sExecArgs) -> anyhow::Result<ExitCode> {
         report.uncached.len()
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+fn pull(args: &K8sPullArgs) -> anyhow::Result<ExitCode> {
+    use anyhow::Context as _;
+    let root = std::path::absolute(&args.project).unwrap_or_else(|_| args.project.clone());
+    let doc: serde_json::Value = match (&args.run, &args.status) {
+        (Some(run), _) => kdvc_k8s::fetch_run(&root, run)?,
+        (None, Some(status)) => {
+            let text = if status.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())
+                    .context("cannot read the Workflow from stdin")?
+            } else {
+                std::fs::read_to_string(status)
+                    .with_context(|| format!("cannot read {}", status.display()))?
+            };
+            serde_json::from_str(&text).context("the Workflow is not valid JSON")?
+        }
+        (None, None) => anyhow::bail!("give --run RUN_ID or --status FILE"),
+    };
+    let returned = kdvc_k8s::bring_back(&root, &doc)?;
+    crate::render::info(&format!(
+        "Workflow {}: {} stage(s) merged into dvc.lock, {} uncached file(s) restored",
+        returned.phase,
+        returned.stages.len(),
+        returned.files.len()
+    ));
+    for (stage, phase) in &returned.not_done {
+        crate::render::warn(&format!(
+            "stage {stage} did not succeed ({phase}); run it again"
+        ));
+    }
+    if let Some(name) = &args.exp {
+        kdvc_k8s::save_experiment(&root, name, &returned.files)?;
+        crate::render::info(&format!("saved as experiment {name}"));
+    }
+    Ok(if returned.not_done.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn submit(args: &K8sSubmitArgs) -> anyhow::Result<ExitCode> {
+    let root = std::path::absolute(&args.project).unwrap_or_else(|_| args.project.clone());
+    match kdvc_k8s::submit(&root, choice(args.all, &args.stage)) {
+        Ok(done) => {
+            for w in &done.warnings {
+                crate::render::warn(w);
+            }
+            let r = &done.record;
+            crate::render::info(&format!(
+                "submitted Workflow {} ({} stage(s), commit {}); later: kdvc k8s pull --run {} --exp NAME",
+                r.workflow,
+                r.stages.len(),
+                r.snapshot,
+                r.run_id
+            ));
+            super::emit(&r.run_id)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(kdvc_k8s::Error::NothingToRun) => {
+            crate::render::info(
+                "nothing to run: every stage is up to date (use --all to run them anyway)",
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -197,3 +197,177 @@ fn configuration_errors() {
     );
     insta::assert_snapshot!("k8s_errors", text);
 }
+
+/// The whole round trip without a cluster: render, run every task in the local Argo emulator (each pod
+/// `kdvc k8s exec` in its own clone of a bare git origin, sharing only a local-directory DVC remote),
+/// then `kdvc k8s pull` brings the results back (lock fragments into dvc.lock, uncached outputs
+/// restored, `dvc pull`) as an experiment, and `dvc status` is clean with the outputs a local run produces.
+#[test]
+fn a_rendered_workflow_runs_in_the_emulator_and_comes_back() {
+    use kdvc_k8s::emulator::run as emulate;
+
+    let copy = with_origin_and_remote();
+    let (root, tmp) = (&copy.root, copy.tmp.path());
+    let head = git(root, &["rev-parse", "HEAD"]).trim().to_owned();
+
+    let r = render(root, &["--all", "--rev", &head]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let workflow: kdvc_k8s::Workflow = serde_json::from_str(&r.stdout).unwrap();
+
+    let opts = emulator_options(tmp);
+    let status = emulate(&workflow, &opts).unwrap();
+    assert_eq!(
+        status["status"]["phase"], "Succeeded",
+        "{:#}",
+        status["status"]["nodes"]
+    );
+    let nodes = status["status"]["nodes"].as_object().unwrap();
+    assert_eq!(nodes.len(), 6, "the DAG node and one pod per stage");
+
+    // Back home: the results of every pod become the local state, and an experiment.
+    let status_file = tmp.join("status.json");
+    std::fs::write(&status_file, serde_json::to_string(&status).unwrap()).unwrap();
+    let r = run(kdvc(root)
+        .args(["k8s", "pull", "--exp", "k8s-run", "--status"])
+        .arg(&status_file));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("Workflow Succeeded: 5 stage(s) merged into dvc.lock"),
+        "{}",
+        r.stderr
+    );
+    let status = run_ok(
+        tool_with_kdvc("dvc")
+            .args(["status", "--json"])
+            .current_dir(root),
+    );
+    assert_eq!(String::from_utf8_lossy(&status.stdout).trim(), "{}");
+    assert!(root.join("data/08_reporting/top_customers.csv").is_file());
+    let refs = git(root, &["for-each-ref", "--format=%(refname)", "refs/exps"]);
+    assert!(refs.lines().any(|r| r.ends_with("/k8s-run")), "{refs}");
+    let metrics = run_ok(
+        tool_with_kdvc("dvc")
+            .args(["exp", "show", "--json"])
+            .current_dir(root),
+    );
+    assert!(String::from_utf8_lossy(&metrics.stdout).contains("k8s-run"));
+    let r = render(root, &[]);
+    assert!(r.stderr.contains("nothing to run"), "{}", r.stderr);
+}
+
+/// A translated pipe-findpipes with a bare git `origin` (branch pushed) and a local-directory DVC remote
+/// holding the raw inputs.
+fn with_origin_and_remote() -> FixtureCopy {
+    let copy = translated("pipe-findpipes", &format!("image = \"fp-shop@{DIGEST}\"\n"));
+    let (root, tmp) = (&copy.root, copy.tmp.path());
+    let origin = tmp.join("origin.git");
+    let store = tmp.join("dvc-store");
+    git(
+        tmp,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            root.to_str().unwrap(),
+            origin.to_str().unwrap(),
+        ],
+    );
+    git(root, &["remote", "add", "origin", origin.to_str().unwrap()]);
+    run_ok(
+        tool_with_kdvc("dvc")
+            .args(["remote", "add", "-d", "store", store.to_str().unwrap()])
+            .current_dir(root),
+    );
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "remote"]);
+    git(root, &["push", "-q", "origin", "main"]);
+    // The raw inputs, which translate put in the cache, go to the remote.
+    run_ok(tool_with_kdvc("dvc").arg("push").current_dir(root));
+    copy
+}
+
+/// Emulator options whose pods run the `kdvc` under test with the test venv's Kedro and DVC.
+fn emulator_options(tmp: &Path) -> kdvc_k8s::emulator::EmulatorOptions {
+    let kdvc_bin = Path::new(env!("CARGO_BIN_EXE_kdvc"));
+    let path = std::env::join_paths(
+        [
+            kdvc_bin.parent().unwrap().to_path_buf(),
+            kdvc_test_support::venv().join("bin"),
+        ]
+        .into_iter()
+        .chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )),
+    )
+    .unwrap();
+    kdvc_k8s::emulator::EmulatorOptions {
+        dir: tmp.join("pods"),
+        programs: [("kdvc".to_owned(), kdvc_bin.to_path_buf())].into(),
+        env: vec![("PATH".into(), path.to_string_lossy().into_owned())],
+        ..Default::default()
+    }
+}
+
+/// `kdvc k8s submit` with the real kubectl against a fake API server whose "controller" is the
+/// emulator: the uncommitted parameter change reaches the pods through the snapshot commit, and
+/// `kdvc k8s pull --run` brings the results back so that `dvc status` is clean for the changed value.
+#[test]
+fn submit_and_pull_through_kubectl() {
+    let copy = with_origin_and_remote();
+    let (root, tmp) = (&copy.root, copy.tmp.path());
+    let params = root.join("conf/base/parameters.yml");
+    let text = std::fs::read_to_string(&params).unwrap();
+    std::fs::write(&params, text.replace("rounding: 2", "rounding: 3")).unwrap();
+
+    let opts = emulator_options(tmp);
+    let kube = crate::fake_kube::FakeKube::start(
+        tmp,
+        "ml",
+        Box::new(move |mut wf| {
+            // What the API server added is not part of kdvc's model.
+            wf.as_object_mut().unwrap().remove("status");
+            for key in ["uid", "resourceVersion"] {
+                wf["metadata"].as_object_mut().unwrap().remove(key);
+            }
+            let wf: kdvc_k8s::Workflow = serde_json::from_value(wf).expect("a kdvc Workflow");
+            kdvc_k8s::emulator::run(&wf, &opts).expect("the emulator runs it")
+        }),
+    );
+    let r = run(kdvc(root)
+        .args(["k8s", "submit"])
+        .env("KUBECONFIG", &kube.kubeconfig));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let run_id = r.stdout.trim().to_owned();
+    assert!(run_id.starts_with("r-"), "{}", r.stdout);
+    let record: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join(format!(".kdvc/runs/{run_id}.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(record["workflow"], "kdvc-fp-shop-x7k2q");
+    assert_eq!(record["namespace"], "ml");
+    assert_ne!(
+        record["snapshot"], record["baseline"],
+        "the work tree had changes"
+    );
+    let pushed = git(
+        &tmp.join("origin.git"),
+        &["rev-parse", &format!("refs/kdvc/runs/{run_id}")],
+    );
+    assert_eq!(pushed.trim(), record["snapshot"].as_str().unwrap());
+
+    kube.wait_finished(1);
+    let r = run(kdvc(root)
+        .args(["k8s", "pull", "--run", &run_id, "--exp", "rounding-3"])
+        .env("KUBECONFIG", &kube.kubeconfig));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("Workflow Succeeded"), "{}", r.stderr);
+    let status = run_ok(
+        tool_with_kdvc("dvc")
+            .args(["status", "--json"])
+            .current_dir(root),
+    );
+    assert_eq!(String::from_utf8_lossy(&status.stdout).trim(), "{}");
+    let lock = std::fs::read_to_string(root.join("dvc.lock")).unwrap();
+    assert!(lock.contains("rounding: 3"), "{lock}");
+}

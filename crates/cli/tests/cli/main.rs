@@ -3,6 +3,7 @@
 mod code_aware;
 mod errors;
 mod experiments;
+mod fake_kube;
 mod golden;
 mod hash;
 mod install;

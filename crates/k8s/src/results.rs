@@ -1,0 +1,203 @@
+//! Bringing a finished Workflow's results back into the local repository.
+//!
+//! From the Workflow object with its status (`kubectl get wf NAME -o json`, or the emulator's result):
+//! the `lock` fragments of the succeeded tasks are merged into `dvc.lock`, their `uncached` outputs are
+//! restored (md5-checked), `dvc pull` fetches the cached outputs from the remote, and optionally
+//! `dvc exp save` records the result as an experiment.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::exec::{apply_lock_fragments, apply_uncached};
+use crate::project::TELEMETRY_OFF;
+
+/// What the Workflow reported, read from its `status`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WorkflowResults {
+    /// The Workflow's phase (`Succeeded`, `Failed`, `Running`, ...).
+    pub phase: String,
+    /// The lock fragment of every succeeded stage, by stage name.
+    pub locks: BTreeMap<String, Value>,
+    /// The `cache: false` outputs of every succeeded stage, by stage name.
+    pub uncached: BTreeMap<String, Value>,
+    /// Stages that did not succeed, with their phase.
+    pub not_done: BTreeMap<String, String>,
+}
+
+/// What [`bring_back`] did.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Returned {
+    /// The Workflow's phase.
+    pub phase: String,
+    /// Stages whose lock entries were merged.
+    pub stages: Vec<String>,
+    /// `cache: false` files restored.
+    pub files: Vec<String>,
+    /// Stages that did not succeed, with their phase (run them again later).
+    pub not_done: BTreeMap<String, String>,
+}
+
+fn bad(message: String) -> Error {
+    Error::Tool {
+        program: "kdvc",
+        dir: PathBuf::new(),
+        message,
+    }
+}
+
+/// Reads the results out of a Workflow object (a `WorkflowList` with one item is accepted too).
+pub fn workflow_results(doc: &Value) -> Result<WorkflowResults> {
+    let doc = match doc["kind"].as_str() {
+        Some("WorkflowList") => match doc["items"].as_array().map(Vec::as_slice) {
+            Some([one]) => one,
+            _ => return Err(bad("the WorkflowList must hold exactly one Workflow".into())),
+        },
+        _ => doc,
+    };
+    let status = &doc["status"];
+    if status["nodes"].as_object().is_none_or(|n| n.is_empty()) {
+        let why = if status["compressedNodes"].is_string() {
+            "its node status is compressed (status.compressedNodes), which kdvc cannot read yet"
+        } else if status["offloadNodeStatusVersion"].is_string() {
+            "its node status is offloaded to Argo's database; read it through the Argo Server"
+        } else {
+            "it has no status.nodes (not started yet?)"
+        };
+        return Err(bad(format!("cannot read the Workflow's results: {why}")));
+    }
+    // Task name -> stage, from the DAG the Workflow ran.
+    let entry = doc["spec"]["entrypoint"].as_str().unwrap_or_default();
+    let mut stage_of = BTreeMap::new();
+    for t in doc["spec"]["templates"].as_array().into_iter().flatten() {
+        if t["name"] != entry {
+            continue;
+        }
+        for task in t["dag"]["tasks"].as_array().into_iter().flatten() {
+            let stage = task["arguments"]["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["name"] == "stage")
+                .and_then(|p| p["value"].as_str());
+            if let (Some(name), Some(stage)) = (task["name"].as_str(), stage) {
+                stage_of.insert(name.to_owned(), stage.to_owned());
+            }
+        }
+    }
+    let mut out = WorkflowResults {
+        phase: status["phase"].as_str().unwrap_or_default().to_owned(),
+        ..WorkflowResults::default()
+    };
+    let mut seen = BTreeMap::new();
+    for node in status["nodes"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, n)| n)
+    {
+        let Some(stage) = node["displayName"].as_str().and_then(|t| stage_of.get(t)) else {
+            continue;
+        };
+        let phase = node["phase"].as_str().unwrap_or_default();
+        // A retried task has one node per attempt; one success is enough.
+        if phase != "Succeeded" || node["type"] != "Pod" {
+            seen.entry(stage.clone())
+                .or_insert_with(|| phase.to_owned());
+            continue;
+        }
+        seen.insert(stage.clone(), "Succeeded".to_owned());
+        let param = |name: &str| -> Result<Option<Value>> {
+            let Some(text) = node["outputs"]["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["name"] == name)
+                .and_then(|p| p["value"].as_str())
+            else {
+                return Ok(None);
+            };
+            serde_json::from_str(text)
+                .map(Some)
+                .map_err(|e| bad(format!("stage '{stage}': output '{name}' is not JSON: {e}")))
+        };
+        let lock = param("lock")?
+            .ok_or_else(|| bad(format!("stage '{stage}' succeeded without a lock output")))?;
+        out.locks.insert(stage.clone(), lock);
+        if let Some(u) = param("uncached")? {
+            out.uncached.insert(stage.clone(), u);
+        }
+    }
+    for stage in stage_of.values() {
+        match seen.get(stage).map(String::as_str) {
+            Some("Succeeded") => {}
+            Some(phase) => {
+                out.not_done.insert(stage.clone(), phase.to_owned());
+            }
+            None => {
+                out.not_done.insert(stage.clone(), "NotStarted".to_owned());
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn dvc(root: &Path, args: &[&str]) -> Result<()> {
+    let output = Command::new("dvc")
+        .args(args)
+        .current_dir(root)
+        .envs(TELEMETRY_OFF)
+        .output()
+        .map_err(|e| Error::Tool {
+            program: "dvc",
+            dir: root.to_path_buf(),
+            message: format!("{e} (is DVC installed and on PATH?)"),
+        })?;
+    if output.status.success() {
+        return Ok(());
+    }
+    Err(Error::Tool {
+        program: "dvc",
+        dir: root.to_path_buf(),
+        message: format!(
+            "`dvc {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ),
+    })
+}
+
+/// Merges the results of the Workflow `doc` into the repository at `root` and `dvc pull`s the outputs
+/// of the stages that succeeded. Stages that did not succeed are reported, not touched.
+pub fn bring_back(root: &Path, doc: &Value) -> Result<Returned> {
+    let results = workflow_results(doc)?;
+    let fragments: Vec<Value> = results.locks.values().cloned().collect();
+    let stages = apply_lock_fragments(root, &fragments)?;
+    let uncached: Vec<Value> = results.uncached.values().cloned().collect();
+    let files = apply_uncached(root, &uncached)?;
+    if !stages.is_empty() {
+        let mut args = vec!["pull", "--quiet"];
+        args.extend(stages.iter().map(String::as_str));
+        dvc(root, &args)?;
+    }
+    Ok(Returned {
+        phase: results.phase,
+        stages,
+        files,
+        not_done: results.not_done,
+    })
+}
+
+/// Records the work tree as the DVC experiment `name` (`dvc exp save`), including the restored
+/// `cache: false` files, which DVC would otherwise leave out.
+pub fn save_experiment(root: &Path, name: &str, include: &[String]) -> Result<()> {
+    let mut args = vec!["exp", "save", "--quiet", "-n", name];
+    for f in include {
+        args.push("-I");
+        args.push(f);
+    }
+    dvc(root, &args)
+}
