@@ -1,7 +1,7 @@
 //! The generator writes projects that real Kedro 1.7.0 reads the same way the spec says.
 
 use kdvc_benches::{Spec, generate};
-use kdvc_test_support::python_json;
+use kdvc_test_support::{Spelling, kedro_json};
 
 #[test]
 fn kedro_reads_the_generated_pipelines() {
@@ -17,23 +17,16 @@ fn kedro_reads_the_generated_pipelines() {
         "filler module has {filler_lines} lines"
     );
 
-    let view = python_json(
+    let view = kedro_json(
         &g.root,
+        Spelling::Kedro17,
         r#"
-import json, sys
-from pathlib import Path
-real_stdout = sys.stdout
-sys.stdout = sys.stderr
-from kedro.framework.startup import bootstrap_project
-from kedro.framework.project import pipelines
-bootstrap_project(Path.cwd())
 nodes = [n.name for n in pipelines["__default__"].nodes]
 import importlib
 mod = importlib.import_module("synth_proj.pipelines.p001.nodes")
 import pandas as pd
 out = mod.step_000(pd.DataFrame({"a": [1.0]}), 2)
-sys.stdout = real_stdout
-print(json.dumps({"keys": sorted(pipelines.keys()), "nodes": sorted(nodes), "cols": list(out.columns)}))
+result = {"keys": sorted(pipelines.keys()), "nodes": sorted(nodes), "cols": list(out.columns)}
 "#,
     );
     let mut expected = g.node_names.clone();

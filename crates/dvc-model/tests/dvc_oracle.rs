@@ -3,11 +3,11 @@
 
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use kdvc_dvc_model::hash::{HashAlgorithm, HashOptions, dir_manifest, file_md5, hash_path};
 use kdvc_dvc_model::{DvcFile, HashInfo};
-use kdvc_test_support::{git, git_dvc_init, python_json, run_tool, tool};
+use kdvc_test_support::{git, new_dvc_repo, python_json, run_tool, tool, write_file};
 use serde_json::{Value, json};
 
 /// Deterministic pseudo-random bytes (xorshift), so data is reproducible without storing it.
@@ -21,19 +21,6 @@ fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
             (x >> 24) as u8
         })
         .collect()
-}
-
-fn write(path: &Path, bytes: impl AsRef<[u8]>) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, bytes).unwrap();
-}
-
-fn new_repo() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("repo");
-    fs::create_dir_all(&root).unwrap();
-    git_dvc_init(&root);
-    (tmp, root)
 }
 
 /// Loads a `.dvc` file (or any YAML) with DVC's own loader and returns it as JSON.
@@ -89,74 +76,74 @@ fn build_odd_dir(dir: &Path) {
         "𝔘nicode-astral/𝔣.txt",
     ];
     for (i, name) in names.iter().enumerate() {
-        write(&dir.join(name), format!("content {i} of {name}\n"));
+        write_file(&dir.join(name), format!("content {i} of {name}\n"));
     }
-    write(&dir.join("crlf.csv"), "a,b\r\n1,2\r\n");
-    write(&dir.join("bin.dat"), pseudo_random(5000, 7));
-    write(&dir.join("empty.txt"), "");
+    write_file(&dir.join("crlf.csv"), "a,b\r\n1,2\r\n");
+    write_file(&dir.join("bin.dat"), pseudo_random(5000, 7));
+    write_file(&dir.join("empty.txt"), "");
     fs::create_dir_all(dir.join("empty_dir/inner_empty")).unwrap();
 }
 
 #[test]
 fn dvc_add_agrees_with_our_hashes() {
-    let (_tmp, root) = new_repo();
+    let (_tmp, root) = new_dvc_repo();
     let data = root.join("data");
     let outside = root.join("outside");
 
     // Files.
-    write(&data.join("crlf.csv"), "a,b\r\n1,2\r\n");
-    write(&data.join("binary.bin"), pseudo_random(70_000, 3));
-    write(&data.join("empty.txt"), "");
-    write(
+    write_file(&data.join("crlf.csv"), "a,b\r\n1,2\r\n");
+    write_file(&data.join("binary.bin"), pseudo_random(70_000, 3));
+    write_file(&data.join("empty.txt"), "");
+    write_file(
         &data.join("large.bin"),
         pseudo_random(3 * (1 << 20) + 12_345, 11),
     );
-    write(&data.join("run.sh"), "#!/bin/sh\necho hi\n");
+    write_file(&data.join("run.sh"), "#!/bin/sh\necho hi\n");
     fs::set_permissions(data.join("run.sh"), fs::Permissions::from_mode(0o755)).unwrap();
-    write(&data.join("ünï cödé 😀.txt"), "unicode name\n");
+    write_file(&data.join("ünï cödé 😀.txt"), "unicode name\n");
 
     // Directories.
     build_odd_dir(&data.join("odd"));
     fs::create_dir_all(data.join("empty_dir")).unwrap();
     fs::create_dir_all(data.join("only_empty/a/b")).unwrap();
     fs::create_dir_all(data.join("only_empty/c")).unwrap();
-    write(&data.join("nested/x/y/z.txt"), "z\n");
-    write(&data.join("nested/x/w.txt"), "w\n");
-    write(&data.join("nested/top.txt"), "top\n");
-    write(&data.join("nested/exec.sh"), "#!/bin/sh\n");
+    write_file(&data.join("nested/x/y/z.txt"), "z\n");
+    write_file(&data.join("nested/x/w.txt"), "w\n");
+    write_file(&data.join("nested/top.txt"), "top\n");
+    write_file(&data.join("nested/exec.sh"), "#!/bin/sh\n");
     fs::set_permissions(
         data.join("nested/exec.sh"),
         fs::Permissions::from_mode(0o700),
     )
     .unwrap();
     // Built-in ignores: a `.git` file and a `.hg` directory inside a tracked dir.
-    write(&data.join("nested/.git"), "gitdir: elsewhere\n");
-    write(&data.join("nested/.hg/store"), "hg\n");
+    write_file(&data.join("nested/.git"), "gitdir: elsewhere\n");
+    write_file(&data.join("nested/.hg/store"), "hg\n");
 
     // .dvcignore: patterns at the repo root and in data/ (a parent of the tracked dirs).
-    write(
+    write_file(
         &root.join(".dvcignore"),
         "# comment\n*.tmp\n!keep.tmp\n/data/ign/cache/\n  logs  \n",
     );
-    write(&data.join(".dvcignore"), "ign/**/*.bak\nign/sub/drop.txt\n");
-    write(&data.join("ign/a.txt"), "a\n");
-    write(&data.join("ign/x.tmp"), "tmp\n");
-    write(&data.join("ign/keep.tmp"), "kept\n");
-    write(&data.join("ign/cache/c.txt"), "cache\n");
-    write(
+    write_file(&data.join(".dvcignore"), "ign/**/*.bak\nign/sub/drop.txt\n");
+    write_file(&data.join("ign/a.txt"), "a\n");
+    write_file(&data.join("ign/x.tmp"), "tmp\n");
+    write_file(&data.join("ign/keep.tmp"), "kept\n");
+    write_file(&data.join("ign/cache/c.txt"), "cache\n");
+    write_file(
         &data.join("ign/sub/cache/c.txt"),
         "not the root cache dir\n",
     );
-    write(&data.join("ign/logs/l.txt"), "log\n");
-    write(&data.join("ign/sub/y.bak"), "bak\n");
-    write(&data.join("ign/sub/deeper/z.bak"), "bak\n");
-    write(&data.join("ign/sub/drop.txt"), "drop\n");
-    write(&data.join("ign/sub/keep.txt"), "keep\n");
+    write_file(&data.join("ign/logs/l.txt"), "log\n");
+    write_file(&data.join("ign/sub/y.bak"), "bak\n");
+    write_file(&data.join("ign/sub/deeper/z.bak"), "bak\n");
+    write_file(&data.join("ign/sub/drop.txt"), "drop\n");
+    write_file(&data.join("ign/sub/keep.txt"), "keep\n");
 
     // Symlinks: a symlinked file (hashed by content) and a symlinked dir (skipped).
-    write(&outside.join("target.txt"), "symlink target\n");
-    write(&outside.join("tdir/f.txt"), "in linked dir\n");
-    write(&data.join("links/real.txt"), "real\n");
+    write_file(&outside.join("target.txt"), "symlink target\n");
+    write_file(&outside.join("tdir/f.txt"), "in linked dir\n");
+    write_file(&data.join("links/real.txt"), "real\n");
     symlink(outside.join("target.txt"), data.join("links/link.txt")).unwrap();
     symlink(outside.join("tdir"), data.join("links/linkdir")).unwrap();
     symlink("real.txt", data.join("links/rel_link.txt")).unwrap();
@@ -249,9 +236,9 @@ fn dvc_add_agrees_with_our_hashes() {
 
 #[test]
 fn dvcignore_inside_a_tracked_dir_is_an_error_for_both() {
-    let (_tmp, root) = new_repo();
-    write(&root.join("d/.dvcignore"), "*.tmp\n");
-    write(&root.join("d/a.txt"), "a\n");
+    let (_tmp, root) = new_dvc_repo();
+    write_file(&root.join("d/.dvcignore"), "*.tmp\n");
+    write_file(&root.join("d/a.txt"), "a\n");
     let err = hash_path(
         &root.join("d"),
         &HashOptions {
@@ -281,8 +268,8 @@ fn dvcignore_inside_a_tracked_dir_is_an_error_for_both() {
 #[test]
 fn non_utf8_names_fail_for_both() {
     use std::os::unix::ffi::OsStrExt;
-    let (_tmp, root) = new_repo();
-    write(
+    let (_tmp, root) = new_dvc_repo();
+    write_file(
         &root
             .join("d")
             .join(std::ffi::OsStr::from_bytes(b"latin1-\xe9.txt")),
@@ -329,7 +316,7 @@ fn dos2unix_md5_matches_dvc_data() {
         ("lone_cr", b"a\rb\r\r\n".to_vec()),
     ];
     for (name, bytes) in &files {
-        write(&dir.join(name), bytes);
+        write_file(&dir.join(name), bytes);
     }
     let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
     let theirs = python_json(
@@ -348,8 +335,8 @@ fn dos2unix_md5_matches_dvc_data() {
         );
     }
     // A legacy directory: DVC 2 manifests list dos2unix md5s.
-    write(&dir.join("d/x.csv"), "a\r\nb\r\n");
-    write(&dir.join("d/sub/y.bin"), pseudo_random(100, 1));
+    write_file(&dir.join("d/x.csv"), "a\r\nb\r\n");
+    write_file(&dir.join("d/sub/y.bin"), pseudo_random(100, 1));
     let theirs = python_json(
         dir,
         "import json\nfrom dvc_data.hashfile.build import build\n\
@@ -374,19 +361,19 @@ fn dos2unix_md5_matches_dvc_data() {
 /// A `dvc.lock` written by `dvc repro` parses with our model and writes back byte-identically.
 #[test]
 fn dvc_lock_from_repro_round_trips() {
-    let (_tmp, root) = new_repo();
-    write(
+    let (_tmp, root) = new_dvc_repo();
+    write_file(
         &root.join("params.yaml"),
         "seed: 42\ntrain:\n  lr: 0.001\n  epochs: 3\n  tiny: 1.0e-07\n",
     );
-    write(
+    write_file(
         &root.join("conf/params.yml"),
         "split:\n  ratio: 0.8\n  names: [a, b]\nmodel_options:\n  test_size: 0.2\n  flag: null\nother: x\n",
     );
-    write(&root.join("data/raw.csv"), "a,b\r\n1,2\r\n");
-    write(&root.join("data/raw_dir/one.txt"), "1\n");
-    write(&root.join("data/raw_dir/two.txt"), "2\n");
-    write(
+    write_file(&root.join("data/raw.csv"), "a,b\r\n1,2\r\n");
+    write_file(&root.join("data/raw_dir/one.txt"), "1\n");
+    write_file(&root.join("data/raw_dir/two.txt"), "2\n");
+    write_file(
         &root.join("dvc.yaml"),
         r#"stages:
   prep:

@@ -9,7 +9,7 @@ use kdvc_dvc_model::{
     Artifact, Cmd, DvcFile, DvcLock, DvcYaml, Entry, LockStage, Out, OutFlags, ParamDep, Stage,
     StageDef, TopPlot, Value,
 };
-use kdvc_test_support::{git_dvc_init, run_tool};
+use kdvc_test_support::{new_dvc_repo, run_tool};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -400,10 +400,7 @@ proptest! {
 /// Generated `dvc.yaml` files load in DVC itself (`dvc stage list`), with the stage names we wrote.
 #[test]
 fn generated_dvc_yaml_loads_in_dvc() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("repo");
-    std::fs::create_dir_all(&root).unwrap();
-    git_dvc_init(&root);
+    let (_tmp, root) = new_dvc_repo();
     let mut runner = TestRunner::new_with_rng(
         Config::default(),
         TestRng::from_seed(RngAlgorithm::ChaCha, &[3; 32]),
@@ -472,76 +469,30 @@ fn err_of(text: &str) -> String {
         .to_string()
 }
 
+/// Every file of `tests/invalid/` is rejected with a message naming the place: `*.yaml` as `dvc.yaml`,
+/// `*.lock` as `dvc.lock`, `*.dvc` as a `.dvc` file. One snapshot per file.
 #[test]
 fn error_messages() {
-    let cases = [
-        (
-            "unknown stage key",
-            "stages:\n  s:\n    cmd: echo\n    foo: 1\n",
-        ),
-        ("unknown top-level key", "stage:\n  s:\n    cmd: echo\n"),
-        (
-            "unknown out flag",
-            "stages:\n  s:\n    cmd: echo\n    outs:\n    - a.txt:\n        cach: false\n",
-        ),
-        (
-            "dep not a string",
-            "stages:\n  s:\n    cmd: echo\n    deps:\n    - a\n    - {b: 1}\n",
-        ),
-        ("missing cmd", "stages:\n  s:\n    deps: [a]\n"),
-        (
-            "frozen not a bool",
-            "stages:\n  s:\n    cmd: echo\n    frozen: 'yes'\n",
-        ),
-        ("cmd a number", "stages:\n  s:\n    cmd: 42\n"),
-        ("stages a list", "stages:\n- cmd: echo\n"),
-        ("malformed yaml", "stages:\n  s:\n    cmd: [echo\n"),
-        (
-            "duplicate key",
-            "stages:\n  s:\n    cmd: echo\n    cmd: again\n",
-        ),
-        ("tab indentation", "stages:\n\ts:\n"),
-        (
-            "foreach extra key",
-            "stages:\n  f:\n    foreach: [a]\n    do:\n      cmd: echo ${item}\n    oops: 1\n",
-        ),
-        (
-            "plot flag on outs",
-            "stages:\n  s:\n    cmd: echo\n    outs:\n    - a.csv:\n        x: step\n",
-        ),
-    ];
-    let mut out = String::new();
-    for (name, text) in cases {
-        out.push_str(&format!("## {name}\n{}\n\n", err_of(text)));
-    }
-    let lock_errs = [
-        ("lock without schema", "stages: {}\n"),
-        ("lock wrong schema", "schema: '1.0'\nstages: {}\n"),
-        (
-            "lock unknown entry key",
-            "schema: '2.0'\nstages:\n  s:\n    cmd: x\n    deps:\n    - path: a\n      md6: x\n",
-        ),
-    ];
-    for (name, text) in lock_errs {
-        out.push_str(&format!(
-            "## {name}\n{}\n\n",
-            DvcLock::parse(text, Path::new("dvc.lock")).unwrap_err()
-        ));
-    }
-    out.push_str(&format!(
-        "## .dvc with cmd\n{}\n",
-        DvcFile::parse("cmd: echo\nouts:\n- path: a\n", Path::new("a.dvc")).unwrap_err()
-    ));
-    insta::assert_snapshot!(out);
+    insta::glob!("invalid/*", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let err = match path.extension().and_then(|e| e.to_str()) {
+            Some("yaml") => err_of(&text),
+            Some("lock") => DvcLock::parse(&text, Path::new("dvc.lock"))
+                .unwrap_err()
+                .to_string(),
+            Some("dvc") => DvcFile::parse(&text, Path::new("a.dvc"))
+                .unwrap_err()
+                .to_string(),
+            _ => panic!("{}: not a .yaml, .lock or .dvc file", path.display()),
+        };
+        insta::assert_snapshot!(err);
+    });
 }
 
 /// Unknown keys are rejected by DVC too, at the same place.
 #[test]
 fn unknown_keys_are_rejected_like_dvc() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("repo");
-    std::fs::create_dir_all(&root).unwrap();
-    git_dvc_init(&root);
+    let (_tmp, root) = new_dvc_repo();
     let text = "stages:\n  s:\n    cmd: echo\n    foo: 1\n";
     std::fs::write(root.join("dvc.yaml"), text).unwrap();
     let out = kdvc_test_support::tool("dvc")

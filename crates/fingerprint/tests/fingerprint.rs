@@ -7,7 +7,7 @@ use kdvc_fingerprint::{
     Engine, EntryPoint, Fingerprint, FsSource, FuncRef, GitTreeSource, Index, ProjectSources,
     SourceProvider, WarningKind,
 };
-use kdvc_test_support::{fixture_copy, git, run_tool};
+use kdvc_test_support::{edit_file, fixture_copy, git, run_tool, string_set};
 
 const NODES: &str = "fp_demo.pipelines.alpha.nodes";
 const PIPELINE: &str = "fp_demo.pipelines.alpha.pipeline";
@@ -97,17 +97,6 @@ fn changed(
         .collect()
 }
 
-fn set(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|s| (*s).to_owned()).collect()
-}
-
-fn edit(root: &Path, rel: &str, from: &str, to: &str) {
-    let path = root.join(rel);
-    let text = std::fs::read_to_string(&path).expect("read fixture file");
-    assert!(text.contains(from), "{rel} does not contain {from:?}");
-    std::fs::write(&path, text.replacen(from, to, 1)).expect("write fixture file");
-}
-
 fn closure_symbols(fp: &Fingerprint) -> BTreeSet<String> {
     fp.closure.iter().map(|r| r.symbol.clone()).collect()
 }
@@ -187,14 +176,14 @@ fn closures_are_transitive_and_narrow() {
 fn helper_two_imports_away_changes_exactly_its_dependants() {
     let fx = fixture_copy("fp-demo");
     let before = fingerprints(&fx.root);
-    edit(
+    edit_file(
         &fx.root,
         "src/fp_demo/core/math.py",
         "return a / b",
         "return a / b if b else default",
     );
     let after = fingerprints(&fx.root);
-    assert_eq!(changed(&before, &after), set(&["compute_ratio"]));
+    assert_eq!(changed(&before, &after), string_set(&["compute_ratio"]));
     let ch = after["compute_ratio"].changed_symbols(&before["compute_ratio"]);
     assert_eq!(ch.changed, vec!["fp_demo.core.math:safe_div".to_owned()]);
     assert!(ch.added.is_empty() && ch.removed.is_empty());
@@ -219,25 +208,25 @@ fn ruff_format_changes_no_fingerprint() {
 fn comments_and_docstrings_change_no_fingerprint() {
     let fx = fixture_copy("fp-demo");
     let before = fingerprints(&fx.root);
-    edit(
+    edit_file(
         &fx.root,
         "src/fp_demo/core/math.py",
         "'''Divide, giving `default` when the divisor is zero.'''",
         "\"\"\"Divide safely.\n\n    Returns default on zero.\n    \"\"\"",
     );
-    edit(
+    edit_file(
         &fx.root,
         "src/fp_demo/models.py",
         "'''Scales columns by the factors in SCALE.'''",
         "'''Scales columns.'''  # see consts",
     );
-    edit(
+    edit_file(
         &fx.root,
         "src/fp_demo/pipelines/alpha/nodes.py",
         "# Normalize column names first.",
         "# Column names are normalized before anything else.\n    # (second comment)",
     );
-    edit(
+    edit_file(
         &fx.root,
         "src/fp_demo/consts.py",
         "'''Project-wide constants.'''",
@@ -251,14 +240,14 @@ fn comments_and_docstrings_change_no_fingerprint() {
 fn constants_mutations_and_methods_change_exactly_their_dependants() {
     let fx = fixture_copy("fp-demo");
     let base = fingerprints(&fx.root);
-    edit(
+    edit_file(
         &fx.root,
         "src/fp_demo/consts.py",
         "THRESHOLD = 0.5",
         "THRESHOLD = 0.25",
     );
     let t = fingerprints(&fx.root);
-    assert_eq!(changed(&base, &t), set(&["filter_rows"]));
+    assert_eq!(changed(&base, &t), string_set(&["filter_rows"]));
     assert_eq!(
         t["filter_rows"]
             .changed_symbols(&base["filter_rows"])
@@ -266,7 +255,7 @@ fn constants_mutations_and_methods_change_exactly_their_dependants() {
         vec!["fp_demo.consts:THRESHOLD".to_owned()]
     );
 
-    edit(
+    edit_file(
         &fx.root,
         "src/fp_demo/consts.py",
         "SCALE['c'] = 3.0",
@@ -275,24 +264,24 @@ fn constants_mutations_and_methods_change_exactly_their_dependants() {
     let s = fingerprints(&fx.root);
     assert_eq!(
         changed(&t, &s),
-        set(&["scale"]),
+        string_set(&["scale"]),
         "a later mutation of a constant counts"
     );
 
-    edit(
+    edit_file(
         &fx.root,
         "src/fp_demo/models.py",
         "out[col] = out[col] * f",
         "out[col] = out[col] * f * 2",
     );
     let m = fingerprints(&fx.root);
-    assert_eq!(changed(&s, &m), set(&["scale"]));
+    assert_eq!(changed(&s, &m), string_set(&["scale"]));
     assert_eq!(
         m["scale"].changed_symbols(&s["scale"]).changed,
         vec!["fp_demo.models:Scaler".to_owned()]
     );
 
-    edit(
+    edit_file(
         &fx.root,
         "src/fp_demo/consts.py",
         "UNUSED_LIMIT = 100",
@@ -343,7 +332,7 @@ fn partial_arguments_and_lambdas_change_exactly_their_node() {
 fn pins_and_python_version_are_part_of_fingerprints() {
     let fx = fixture_copy("fp-demo");
     let base = fingerprints(&fx.root);
-    edit(
+    edit_file(
         &fx.root,
         "requirements.txt",
         "pandas==2.2.3",
@@ -425,7 +414,7 @@ fn git_tree_source_matches_the_working_tree_and_diffs_revisions() {
             "{k}: git tree and working tree agree"
         );
     }
-    edit(
+    edit_file(
         root,
         "src/fp_demo/core/math.py",
         "return a / b",
@@ -567,7 +556,7 @@ fn unchanged_inputs_reuse_the_last_result_and_any_change_recomputes() {
     let part = eng.fingerprint_entries(&src, fewer).expect("fewer entries");
     assert!(!part.reused);
     // An edit is seen even though the result was saved: the stat cache sees the new size and mtime.
-    edit(
+    edit_file(
         &fx.root,
         "src/fp_demo/core/math.py",
         "return a / b",
@@ -582,7 +571,7 @@ fn unchanged_inputs_reuse_the_last_result_and_any_change_recomputes() {
         .filter(|(a, b)| a.1 != b.1)
         .map(|(a, _)| a.0.clone())
         .collect();
-    assert_eq!(changed, set(&["compute_ratio"]));
+    assert_eq!(changed, string_set(&["compute_ratio"]));
     // A lock file is an input too.
     eng.save(&edited).expect("save");
     assert!(eng.fingerprint_entries(&src, &es).expect("reuse").reused);

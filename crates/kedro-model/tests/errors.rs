@@ -19,11 +19,7 @@ fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
         ("conf/local/.gitkeep", ""),
     ];
     all.extend_from_slice(files);
-    for (rel, text) in all {
-        let p = tmp.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
+    kdvc_test_support::write_files(tmp.path(), &all);
     tmp
 }
 

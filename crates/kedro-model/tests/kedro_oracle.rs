@@ -7,12 +7,10 @@
 //! catalog declares, the project's pipelines use and the parameters define: `name in catalog`, the resolved
 //! pattern config, the type class, whether it is a `MemoryDataset`, and parameter values. The named tests
 //! below add `--params`, `KEDRO_ENV` and names no pipeline uses. Kedro runs once per project, all
-//! environments in one process.
+//! environments in one process, each project in a test of its own.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
 
 use kdvc_kedro_model::catalog::{Resolution, resolve_type};
 use kdvc_kedro_model::value::Value as CfgValue;
@@ -90,14 +88,7 @@ impl Run {
 /// `kedro.pipeline.modular_pipeline`.
 fn project_copy(src: &Path) -> kdvc_test_support::FixtureCopy {
     let copy = kdvc_test_support::fixture_copy(src.to_str().expect("utf-8 path"));
-    let pyproject = copy.root.join("pyproject.toml");
-    let text = std::fs::read_to_string(&pyproject).unwrap();
-    if let Some(start) = text.find("kedro_init_version = \"0.") {
-        let value = start + "kedro_init_version = \"".len();
-        let end = value + text[value..].find('"').unwrap();
-        let patched = format!("{}1.7.0{}", &text[..value], &text[end..]);
-        std::fs::write(&pyproject, patched).unwrap();
-    }
+    kdvc_test_support::relabel_as_kedro17(&copy.root);
     copy
 }
 
@@ -139,12 +130,7 @@ fn kedro_view(root: &Path, runs: &[(Run, Vec<String>)], types: &BTreeSet<String>
             .arg(root)
             .arg(&query),
     );
-    let last = out
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .expect("kedro_dump printed nothing");
-    serde_json::from_str(last).unwrap_or_else(|e| panic!("not JSON ({e}): {last}"))
+    kdvc_test_support::last_json_line(&out, "kedro_dump.py")
 }
 
 fn mask_credentials(v: &mut Value) {
@@ -387,25 +373,6 @@ fn compare_run(ctx: &str, config: &KedroConfig, kedro: &Value, types: &Value) ->
     resolved.len()
 }
 
-/// Every Kedro project of the repository: directories of `fixtures/` and `examples/` whose
-/// `pyproject.toml` has `[tool.kedro]`.
-fn all_projects() -> Vec<PathBuf> {
-    let root = kdvc_test_support::workspace_root();
-    let mut out = Vec::new();
-    for dir in [root.join("fixtures"), root.join("examples")] {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let is_kedro = std::fs::read_to_string(path.join("pyproject.toml"))
-                .is_ok_and(|t| t.lines().any(|l| l.trim() == "[tool.kedro]"));
-            if is_kedro {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 /// The default run plus one run per other environment directory of the project's conf source, then the
 /// project's [`extra_runs`].
 fn runs_for(src: &Path) -> Vec<Run> {
@@ -505,63 +472,62 @@ fn extra_runs(project: &str) -> Vec<Run> {
     }
 }
 
-/// The Kedro projects of the repository and all their environments, against Kedro: one Python process per
-/// project, projects in parallel.
-#[test]
+/// A Kedro project of the repository and all its environments, against Kedro: one Python process.
 #[expect(
     clippy::print_stderr,
-    reason = "test diagnostics: what was compared per project (seen with --nocapture)"
+    reason = "test diagnostics: what was compared (seen with --nocapture)"
 )]
-fn every_project_and_environment_matches_kedro() {
-    let projects = all_projects();
-    assert!(
-        projects.len() >= 10,
-        "expected the repository's Kedro projects, found {projects:?}"
+fn matches_kedro(project: &str) {
+    let src = kdvc_test_support::project_dir(project);
+    let runs = runs_for(&src);
+    let names = check_project(&src, &runs);
+    eprintln!("{project}: {} run(s), {names} names compared", runs.len());
+}
+
+/// The Kedro projects of the repository and all their environments, against Kedro: a test per project.
+mod every_project_and_environment_matches_kedro {
+    kdvc_test_support::fixture_tests!(super::matches_kedro;
+        code_aware => "code-aware",
+        config_envs => "config-envs",
+        config_errors => "config-errors",
+        config_factories => "config-factories",
+        config_rootenv => "config-rootenv",
+        config_runtime => "config-runtime",
+        config_soft => "config-soft",
+        exp_lab => "exp-lab",
+        fp_demo => "fp-demo",
+        pipe_findpipes => "pipe-findpipes",
+        pipe_helpers => "pipe-helpers",
+        pipe_kedro019 => "pipe-kedro019",
+        pipe_modular_loop => "pipe-modular-loop",
+        pipe_single_module => "pipe-single-module",
+        pipe_transcode => "pipe-transcode",
+        spaceflights => "examples/spaceflights",
     );
-    let queue = Mutex::new(projects.clone());
-    let failures = Mutex::new(Vec::new());
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4));
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let Some(src) = queue.lock().unwrap().pop() else {
-                        return;
-                    };
-                    let result = catch_unwind(AssertUnwindSafe(|| {
-                        let runs = runs_for(&src);
-                        (runs.len(), check_project(&src, &runs))
-                    }));
-                    match result {
-                        Ok((runs, names)) => {
-                            eprintln!("{}: {runs} run(s), {names} names compared", src.display());
-                        }
-                        Err(e) => {
-                            let msg = e
-                                .downcast_ref::<String>()
-                                .cloned()
-                                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                                .unwrap_or_default();
-                            failures.lock().unwrap().push(msg);
-                        }
-                    }
-                }
-            });
-        }
-    });
-    let failures = failures.into_inner().unwrap();
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    // The new config fixtures are among the projects (so their rules are compared, not skipped).
-    for name in [
-        "config-runtime",
-        "config-envs",
-        "config-factories",
-        "config-soft",
-    ] {
+
+    /// Every Kedro project of `fixtures/` and `examples/` has its test above (so its rules are compared,
+    /// not skipped), the config fixtures among them.
+    #[test]
+    fn every_kedro_project_has_a_test() {
+        let projects = kdvc_test_support::kedro_projects();
         assert!(
-            projects.iter().any(|p| p.ends_with(name)),
-            "fixtures/{name} is missing"
+            projects.len() >= 10,
+            "expected the repository's Kedro projects, found {projects:?}"
         );
+        let mut tested = FIXTURE_TESTS.to_vec();
+        tested.sort_unstable();
+        assert_eq!(tested, projects, "a test per Kedro project");
+        for name in [
+            "config-runtime",
+            "config-envs",
+            "config-factories",
+            "config-soft",
+        ] {
+            assert!(
+                projects.iter().any(|p| p == name),
+                "fixtures/{name} is missing"
+            );
+        }
     }
 }
 

@@ -7,11 +7,7 @@ use kdvc_pipeline::{ExtractError, ProjectLayout, extract_pipelines};
 use proptest::prelude::*;
 
 fn write_project(root: &Path, files: &[(&str, &str)]) -> ProjectLayout {
-    for (rel, text) in files {
-        let p = root.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
+    kdvc_test_support::write_files(root, files);
     ProjectLayout {
         root: root.to_owned(),
         package_name: "demo".into(),
@@ -26,10 +22,10 @@ const REGISTRY: &str = "from kedro.framework.project import find_pipelines\n\n\n
 
 const NODES: &str = "def clean(x):\n    return x\n\n\ndef train(x, y):\n    return x\n";
 
-fn diagnostics_for(pipeline_py: &str) -> String {
-    let tmp = tempfile::tempdir().unwrap();
-    let layout = write_project(
-        tmp.path(),
+/// A project whose one pipeline, `alpha`, is `pipeline_py` (with `clean` and `train` in its `nodes.py`).
+fn alpha_project(root: &Path, pipeline_py: &str) -> ProjectLayout {
+    write_project(
+        root,
         &[
             ("src/demo/__init__.py", ""),
             ("src/demo/pipeline_registry.py", REGISTRY),
@@ -40,7 +36,12 @@ fn diagnostics_for(pipeline_py: &str) -> String {
             ("src/demo/pipelines/alpha/nodes.py", NODES),
             ("src/demo/pipelines/alpha/pipeline.py", pipeline_py),
         ],
-    );
+    )
+}
+
+fn diagnostics_for(pipeline_py: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = alpha_project(tmp.path(), pipeline_py);
     let ex = extract_pipelines(&layout).expect("extraction runs");
     assert!(
         ex.registry.is_none(),
@@ -96,21 +97,7 @@ fn kedro_errors_are_reported_with_their_place() {
 #[test]
 fn unparseable_python_is_an_error() {
     let tmp = tempfile::tempdir().unwrap();
-    let layout = write_project(
-        tmp.path(),
-        &[
-            ("src/demo/__init__.py", ""),
-            ("src/demo/pipeline_registry.py", REGISTRY),
-            (
-                "src/demo/pipelines/alpha/__init__.py",
-                "from .pipeline import create_pipeline\n",
-            ),
-            (
-                "src/demo/pipelines/alpha/pipeline.py",
-                "def create_pipeline(:\n    return\n",
-            ),
-        ],
-    );
+    let layout = alpha_project(tmp.path(), "def create_pipeline(:\n    return\n");
     let err = extract_pipelines(&layout).expect_err("a syntax error is an error");
     let ExtractError::Parse(p) = &err else {
         panic!("wrong error {err}")
@@ -145,13 +132,7 @@ proptest! {
         }
         let src: String = s.into_iter().collect();
         let tmp = tempfile::tempdir().unwrap();
-        let layout = write_project(tmp.path(), &[
-            ("src/demo/__init__.py", ""),
-            ("src/demo/pipeline_registry.py", REGISTRY),
-            ("src/demo/pipelines/alpha/__init__.py", "from .pipeline import create_pipeline\n"),
-            ("src/demo/pipelines/alpha/nodes.py", NODES),
-            ("src/demo/pipelines/alpha/pipeline.py", &src),
-        ]);
+        let layout = alpha_project(tmp.path(), &src);
         let _ = extract_pipelines(&layout);
     }
 
@@ -168,13 +149,7 @@ proptest! {
     ], 0..40)) {
         let src: String = format!("from functools import partial\nfrom kedro.pipeline import Pipeline, node, pipeline\n{}", tokens.concat());
         let tmp = tempfile::tempdir().unwrap();
-        let layout = write_project(tmp.path(), &[
-            ("src/demo/__init__.py", ""),
-            ("src/demo/pipeline_registry.py", REGISTRY),
-            ("src/demo/pipelines/alpha/__init__.py", "from .pipeline import create_pipeline\n"),
-            ("src/demo/pipelines/alpha/nodes.py", NODES),
-            ("src/demo/pipelines/alpha/pipeline.py", &src),
-        ]);
+        let layout = alpha_project(tmp.path(), &src);
         let _ = extract_pipelines(&layout);
     }
 }
@@ -182,19 +157,7 @@ proptest! {
 #[test]
 fn the_unmutated_module_extracts() {
     let tmp = tempfile::tempdir().unwrap();
-    let layout = write_project(
-        tmp.path(),
-        &[
-            ("src/demo/__init__.py", ""),
-            ("src/demo/pipeline_registry.py", REGISTRY),
-            (
-                "src/demo/pipelines/alpha/__init__.py",
-                "from .pipeline import create_pipeline\n",
-            ),
-            ("src/demo/pipelines/alpha/nodes.py", NODES),
-            ("src/demo/pipelines/alpha/pipeline.py", GOOD_PIPELINE),
-        ],
-    );
+    let layout = alpha_project(tmp.path(), GOOD_PIPELINE);
     let reg = extract_pipelines(&layout)
         .unwrap()
         .into_result()

@@ -6,54 +6,18 @@ use std::path::Path;
 use kdvc_kedro_model::pipeline::{FuncKind, Registry};
 use kdvc_pipeline::introspect::introspect_pipelines;
 use kdvc_pipeline::{ProjectLayout, extract_pipelines};
+use kdvc_test_support::Spelling;
 use serde_json::{Value, json};
 
-/// Kedro's view: per pipeline, per node in `Pipeline.nodes` order.
-const ORACLE: &str = r#"
-import functools, json, sys
-real, sys.stdout = sys.stdout, sys.stderr
-ROOT = sys.argv[1]
-SHIM = len(sys.argv) > 2
-if SHIM:
-    # Kedro 0.19's `kedro.pipeline.modular_pipeline.pipeline(pipe, ...)` on Kedro 1.7.
-    import types
-    import kedro.pipeline
-    mod = types.ModuleType("kedro.pipeline.modular_pipeline")
-    def pipeline(pipe, **kwargs):
-        return kedro.pipeline.Pipeline(pipe, **kwargs)
-    mod.pipeline = pipeline
-    sys.modules["kedro.pipeline.modular_pipeline"] = mod
-from kedro.framework.startup import bootstrap_project
-from kedro.framework.project import pipelines
-bootstrap_project(ROOT)
-def fn(f):
-    if isinstance(f, functools.partial):
-        return [f.func.__module__, "partial(%s)" % f.func.__name__]
-    return [f.__module__, f.__name__]
-view = {
-    name: [
-        {"name": n.name, "namespace": n.namespace, "inputs": n.inputs, "outputs": n.outputs,
-         "tags": sorted(n.tags), "func": fn(n.func)}
-        for n in pipelines[name].nodes
-    ]
-    for name in pipelines.keys()
-}
-real.write(json.dumps(view, sort_keys=True) + "\n")
-"#;
-
+/// Kedro's view: per pipeline, per node in `Pipeline.nodes` order (the 0.19 spelling shimmed for a 0.19
+/// project relabelled 1.7.0).
 fn kedro_view(root: &Path, shim: bool) -> Value {
-    let mut cmd = kdvc_test_support::tool("python");
-    cmd.current_dir(root).arg("-c").arg(ORACLE).arg(root);
-    if shim {
-        cmd.arg("shim");
-    }
-    let out = kdvc_test_support::stdout_of(&mut cmd);
-    let last = out
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .expect("oracle output");
-    serde_json::from_str(last).expect("oracle JSON")
+    let spelling = if shim {
+        Spelling::Kedro019
+    } else {
+        Spelling::Kedro17
+    };
+    kdvc_test_support::kedro_pipelines(root, spelling)
 }
 
 fn our_view(reg: &Registry) -> Value {
@@ -147,16 +111,8 @@ fn single_module_layout_and_find_pipelines_skips() {
 
 /// Kedro 1.7 with the 0.19 `modular_pipeline` shim: each node's name by Kedro 0.19's rule
 /// (`func([a;b]) -> [c]` for unnamed nodes), computed in Python on Kedro's own node objects.
-const ORACLE_019_NAMES: &str = r#"
-import functools, json, sys, types
-real, sys.stdout = sys.stdout, sys.stderr
-import kedro.pipeline
-mod = types.ModuleType("kedro.pipeline.modular_pipeline")
-mod.pipeline = lambda pipe, **kw: kedro.pipeline.Pipeline(pipe, **kw)
-sys.modules["kedro.pipeline.modular_pipeline"] = mod
-from kedro.framework.startup import bootstrap_project
-from kedro.framework.project import pipelines
-bootstrap_project(sys.argv[1])
+const NAMES_019: &str = r#"
+import functools
 def name019(n):
     if n._name:
         base = n._name
@@ -166,21 +122,8 @@ def name019(n):
         outs = "[%s]" % ";".join(n.outputs) if n._outputs else "None"
         base = "%s(%s) -> %s" % (f, ins, outs)
     return n.namespace + "." + base if n.namespace else base
-real.write(json.dumps({k: sorted(name019(n) for n in p.nodes) for k, p in pipelines.items()}, sort_keys=True) + "\n")
+result = {k: sorted(name019(n) for n in p.nodes) for k, p in pipelines.items()}
 "#;
-
-fn set_init_version(root: &Path, version: &str) {
-    let path = root.join("pyproject.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let start = text.find("kedro_init_version = \"").expect("init version")
-        + "kedro_init_version = \"".len();
-    let end = start + text[start..].find('"').unwrap();
-    std::fs::write(
-        &path,
-        format!("{}{version}{}", &text[..start], &text[end..]),
-    )
-    .unwrap();
-}
 
 #[test]
 fn kedro019_import_spellings_and_names() {
@@ -192,20 +135,14 @@ fn kedro019_import_spellings_and_names() {
         .expect("no diagnostics");
     // Kedro 1.7 refuses a 0.19 project, so the oracle runs on a copy that says 1.7.0, with the 0.19 import
     // spelling shimmed; everything except the naming rule is version independent.
-    set_init_version(&copy.root, "1.7.0");
+    assert!(kdvc_test_support::relabel_as_kedro17(&copy.root));
     let expected = kedro_view(&copy.root, true);
     assert_eq!(
         static_view(&copy.root),
         expected,
         "static extraction differs from Kedro"
     );
-    let names = kdvc_test_support::python_json(
-        &copy.root,
-        &format!(
-            "import sys; sys.argv = ['x', {:?}]\n{ORACLE_019_NAMES}",
-            copy.root.display().to_string()
-        ),
-    );
+    let names = kdvc_test_support::kedro_json(&copy.root, Spelling::Kedro019, NAMES_019);
     let ours: serde_json::Map<String, Value> = reg019
         .pipelines
         .iter()
@@ -220,10 +157,5 @@ fn kedro019_import_spellings_and_names() {
 
 #[test]
 fn readme_example_spaceflights() {
-    check(
-        kdvc_test_support::workspace_root()
-            .join("examples/spaceflights")
-            .to_str()
-            .expect("utf-8 path"),
-    );
+    check("examples/spaceflights");
 }

@@ -6,9 +6,16 @@
 
 #![allow(clippy::missing_panics_doc)]
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+mod kedro;
+
+pub use kedro::{
+    DataFiles, Spelling, data_files, kedro_json, kedro_pipelines, kedro_run_outputs,
+    relabel_as_kedro17,
+};
 
 /// Environment variables that turn off Kedro's and DVC's usage reporting. Every call of either sets them.
 pub const TELEMETRY_OFF: [(&str, &str); 3] = [
@@ -88,16 +95,50 @@ pub fn tool(name: &str) -> Command {
     cmd
 }
 
+/// A [`Command`] for a program of the virtual environment, like [`tool`], with the directory of a binary
+/// under test (`env!("CARGO_BIN_EXE_<name>")`) first on `PATH`: for tools that start that binary (DVC
+/// running `kdvc fingerprint` as a stage).
+pub fn tool_with_binary(name: &str, binary: &Path) -> Command {
+    let mut cmd = Command::new(venv_bin(name));
+    configure_with_path(&mut cmd, &[bin_dir(binary)]);
+    cmd
+}
+
+/// A [`Command`] for a binary under test (`env!("CARGO_BIN_EXE_<name>")`) with the test environment and
+/// its own directory first on `PATH` (so that the tools it starts can start it again).
+pub fn binary(binary: &Path) -> Command {
+    let mut cmd = Command::new(binary);
+    configure_with_path(&mut cmd, &[bin_dir(binary)]);
+    cmd
+}
+
+fn bin_dir(binary: &Path) -> PathBuf {
+    binary
+        .parent()
+        .unwrap_or_else(|| panic!("{} has no directory", binary.display()))
+        .to_path_buf()
+}
+
+/// The `PATH` of test commands: `first`, then the venv's `bin`, then the inherited `PATH`.
+pub fn test_path(first: &[PathBuf]) -> OsString {
+    let inherited = std::env::var_os("PATH").unwrap_or_default();
+    let mut paths = first.to_vec();
+    paths.push(venv().join("bin"));
+    paths.extend(std::env::split_paths(&inherited));
+    std::env::join_paths(paths).expect("valid PATH")
+}
+
 /// Applies the test environment (telemetry off, venv on `PATH`, git identity) to any command.
 pub fn configure(cmd: &mut Command) {
+    configure_with_path(cmd, &[]);
+}
+
+/// [`configure`], with the directories `first` on `PATH` before the venv's `bin`.
+pub fn configure_with_path(cmd: &mut Command, first: &[PathBuf]) {
     for (k, v) in TELEMETRY_OFF {
         cmd.env(k, v);
     }
-    let bin = venv().join("bin");
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut paths = vec![bin];
-    paths.extend(std::env::split_paths(&path));
-    cmd.env("PATH", std::env::join_paths(paths).expect("valid PATH"));
+    cmd.env("PATH", test_path(first));
     cmd.env("VIRTUAL_ENV", venv());
     cmd.env("GIT_AUTHOR_NAME", "kdvc-tests")
         .env("GIT_AUTHOR_EMAIL", "tests@kdvc.invalid")
@@ -165,6 +206,49 @@ pub fn copy_dir(src: &Path, dst: &Path) {
     }
 }
 
+/// Every Kedro project of the repository (directories of `fixtures/` and `examples/` whose `pyproject.toml`
+/// has `[tool.kedro]`), sorted, named as [`project_dir`] takes them: `config-envs`, `examples/spaceflights`.
+pub fn kedro_projects() -> Vec<String> {
+    let mut out = Vec::new();
+    for (dir, prefix) in [
+        (fixtures_dir(), ""),
+        (workspace_root().join("examples"), "examples/"),
+    ] {
+        let entries =
+            std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry.expect("dir entry").path();
+            let is_kedro = std::fs::read_to_string(path.join("pyproject.toml"))
+                .is_ok_and(|t| t.lines().any(|l| l.trim() == "[tool.kedro]"));
+            if let (true, Some(name)) = (is_kedro, path.file_name().and_then(OsStr::to_str)) {
+                out.push(format!("{prefix}{name}"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// One `#[test]` per project, so that a failure names its project and projects run in parallel.
+///
+/// `fixture_tests!(check; spaceflights => "examples/spaceflights", helpers => "pipe-helpers")` writes
+/// `#[test] fn spaceflights() { check("examples/spaceflights") }` and so on, and a constant
+/// `FIXTURE_TESTS: &[&str]` with the projects (to check against [`kedro_projects`]).
+#[macro_export]
+macro_rules! fixture_tests {
+    ($check:path; $($test:ident => $project:literal),+ $(,)?) => {
+        /// The projects with a test of their own in this module.
+        #[allow(dead_code)]
+        const FIXTURE_TESTS: &[&str] = &[$($project),+];
+        $(
+            #[test]
+            fn $test() {
+                $check($project);
+            }
+        )+
+    };
+}
+
 /// A fresh copy of `fixtures/<name>` in a temporary directory. The directory is removed when dropped.
 pub struct FixtureCopy {
     /// Keeps the temporary directory alive.
@@ -173,18 +257,95 @@ pub struct FixtureCopy {
     pub root: PathBuf,
 }
 
-/// Copies `fixtures/<name>` (or an absolute path) into a new temporary directory.
-pub fn fixture_copy(name: &str) -> FixtureCopy {
-    let src = if Path::new(name).is_absolute() {
+/// The directory of a project: `fixtures/<name>`, `<root>/examples/<name>` for `examples/<name>`, or an
+/// absolute path.
+pub fn project_dir(name: &str) -> PathBuf {
+    if Path::new(name).is_absolute() {
         PathBuf::from(name)
+    } else if name.starts_with("examples/") {
+        workspace_root().join(name)
     } else {
         fixtures_dir().join(name)
-    };
+    }
+}
+
+/// Copies a project ([`project_dir`]: `fixtures/<name>`, `examples/<name>` or an absolute path) into a new
+/// temporary directory.
+pub fn fixture_copy(name: &str) -> FixtureCopy {
+    let src = project_dir(name);
     assert!(src.is_dir(), "no fixture project at {}", src.display());
     let tmp = tempfile::tempdir().expect("temp dir");
     let root = tmp.path().join(src.file_name().expect("fixture name"));
     copy_dir(&src, &root);
     FixtureCopy { tmp, root }
+}
+
+/// The stages a `dvc repro` or `dvc exp run` output (`Running stage 'name':`) says it ran, sorted.
+pub fn stages_ran(stdout: &[u8]) -> Vec<String> {
+    let mut ran: Vec<String> = String::from_utf8_lossy(stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("Running stage '"))
+        .filter_map(|l| l.split('\'').next())
+        .map(str::to_owned)
+        .collect();
+    ran.sort();
+    ran
+}
+
+/// The stages and `.dvc` files a `dvc status --json` output reports as changed.
+pub fn stale_stages(stdout: &[u8]) -> std::collections::BTreeSet<String> {
+    let status: serde_json::Value = serde_json::from_slice(stdout).unwrap_or_else(|e| {
+        panic!(
+            "dvc status --json printed no JSON ({e}): {}",
+            String::from_utf8_lossy(stdout)
+        )
+    });
+    status
+        .as_object()
+        .unwrap_or_else(|| panic!("dvc status --json printed no object: {status}"))
+        .keys()
+        .cloned()
+        .collect()
+}
+
+/// Writes `bytes` to `path`, creating its parent directories.
+pub fn write_file(path: &Path, bytes: impl AsRef<[u8]>) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .unwrap_or_else(|e| panic!("mkdir {}: {e}", parent.display()));
+    }
+    std::fs::write(path, bytes).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+/// Writes each `(relative path, text)` under `root`, creating directories.
+pub fn write_files(root: &Path, files: &[(&str, &str)]) {
+    for (rel, text) in files {
+        write_file(&root.join(rel), text);
+    }
+}
+
+/// Replaces the first `from` in the file `root/rel` with `to`; panics when the file has no `from`.
+pub fn edit_file(root: &Path, rel: &str, from: &str, to: &str) {
+    let path = root.join(rel);
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    assert!(text.contains(from), "{rel} does not contain {from:?}");
+    write_file(&path, text.replacen(from, to, 1));
+}
+
+/// The set of `items`, as owned strings (to compare with sets of stage or symbol names).
+pub fn string_set(items: &[&str]) -> std::collections::BTreeSet<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// A new, empty git and DVC repository (`<tmp>/repo`, see [`git_dvc_init`]); the directory is removed when
+/// the returned [`tempfile::TempDir`] is dropped.
+pub fn new_dvc_repo() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path().join("repo");
+    std::fs::create_dir_all(&root).unwrap_or_else(|e| panic!("mkdir {}: {e}", root.display()));
+    git_dvc_init(&root);
+    (tmp, root)
 }
 
 /// Makes `dir` a git repository with one commit of everything in it, and `dvc init` in it.
@@ -199,14 +360,19 @@ pub fn git_dvc_init(dir: &Path) {
 /// Runs a Python snippet with the venv's interpreter in `dir` and parses its stdout as JSON.
 ///
 /// Kedro logs to stdout, so snippets should print their JSON as the last line; this takes the last
-/// non-empty line.
+/// non-empty line. For a snippet about a Kedro project, [`kedro_json`] does the setting up.
 pub fn python_json(dir: &Path, code: &str) -> serde_json::Value {
     let out = stdout_of(tool("python").current_dir(dir).arg("-c").arg(code));
-    let last = out
+    last_json_line(&out, code)
+}
+
+/// The last non-empty line of a program's `stdout`, parsed as JSON; `what` names the program in panics.
+pub fn last_json_line(stdout: &str, what: &str) -> serde_json::Value {
+    let last = stdout
         .lines()
         .rev()
         .find(|l| !l.trim().is_empty())
-        .unwrap_or_else(|| panic!("python printed nothing:\n{code}"));
+        .unwrap_or_else(|| panic!("printed nothing:\n{what}"));
     serde_json::from_str(last).unwrap_or_else(|e| panic!("not JSON ({e}): {last}"))
 }
 

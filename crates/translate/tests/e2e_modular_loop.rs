@@ -9,23 +9,16 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use kdvc_kedro_model::{KedroConfig, LoadOptions, Project};
-use kdvc_test_support::{fixture_copy, git, git_dvc_init, python_json, run_tool};
+use kdvc_test_support::{
+    Spelling, data_files, fixture_copy, git, git_dvc_init, kedro_pipelines, kedro_run_outputs,
+    run_tool,
+};
 use kdvc_translate::{KdvcConfig, NodeInput, PlanOptions, Translation, prepare};
-
-const NODES_PY: &str = r#"
-import json
-from pathlib import Path
-from kedro.framework.startup import bootstrap_project
-from kedro.framework.project import pipelines
-bootstrap_project(Path.cwd())
-p = pipelines["__default__"]
-print(json.dumps([{"name": n.name, "namespace": n.namespace, "inputs": n.inputs, "outputs": n.outputs,
-                   "tags": sorted(n.tags)} for n in p.nodes]))
-"#;
 
 /// Kedro's own node list (the `--introspect` path), catalog and parameters from kedro-model.
 fn translation(root: &Path) -> Translation {
-    let nodes: Vec<NodeInput> = serde_json::from_value(python_json(root, NODES_PY)).expect("nodes");
+    let view = kedro_pipelines(root, Spelling::Kedro17);
+    let nodes: Vec<NodeInput> = serde_json::from_value(view["__default__"].clone()).expect("nodes");
     let project = Project::load(root).expect("project");
     let kedro = KedroConfig::load(&project, &LoadOptions::default()).expect("config");
     let input =
@@ -41,40 +34,9 @@ fn translation(root: &Path) -> Translation {
     prepare(root, &input, &opts).expect("prepare")
 }
 
-fn status(root: &Path) -> serde_json::Value {
-    let out = run_tool("dvc", root, ["status", "--json"]);
-    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("dvc status --json: {e}: {out}"))
-}
-
+/// The stages and `.dvc` files `dvc status` reports as changed.
 fn stale(root: &Path) -> BTreeSet<String> {
-    status(root)
-        .as_object()
-        .expect("object")
-        .keys()
-        .cloned()
-        .collect()
-}
-
-fn data_files(root: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.join("data")];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let name = p.file_name().unwrap().to_string_lossy().to_string();
-                if name == ".gitignore" || name.ends_with(".dvc") || name == ".gitkeep" {
-                    continue;
-                }
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().to_string();
-                out.push((rel, std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
+    kdvc_test_support::stale_stages(run_tool("dvc", root, ["status", "--json"]).as_bytes())
 }
 
 #[test]
@@ -136,10 +98,8 @@ fn translate_repro_status_params_and_experiments() {
             s.name
         );
     }
-    assert_eq!(status(root), serde_json::json!({}));
-    let plain = fixture_copy("pipe-modular-loop");
-    run_tool("kedro", &plain.root, ["run"]);
-    assert_eq!(data_files(root), data_files(&plain.root));
+    assert_eq!(stale(root), BTreeSet::new());
+    assert_eq!(&data_files(root), kedro_run_outputs("pipe-modular-loop"));
     git(root, &["add", "-A"]);
     git(root, &["commit", "-q", "-m", "repro"]);
 
@@ -160,7 +120,7 @@ fn translate_repro_status_params_and_experiments() {
         "ridge.core.alpha"
     );
     std::fs::write(&params, &text).unwrap();
-    assert_eq!(status(root), serde_json::json!({}));
+    assert_eq!(stale(root), BTreeSet::new());
 
     // One raw input: exactly the stages downstream of it (all of them here) plus its .dvc file.
     let sales = root.join("data/01_raw/sales.csv");
@@ -189,7 +149,7 @@ fn translate_repro_status_params_and_experiments() {
     assert!(translation(root).is_clean());
     assert!(!stale(root).contains("data/01_raw/sales.csv.dvc"));
     run_tool("dvc", root, ["repro"]);
-    assert_eq!(status(root), serde_json::json!({}));
+    assert_eq!(stale(root), BTreeSet::new());
     git(root, &["add", "-A"]);
     git(root, &["commit", "-q", "-m", "new data"]);
 

@@ -5,7 +5,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::{assert_valid_dvc_yaml, file, node, spaceflights};
+use common::{assert_valid_dvc_yaml, default_pipeline, file, node, spaceflights};
 use kdvc_translate::emit::render_dvc_yaml;
 use kdvc_translate::{
     DatasetInfo, FingerprintWiring, KdvcConfig, MatchRules, ParamIssue, ParamSource, PlanInput,
@@ -32,10 +32,7 @@ fn spaceflights_like_pipeline() {
 #[test]
 fn fusion_cycle_merges_the_strongly_connected_set_only() {
     // a -mem-> b, a -file-> c -file-> b: fusing a+b alone would make {a,b} <-> c a cycle.
-    let mut input = PlanInput {
-        pipeline: "__default__".into(),
-        ..PlanInput::default()
-    };
+    let mut input = default_pipeline();
     input.nodes = vec![
         node("a", &["raw"], &["m", "f1"]),
         node("c", &["f1"], &["f2"]),
@@ -109,10 +106,7 @@ fn undeclared_and_remote_edges_fuse() {
 
 #[test]
 fn names_are_sanitized_unique_and_quoted() {
-    let mut input = PlanInput {
-        pipeline: "__default__".into(),
-        ..PlanInput::default()
-    };
+    let mut input = default_pipeline();
     input.nodes = vec![
         node("a.b", &[], &["o1"]),
         node("a__b", &[], &["o2"]),
@@ -158,10 +152,7 @@ fn names_are_sanitized_unique_and_quoted() {
 
 #[test]
 fn params_fall_back_to_file_deps_for_dates_and_dotted_keys() {
-    let mut input = PlanInput {
-        pipeline: "__default__".into(),
-        ..PlanInput::default()
-    };
+    let mut input = default_pipeline();
     input.nodes = vec![
         node("a", &["params:since", "params:ok"], &["o1"]),
         node("b", &["params:weird", "params:missing"], &["o2"]),
@@ -199,10 +190,7 @@ fn params_fall_back_to_file_deps_for_dates_and_dotted_keys() {
 
 #[test]
 fn metrics_and_plots_rules_are_configurable() {
-    let mut input = PlanInput {
-        pipeline: "__default__".into(),
-        ..PlanInput::default()
-    };
+    let mut input = default_pipeline();
     input.nodes = vec![node("n", &[], &["metrics", "scores", "fig", "table"])];
     input.datasets.insert(
         "metrics".into(),
@@ -256,10 +244,7 @@ fn fingerprint_wiring_adds_a_stage_and_deps() {
 
 #[test]
 fn overlapping_outputs_are_an_error() {
-    let mut input = PlanInput {
-        pipeline: "__default__".into(),
-        ..PlanInput::default()
-    };
+    let mut input = default_pipeline();
     input.nodes = vec![node("a", &[], &["d"]), node("b", &[], &["f"])];
     input.datasets.insert(
         "d".into(),

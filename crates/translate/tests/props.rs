@@ -6,6 +6,8 @@ mod common;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use common::default_pipeline;
+
 use kdvc_translate::emit::render_dvc_yaml;
 use kdvc_translate::{
     DatasetInfo, DatasetLocation, NodeInput, ParamSource, PlanInput, PlanOptions, merge_dvc_yaml,
@@ -25,10 +27,7 @@ fn arb_input() -> impl Strategy<Value = PlanInput> {
             )
         })
         .prop_map(|(n, reads, kinds, names)| {
-            let mut input = PlanInput {
-                pipeline: "__default__".into(),
-                ..PlanInput::default()
-            };
+            let mut input = default_pipeline();
             for i in 0..n {
                 let mut inputs: Vec<String> = reads[i]
                     .iter()

@@ -7,46 +7,14 @@
 //! is a partial; `preview` is a lambda; `summarise` reads `clip_values`'s output.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
-use kdvc_test_support::{FixtureCopy, fixture_copy, git, git_dvc_init, run_ok, run_tool};
+use kdvc_test_support::{
+    FixtureCopy, edit_file, fixture_copy, git, git_dvc_init, run_tool, string_set,
+};
 
-use crate::{kdvc, tool_with_kdvc};
-
-/// Runs `dvc repro` and returns the names of the stages it ran.
-fn repro(root: &Path) -> BTreeSet<String> {
-    let out = run_ok(tool_with_kdvc("dvc").current_dir(root).args(["repro"]));
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
-        .filter_map(|l| l.strip_prefix("Running stage '"))
-        .filter_map(|l| l.split('\'').next())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Stage names reported by `dvc status --json`.
-fn status(root: &Path) -> BTreeSet<String> {
-    let out = run_ok(
-        tool_with_kdvc("dvc")
-            .current_dir(root)
-            .args(["status", "--json"]),
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v.as_object().unwrap().keys().cloned().collect()
-}
-
-fn set(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|s| (*s).to_owned()).collect()
-}
+use crate::{dvc_repro, dvc_status, kdvc};
 
 const FP: &str = "kdvc-fingerprint";
-
-fn edit(root: &Path, file: &str, from: &str, to: &str) {
-    let path = root.join(file);
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains(from), "{file} does not contain {from:?}");
-    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
-}
 
 /// A translated, fully reproduced and committed copy of the fixture.
 fn prepared() -> FixtureCopy {
@@ -55,14 +23,14 @@ fn prepared() -> FixtureCopy {
     git_dvc_init(root);
     let r = crate::run(kdvc(root).arg("translate"));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let first = repro(root);
+    let first = dvc_repro(root);
     assert!(
         first.contains(FP) && first.contains("clip_values") && first.len() == 8,
         "{first:?}"
     );
     assert_eq!(
-        status(root),
-        set(&[]),
+        dvc_status(root),
+        string_set(&[]),
         "dvc status is clean after the first repro"
     );
     git(root, &["add", "-A"]);
@@ -75,19 +43,19 @@ fn formatting_comments_and_docstrings_rerun_nothing() {
     let copy = prepared();
     let root = &copy.root;
     run_tool("ruff", root, ["format", "--line-length", "60", "src"]);
-    edit(
+    edit_file(
         root,
         "src/code_lab/helpers/bounds.py",
         "\"\"\"Clamp ``value`` between ``low`` and ``high``.\"\"\"",
         "\"\"\"Clamp a value.\n\n    Returns it unchanged when in range.\n    \"\"\"  # docs",
     );
-    edit(
+    edit_file(
         root,
         "src/code_lab/models.py",
         "class Scorer:",
         "class Scorer:  # the only model",
     );
-    edit(
+    edit_file(
         root,
         "src/code_lab/constants.py",
         "# Readings above this",
@@ -99,15 +67,15 @@ fn formatting_comments_and_docstrings_rerun_nothing() {
         "the edits changed files:\n{diff}"
     );
     // The fingerprint stage reruns (its source directory changed), no node stage does.
-    assert_eq!(repro(root), set(&[FP]));
-    assert_eq!(status(root), set(&[]));
+    assert_eq!(dvc_repro(root), string_set(&[FP]));
+    assert_eq!(dvc_status(root), string_set(&[]));
 }
 
 #[test]
 fn a_helper_two_imports_away_reruns_exactly_its_users() {
     let copy = prepared();
     let root = &copy.root;
-    edit(
+    edit_file(
         root,
         "src/code_lab/helpers/bounds.py",
         "max(low, min(high, value))",
@@ -116,60 +84,63 @@ fn a_helper_two_imports_away_reruns_exactly_its_users() {
     // kdvc fingerprint, then dvc status, names the same stages that repro then runs.
     let r = crate::run(kdvc(root).arg("fingerprint"));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let stale: BTreeSet<String> = status(root).into_iter().filter(|s| s != FP).collect();
-    assert_eq!(stale, set(&["clip_values"]));
-    let ran = repro(root);
+    let stale: BTreeSet<String> = dvc_status(root).into_iter().filter(|s| s != FP).collect();
+    assert_eq!(stale, string_set(&["clip_values"]));
+    let ran = dvc_repro(root);
     // summarise reads clip_values's output, which changed: an allowed downstream extra.
-    assert_eq!(ran, set(&[FP, "clip_values", "summarise"]));
+    assert_eq!(ran, string_set(&[FP, "clip_values", "summarise"]));
 }
 
 #[test]
 fn a_constant_and_a_class_method_rerun_exactly_their_users() {
     let copy = prepared();
     let root = &copy.root;
-    edit(
+    edit_file(
         root,
         "src/code_lab/constants.py",
         "THRESHOLD = 10",
         "THRESHOLD = 8",
     );
-    let ran = repro(root);
-    assert_eq!(ran, set(&[FP, "clip_values", "count_over", "summarise"]));
+    let ran = dvc_repro(root);
+    assert_eq!(
+        ran,
+        string_set(&[FP, "clip_values", "count_over", "summarise"])
+    );
 
-    edit(
+    edit_file(
         root,
         "src/code_lab/models.py",
         "value * weight + self.bias",
         "value * weight - self.bias",
     );
-    assert_eq!(repro(root), set(&[FP, "score_rows"]));
+    assert_eq!(dvc_repro(root), string_set(&[FP, "score_rows"]));
 }
 
 #[test]
 fn a_partial_argument_and_a_lambda_rerun_exactly_that_node() {
     let copy = prepared();
     let root = &copy.root;
-    edit(
+    edit_file(
         root,
         "src/code_lab/pipelines/cleaning/pipeline.py",
         "factor=3",
         "factor=4",
     );
-    assert_eq!(repro(root), set(&[FP, "scale_values"]));
-    edit(
+    assert_eq!(dvc_repro(root), string_set(&[FP, "scale_values"]));
+    edit_file(
         root,
         "src/code_lab/pipelines/cleaning/pipeline.py",
         "df.head(4)",
         "df.head(3)",
     );
-    assert_eq!(repro(root), set(&[FP, "preview"]));
+    assert_eq!(dvc_repro(root), string_set(&[FP, "preview"]));
 }
 
 #[test]
 fn diff_and_trace_agree_with_dvc_status() {
     let copy = prepared();
     let root = &copy.root;
-    edit(
+    edit_file(
         root,
         "src/code_lab/models.py",
         "value * weight + self.bias",
@@ -198,7 +169,7 @@ fn diff_and_trace_agree_with_dvc_status() {
 
     let r = crate::run(kdvc(root).arg("fingerprint"));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let stale: BTreeSet<String> = status(root).into_iter().filter(|s| s != FP).collect();
+    let stale: BTreeSet<String> = dvc_status(root).into_iter().filter(|s| s != FP).collect();
     assert_eq!(stages, stale);
-    assert_eq!(stale, set(&["score_rows"]));
+    assert_eq!(stale, string_set(&["score_rows"]));
 }

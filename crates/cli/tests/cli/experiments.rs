@@ -1,21 +1,9 @@
 //! `kdvc exp run -S` over Kedro parameters, with real DVC experiments.
 
-use kdvc_test_support::{fixture_copy, git, git_dvc_init, run_ok};
+use kdvc_test_support::{fixture_copy, git, git_dvc_init, run_ok, stages_ran};
 use serde_json::Value;
 
 use crate::{kdvc, run, tool_with_kdvc};
-
-/// Stage names that a `dvc repro` / `dvc exp run` output says it ran.
-fn ran(stdout: &str) -> Vec<String> {
-    let mut v: Vec<String> = stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("Running stage '"))
-        .filter_map(|l| l.split('\'').next())
-        .map(str::to_owned)
-        .collect();
-    v.sort();
-    v
-}
 
 /// Finds an experiment by name in `dvc exp show --json` output.
 fn experiment<'a>(show: &'a Value, name: &str) -> &'a Value {
@@ -38,7 +26,7 @@ fn two_experiments_over_a_kedro_parameter() {
     let out = run_ok(tool_with_kdvc("dvc").current_dir(root).arg("repro"));
     // Three node stages and kdvc's fingerprint stage.
     assert_eq!(
-        ran(&String::from_utf8_lossy(&out.stdout)),
+        stages_ran(&out.stdout),
         ["evaluate", "fit_spend", "kdvc-fingerprint", "select_recent"]
     );
     git(root, &["add", "-A"]);
@@ -59,7 +47,7 @@ fn two_experiments_over_a_kedro_parameter() {
         // Only the stages that read params:model (and what depends on them) reran, besides kdvc's
         // always-changed fingerprint stage. select_recent reads a date parameter from the same file.
         assert_eq!(
-            ran(&r.stdout),
+            stages_ran(r.stdout.as_bytes()),
             ["evaluate", "fit_spend", "kdvc-fingerprint"],
             "{}",
             r.stdout

@@ -11,22 +11,14 @@ mod k8s;
 mod project;
 mod translate_e2e;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
 
-/// A `kdvc` command with the test environment (telemetry off, the venv's tools on PATH).
+/// A `kdvc` command in `dir` with the test environment (telemetry off, the venv's tools on PATH). This
+/// binary is on PATH too: `kdvc exp run` starts DVC, which runs `kdvc fingerprint`.
 pub(crate) fn kdvc(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kdvc"));
-    kdvc_test_support::configure(&mut cmd);
-    // `kdvc exp run` starts DVC, which runs `kdvc fingerprint`: this binary must be on PATH too.
-    let bin = Path::new(env!("CARGO_BIN_EXE_kdvc"))
-        .parent()
-        .expect("bin dir")
-        .to_path_buf();
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut paths = vec![bin, kdvc_test_support::venv().join("bin")];
-    paths.extend(std::env::split_paths(&path));
-    cmd.env("PATH", std::env::join_paths(paths).expect("valid PATH"));
+    let mut cmd = kdvc_test_support::binary(Path::new(env!("CARGO_BIN_EXE_kdvc")));
     cmd.current_dir(dir);
     cmd
 }
@@ -54,15 +46,23 @@ pub(crate) fn run(cmd: &mut Command) -> Run {
 /// A command for a tool of the test environment (`dvc`, `kedro`) with the kdvc binary under test on PATH:
 /// DVC runs `kdvc fingerprint` as the `kdvc-fingerprint` stage.
 pub(crate) fn tool_with_kdvc(name: &str) -> Command {
-    let mut cmd = kdvc_test_support::tool(name);
-    let bin = Path::new(env!("CARGO_BIN_EXE_kdvc"))
-        .parent()
-        .expect("bin dir")
-        .to_path_buf();
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let venv_bin = kdvc_test_support::venv().join("bin");
-    let mut paths = vec![bin, venv_bin];
-    paths.extend(std::env::split_paths(&path));
-    cmd.env("PATH", std::env::join_paths(paths).expect("valid PATH"));
-    cmd
+    kdvc_test_support::tool_with_binary(name, Path::new(env!("CARGO_BIN_EXE_kdvc")))
+}
+
+/// Runs `dvc repro` in `root` (kdvc on PATH) and returns the stages it ran.
+pub(crate) fn dvc_repro(root: &Path) -> BTreeSet<String> {
+    let out = kdvc_test_support::run_ok(tool_with_kdvc("dvc").current_dir(root).arg("repro"));
+    kdvc_test_support::stages_ran(&out.stdout)
+        .into_iter()
+        .collect()
+}
+
+/// The stages and `.dvc` files `dvc status --json` in `root` (kdvc on PATH) reports as changed.
+pub(crate) fn dvc_status(root: &Path) -> BTreeSet<String> {
+    let out = kdvc_test_support::run_ok(
+        tool_with_kdvc("dvc")
+            .current_dir(root)
+            .args(["status", "--json"]),
+    );
+    kdvc_test_support::stale_stages(&out.stdout)
 }

@@ -1,54 +1,53 @@
 //! `kdvc pipelines`, `catalog` and `params` against Kedro's own view of the same project.
 
-use kdvc_test_support::{fixture_copy, python_json};
+use kdvc_test_support::{Spelling, fixture_copy, kedro_json};
 use serde_json::{Value, json};
 
 use crate::{kdvc, run};
 
-const KEDRO_VIEW: &str = r#"
-import json, sys
-from pathlib import Path
-out = sys.stdout
-sys.stdout = sys.stderr
-from kedro.framework.startup import bootstrap_project
-from kedro.framework.project import pipelines
-from kedro.framework.session import KedroSession
-bootstrap_project(Path.cwd())
-view = {}
-for name in sorted(pipelines.keys()):
-    view[name] = {"nodes": [{"name": n.name, "namespace": n.namespace, "inputs": n.inputs,
-                             "outputs": n.outputs, "tags": sorted(n.tags)} for n in pipelines[name].nodes]}
-with KedroSession.create(project_path=Path.cwd()) as session:
-    ctx = session.load_context()
-    params = ctx.config_loader["parameters"]
-sys.stdout = out
-print(json.dumps({"pipelines": view, "parameters": params}))
-"#;
+mod pipelines_and_params_json_equal_kedros_view {
+    kdvc_test_support::fixture_tests!(super::pipelines_and_params_equal_kedros;
+        pipe_modular_loop => "pipe-modular-loop",
+        pipe_helpers => "pipe-helpers",
+    );
+}
 
-#[test]
-fn pipelines_and_params_json_equal_kedros_view() {
-    for fixture in ["pipe-modular-loop", "pipe-helpers"] {
-        let copy = fixture_copy(fixture);
-        let kedro = python_json(&copy.root, KEDRO_VIEW);
-
-        let r = run(kdvc(&copy.root).args(["pipelines", "--json"]));
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        let mut ours: Value = serde_json::from_str(&r.stdout).unwrap();
-        // Kedro's view has no function names; compare everything else.
-        for p in ours["pipelines"].as_object_mut().unwrap().values_mut() {
-            for n in p["nodes"].as_array_mut().unwrap() {
-                let n = n.as_object_mut().unwrap();
-                assert!(n.remove("func_module").is_some_and(|m| m.is_string()));
-                assert!(n.remove("func_name").is_some_and(|m| m.is_string()));
-            }
+fn pipelines_and_params_equal_kedros(fixture: &str) {
+    let copy = fixture_copy(fixture);
+    let mut kedro = kedro_json(
+        &copy.root,
+        Spelling::Kedro17,
+        "from kedro.framework.session import KedroSession\n\
+         with KedroSession.create(project_path=Path.cwd()) as session:\n    \
+         params = session.load_context().config_loader[\"parameters\"]\n\
+         result = {\"pipelines\": pipelines_view(), \"parameters\": params}\n",
+    );
+    let mut pipelines = kedro["pipelines"].take();
+    // Kedro's view as `kdvc pipelines --json` writes it, without function names (compared elsewhere).
+    for nodes in pipelines.as_object_mut().unwrap().values_mut() {
+        for n in nodes.as_array_mut().unwrap() {
+            n.as_object_mut().unwrap().remove("func");
         }
-        assert_eq!(ours, json!({"pipelines": kedro["pipelines"]}), "{fixture}");
-
-        let r = run(kdvc(&copy.root).args(["params", "--json"]));
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        let ours: Value = serde_json::from_str(&r.stdout).unwrap();
-        assert_eq!(ours, kedro["parameters"], "{fixture}");
+        *nodes = json!({ "nodes": nodes.take() });
     }
+
+    let r = run(kdvc(&copy.root).args(["pipelines", "--json"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut ours: Value = serde_json::from_str(&r.stdout).unwrap();
+    // Kedro's view has no function names; compare everything else.
+    for p in ours["pipelines"].as_object_mut().unwrap().values_mut() {
+        for n in p["nodes"].as_array_mut().unwrap() {
+            let n = n.as_object_mut().unwrap();
+            assert!(n.remove("func_module").is_some_and(|m| m.is_string()));
+            assert!(n.remove("func_name").is_some_and(|m| m.is_string()));
+        }
+    }
+    assert_eq!(ours, json!({ "pipelines": pipelines }), "{fixture}");
+
+    let r = run(kdvc(&copy.root).args(["params", "--json"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let ours: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(ours, kedro["parameters"], "{fixture}");
 }
 
 #[test]
@@ -57,25 +56,17 @@ fn catalog_json_lists_explicit_and_pipeline_datasets() {
     let r = run(kdvc(&copy.root).args(["catalog", "--json"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let ours: Value = serde_json::from_str(&r.stdout).unwrap();
-    let kedro = python_json(
+    let kedro = kedro_json(
         &copy.root,
+        Spelling::Kedro17,
         r#"
-import json, sys
-from pathlib import Path
-out = sys.stdout
-sys.stdout = sys.stderr
-from kedro.framework.startup import bootstrap_project
-from kedro.framework.project import pipelines
 from kedro.framework.session import KedroSession
-bootstrap_project(Path.cwd())
 names = set()
 for p in pipelines.values():
     names |= {d for d in p.datasets() if d != "parameters" and not d.startswith("params:")}
 with KedroSession.create(project_path=Path.cwd()) as session:
-    catalog = session.load_context().catalog
     explicit = set(session.load_context().config_loader["catalog"].keys())
-sys.stdout = out
-print(json.dumps({"names": sorted(names | {n for n in explicit if not n.startswith("_") and "{" not in n})}))
+result = {"names": sorted(names | {n for n in explicit if not n.startswith("_") and "{" not in n})}
 "#,
     );
     let ours_names: Vec<&String> = ours["datasets"].as_object().unwrap().keys().collect();

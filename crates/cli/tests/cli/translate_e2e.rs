@@ -7,100 +7,12 @@ use std::path::{Path, PathBuf};
 
 use kdvc_dvc_model::{DvcYaml, StageDef};
 use kdvc_test_support::{
-    FixtureCopy, fixture_copy, git, git_dvc_init, python_json, run_ok, tool, workspace_root,
+    FixtureCopy, Spelling, data_files, fixture_copy, git, git_dvc_init, kedro_pipelines,
+    kedro_run_outputs,
 };
 use serde_json::Value;
 
-use crate::{kdvc, run, tool_with_kdvc};
-
-/// The projects translated and run end to end through Kedro and DVC. Between them: pandas datasets, fused memory groups,
-/// a versioned model, a partitioned dataset, namespaced modular pipelines, metrics, lambda and partial
-/// nodes, and Kedro's template `.gitignore`.
-const PROJECTS: [&str; 3] = [
-    "examples/spaceflights",
-    "pipe-findpipes",
-    "pipe-modular-loop",
-];
-
-fn copy(project: &str) -> FixtureCopy {
-    if project.starts_with("examples/") {
-        fixture_copy(workspace_root().join(project).to_str().unwrap())
-    } else {
-        fixture_copy(project)
-    }
-}
-
-/// Every file under `data/` except the raw inputs, keyed by its path with Kedro version directories
-/// (`2026-11-26T11.57.02.469Z`) replaced by `<version>`.
-fn outputs(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(dir: &Path, root: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, root, out);
-                continue;
-            }
-            let rel = path
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            let name = path.file_name().unwrap().to_string_lossy();
-            if rel.starts_with("data/01_raw/") || name == ".gitkeep" || name == ".gitignore" {
-                continue;
-            }
-            let key: Vec<String> = rel
-                .split('/')
-                .map(|c| {
-                    if is_version(c) {
-                        "<version>".to_owned()
-                    } else {
-                        c.to_owned()
-                    }
-                })
-                .collect();
-            out.insert(key.join("/"), std::fs::read(&path).unwrap());
-        }
-    }
-    let mut out = BTreeMap::new();
-    if root.join("data").is_dir() {
-        walk(&root.join("data"), root, &mut out);
-    }
-    out
-}
-
-/// Kedro's save-version format: `YYYY-MM-DDTHH.MM.SS.mmmZ`.
-fn is_version(c: &str) -> bool {
-    let b = c.as_bytes();
-    b.len() == 24
-        && b[4] == b'-'
-        && b[10] == b'T'
-        && b[13] == b'.'
-        && b[19] == b'.'
-        && b[23] == b'Z'
-}
-
-/// Stage names reported by `dvc status --json`.
-fn status(root: &Path) -> BTreeSet<String> {
-    let out = run_ok(
-        tool_with_kdvc("dvc")
-            .current_dir(root)
-            .args(["status", "--json"]),
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v.as_object().unwrap().keys().cloned().collect()
-}
-
-/// Stage names `dvc repro` ran.
-fn repro(root: &Path) -> BTreeSet<String> {
-    let out = run_ok(tool_with_kdvc("dvc").current_dir(root).arg("repro"));
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.strip_prefix("Running stage '"))
-        .filter_map(|l| l.split('\'').next())
-        .map(str::to_owned)
-        .collect()
-}
+use crate::{dvc_repro, dvc_status, kdvc, run};
 
 /// Generated stages of dvc.yaml and the Kedro nodes each runs.
 fn stage_nodes(root: &Path) -> BTreeMap<String, Vec<String>> {
@@ -120,21 +32,16 @@ fn stage_nodes(root: &Path) -> BTreeMap<String, Vec<String>> {
 
 /// Kedro's own view: every node of `__default__` with its inputs.
 fn kedro_inputs(root: &Path) -> BTreeMap<String, Vec<String>> {
-    let view = python_json(
-        root,
-        r#"
-import json, sys
-from pathlib import Path
-out, sys.stdout = sys.stdout, sys.stderr
-from kedro.framework.startup import bootstrap_project
-from kedro.framework.project import pipelines
-bootstrap_project(Path.cwd())
-nodes = {n.name: n.inputs for n in pipelines["__default__"].nodes}
-sys.stdout = out
-print(json.dumps(nodes))
-"#,
-    );
-    serde_json::from_value(view).unwrap()
+    let view = kedro_pipelines(root, Spelling::Kedro17);
+    view["__default__"]
+        .as_array()
+        .expect("a __default__ pipeline")
+        .iter()
+        .map(|n| {
+            let name = n["name"].as_str().expect("a node name").to_owned();
+            (name, serde_json::from_value(n["inputs"].clone()).unwrap())
+        })
+        .collect()
 }
 
 /// The stages whose nodes read `dataset` directly, according to Kedro.
@@ -155,7 +62,7 @@ fn readers(root: &Path, dataset: &str) -> BTreeSet<String> {
 
 /// A translated, reproduced and committed copy of `project`.
 fn translated(project: &str) -> FixtureCopy {
-    let copy = copy(project);
+    let copy = fixture_copy(project);
     let root = &copy.root;
     git_dvc_init(root);
     let r = run(kdvc(root).arg("translate"));
@@ -163,48 +70,53 @@ fn translated(project: &str) -> FixtureCopy {
     copy
 }
 
-#[test]
-fn repro_runs_every_stage_and_matches_kedro_run() {
-    for project in PROJECTS {
-        let plain = copy(project);
-        run_ok(tool("kedro").current_dir(&plain.root).arg("run"));
-        let expected = outputs(&plain.root);
-        assert!(!expected.is_empty(), "{project}: kedro run wrote nothing");
+/// The projects `dvc repro` runs end to end. Between them: pandas datasets, fused memory groups, a versioned
+/// model, a partitioned dataset, namespaced modular pipelines, metrics, lambda and partial nodes, and
+/// Kedro's template `.gitignore`.
+mod repro_runs_every_stage_and_matches_kedro_run {
+    kdvc_test_support::fixture_tests!(super::repro_matches_kedro_run;
+        spaceflights => "examples/spaceflights",
+        pipe_findpipes => "pipe-findpipes",
+        pipe_modular_loop => "pipe-modular-loop",
+    );
+}
 
-        let copy = translated(project);
-        let root = &copy.root;
-        // The .dvc files are committable in a project laid out as `kedro new` lays it out.
-        let untracked = git(root, &["status", "--porcelain", "--untracked-files=all"]);
-        let dvc_files: Vec<&str> = untracked.lines().filter(|l| l.ends_with(".dvc")).collect();
+fn repro_matches_kedro_run(project: &str) {
+    let expected = kedro_run_outputs(project);
+
+    let copy = translated(project);
+    let root = &copy.root;
+    // The .dvc files are committable in a project laid out as `kedro new` lays it out.
+    let untracked = git(root, &["status", "--porcelain", "--untracked-files=all"]);
+    let dvc_files: Vec<&str> = untracked.lines().filter(|l| l.ends_with(".dvc")).collect();
+    assert!(
+        !dvc_files.is_empty(),
+        "{project}: git sees the .dvc files:\n{untracked}"
+    );
+
+    let stages: BTreeSet<String> = stage_nodes(root).into_keys().collect();
+    let ran = dvc_repro(root);
+    assert_eq!(ran, stages, "{project}: dvc repro ran every stage");
+    assert_eq!(
+        dvc_status(root),
+        BTreeSet::new(),
+        "{project}: dvc status is clean"
+    );
+    let got = data_files(root);
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "{project}: the same output files"
+    );
+    for (path, bytes) in expected {
         assert!(
-            !dvc_files.is_empty(),
-            "{project}: git sees the .dvc files:\n{untracked}"
+            got[path] == *bytes,
+            "{project}: {path} differs from kedro run's"
         );
-
-        let stages: BTreeSet<String> = stage_nodes(root).into_keys().collect();
-        let ran = repro(root);
-        assert_eq!(ran, stages, "{project}: dvc repro ran every stage");
-        assert_eq!(
-            status(root),
-            BTreeSet::new(),
-            "{project}: dvc status is clean"
-        );
-        let got = outputs(root);
-        assert_eq!(
-            got.keys().collect::<Vec<_>>(),
-            expected.keys().collect::<Vec<_>>(),
-            "{project}: the same output files"
-        );
-        for (path, bytes) in &expected {
-            assert!(
-                got[path] == *bytes,
-                "{project}: {path} differs from kedro run's"
-            );
-        }
-        // Translate again: nothing to change.
-        let r = run(kdvc(root).arg("check"));
-        assert_eq!(r.code, 0, "{project}: {}{}", r.stdout, r.stderr);
     }
+    // Translate again: nothing to change.
+    let r = run(kdvc(root).arg("check"));
+    assert_eq!(r.code, 0, "{project}: {}{}", r.stdout, r.stderr);
 }
 
 #[test]
@@ -219,8 +131,8 @@ fn status_reports_exactly_the_stages_that_read_a_changed_input_or_parameter() {
     .unwrap();
     let r = run(kdvc(root).arg("translate"));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    repro(root);
-    assert_eq!(status(root), BTreeSet::new());
+    dvc_repro(root);
+    assert_eq!(dvc_status(root), BTreeSet::new());
     git(root, &["add", "-A"]);
     git(root, &["commit", "-q", "-m", "reproduced"]);
     let fingerprint = "kdvc-fingerprint".to_owned();
@@ -231,7 +143,7 @@ fn status_reports_exactly_the_stages_that_read_a_changed_input_or_parameter() {
             let before = std::fs::read_to_string(&path).unwrap();
             assert!(before.contains(from), "{file} has no {from:?}");
             std::fs::write(&path, before.replacen(from, to, 1)).unwrap();
-            let mut got = status(root);
+            let mut got = dvc_status(root);
             // A configuration change also makes the fingerprint stage stale (its value files may change).
             got.remove(&fingerprint);
             let mut want = expected;
@@ -240,7 +152,7 @@ fn status_reports_exactly_the_stages_that_read_a_changed_input_or_parameter() {
             }
             assert_eq!(got, want, "after changing {from:?} to {to:?} in {file}");
             std::fs::write(&path, before).unwrap();
-            assert_eq!(status(root), BTreeSet::new(), "restored {file}");
+            assert_eq!(dvc_status(root), BTreeSet::new(), "restored {file}");
         };
 
     // One raw input: its .dvc file and exactly the stages that read it.
@@ -378,31 +290,36 @@ fn find(root: &Path, name: &str, within: &str) -> PathBuf {
     out.remove(0)
 }
 
-#[test]
-fn generated_dvc_yaml_snapshots_validate_against_the_schema() {
+/// The generated `dvc.yaml` of each project, snapshotted and validated against the vendored schema.
+mod generated_dvc_yaml_snapshots_validate_against_the_schema {
+    kdvc_test_support::fixture_tests!(super::dvc_yaml_validates;
+        spaceflights => "examples/spaceflights",
+        pipe_findpipes => "pipe-findpipes",
+        pipe_modular_loop => "pipe-modular-loop",
+        code_aware => "code-aware",
+        exp_lab => "exp-lab",
+        pipe_transcode => "pipe-transcode",
+        pipe_helpers => "pipe-helpers",
+    );
+}
+
+fn dvc_yaml_validates(project: &str) {
     let schema: Value = kdvc_test_support::dvc_yaml_schema();
     let validator = jsonschema::draft7::new(&schema).unwrap();
-    for project in
-        PROJECTS
-            .iter()
-            .copied()
-            .chain(["code-aware", "exp-lab", "pipe-transcode", "pipe-helpers"])
-    {
-        let copy = copy(project);
-        let root = &copy.root;
-        git_dvc_init(root);
-        let r = run(kdvc(root).args(["translate"]));
-        assert_eq!(r.code, 0, "{project}: {}", r.stderr);
-        let text = std::fs::read_to_string(root.join("dvc.yaml")).unwrap();
-        let doc = kdvc_dvc_model::yaml::from_yaml_str(&text, Path::new("dvc.yaml"))
-            .unwrap()
-            .to_json();
-        let errors: Vec<String> = validator
-            .iter_errors(&doc)
-            .map(|e| format!("{}: {e}", e.instance_path()))
-            .collect();
-        assert!(errors.is_empty(), "{project}: {errors:#?}");
-        let name = project.replace('/', "__");
-        insta::assert_snapshot!(format!("dvc_yaml__{name}"), text);
-    }
+    let copy = fixture_copy(project);
+    let root = &copy.root;
+    git_dvc_init(root);
+    let r = run(kdvc(root).args(["translate"]));
+    assert_eq!(r.code, 0, "{project}: {}", r.stderr);
+    let text = std::fs::read_to_string(root.join("dvc.yaml")).unwrap();
+    let doc = kdvc_dvc_model::yaml::from_yaml_str(&text, Path::new("dvc.yaml"))
+        .unwrap()
+        .to_json();
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{project}: {errors:#?}");
+    let name = project.replace('/', "__");
+    insta::assert_snapshot!(format!("dvc_yaml__{name}"), text);
 }

@@ -5,6 +5,14 @@ use std::path::Path;
 
 use kdvc_translate::{DatasetInfo, DatasetLocation, NodeInput, ParamSource, PlanInput};
 
+/// An empty input for the `__default__` pipeline.
+pub fn default_pipeline() -> PlanInput {
+    PlanInput {
+        pipeline: "__default__".into(),
+        ..PlanInput::default()
+    }
+}
+
 /// A node with inputs and outputs.
 pub fn node(name: &str, inputs: &[&str], outputs: &[&str]) -> NodeInput {
     NodeInput {
@@ -50,10 +58,7 @@ pub fn assert_valid_dvc_yaml(text: &str) {
 /// A spaceflights-like input exercising fusion, versioned, partitioned, metrics, plots, lambda and
 /// partial nodes, namespaces and parameter provenance.
 pub fn spaceflights() -> PlanInput {
-    let mut input = PlanInput {
-        pipeline: "__default__".into(),
-        ..PlanInput::default()
-    };
+    let mut input = default_pipeline();
     input.nodes = vec![
         node(
             "preprocess_companies_node",
