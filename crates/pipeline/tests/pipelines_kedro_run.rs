@@ -83,3 +83,8 @@ fn readme_example_runs() {
         .to_str()
         .expect("utf-8 path"));
 }
+
+#[test]
+fn yaml_steps_runs() {
+    run("pipe-yaml-steps");
+}

@@ -182,7 +182,8 @@ impl KdvcConfig {
                         _ => {
                             return Err(src.err(
                                 item_span(item),
-                                "tool.kdvc.introspect must be \"never\", \"auto\" or \"always\"".into(),
+                                "tool.kdvc.introspect must be \"never\", \"auto\" or \"always\""
+                                    .into(),
                             ));
                         }
                     };
