@@ -141,6 +141,11 @@ fn transcoding_deployment_namespaces_and_reduce() {
 }
 
 #[test]
+fn functions_wrapped_by_first_party_decorators() {
+    check("pipe-decorated");
+}
+
+#[test]
 fn single_module_layout_and_find_pipelines_skips() {
     check("pipe-single-module");
 }

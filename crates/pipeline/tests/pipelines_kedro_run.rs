@@ -88,3 +88,8 @@ fn readme_example_runs() {
 fn yaml_steps_runs() {
     run("pipe-yaml-steps");
 }
+
+#[test]
+fn decorated_runs() {
+    run("pipe-decorated");
+}
