@@ -145,13 +145,31 @@ pub(crate) struct ExpRunArgs {
 /// How the project's pipelines are read.
 #[derive(Debug, Args)]
 pub(crate) struct ReadArgs {
-    /// Ask Kedro itself for the pipelines: runs the project's Python (which must have Kedro installed)
-    /// instead of reading the code statically.
-    #[arg(long)]
-    pub(crate) introspect: bool,
+    /// When to ask Kedro itself for the pipelines (runs the project's Python, which must have Kedro
+    /// installed): `always` (what a bare --introspect means), `auto` (read statically, ask Kedro when a
+    /// construct is refused) or `never`. Default: [tool.kdvc] introspect, else auto.
+    #[arg(
+        long,
+        value_name = "WHEN",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "always"
+    )]
+    pub(crate) introspect: Option<IntrospectWhen>,
     /// The Python interpreter for --introspect (default: the project's .venv or venv, then python3).
     #[arg(long, value_name = "PATH", requires = "introspect")]
     pub(crate) python: Option<PathBuf>,
+}
+
+/// The values of `--introspect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum IntrospectWhen {
+    /// Static reading only.
+    Never,
+    /// Static reading, Kedro when a construct is refused.
+    Auto,
+    /// Always Kedro.
+    Always,
 }
 
 /// Arguments of `kdvc pipelines`.

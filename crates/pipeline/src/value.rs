@@ -76,6 +76,16 @@ pub(crate) struct PartialVal<'a> {
     pub call_span: SourceSpan,
 }
 
+/// A project function wrapped by a project decorator through `functools.wraps`: Kedro sees the wrapped
+/// function's `__name__` and `__module__`, and the wrapper's own signature (`follow_wrapped=False`).
+#[derive(Debug)]
+pub(crate) struct WrappedVal<'a> {
+    /// The innermost function, whose name and module the wrapper carries.
+    pub original: Rc<FuncDef<'a>>,
+    /// The outermost wrapper, whose parameters bind the node's inputs.
+    pub wrapper: Rc<FuncDef<'a>>,
+}
+
 /// A value during evaluation.
 #[derive(Debug, Clone)]
 pub(crate) enum Value<'a> {
@@ -92,6 +102,7 @@ pub(crate) enum Value<'a> {
     Func(Rc<FuncDef<'a>>),
     Lambda(Rc<LambdaDef<'a>>),
     Partial(Rc<PartialVal<'a>>),
+    Wrapped(Rc<WrappedVal<'a>>),
     Builtin(Builtin),
     /// A module; project or external.
     Module(String),
@@ -118,6 +129,7 @@ impl<'a> Value<'a> {
             Self::Func(_) => "function".into(),
             Self::Lambda(_) => "function".into(),
             Self::Partial(_) => "functools.partial".into(),
+            Self::Wrapped(_) => "function".into(),
             Self::Builtin(_) => "builtin_function".into(),
             Self::Module(m) => format!("module '{m}'"),
             Self::Method(_, m) => format!("method '{m}'"),

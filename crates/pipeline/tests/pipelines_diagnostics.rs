@@ -85,6 +85,16 @@ fn external_node_function() {
 }
 
 #[test]
+fn third_party_decorator_of_a_node_function() {
+    let d = diagnostics_for(
+        "from kedro.pipeline import Pipeline, node\nfrom tenacity import retry\n\n\n\
+         @retry\ndef f(a):\n    return a\n\n\n\
+         def create_pipeline(**kwargs):\n    return Pipeline([node(f, \"a\", \"b\")])\n",
+    );
+    insta::assert_snapshot!("third_party_decorator", d);
+}
+
+#[test]
 fn kedro_errors_are_reported_with_their_place() {
     let d = diagnostics_for(
         "from kedro.pipeline import Pipeline, node\nfrom .nodes import clean, train\n\n\n\

@@ -105,6 +105,11 @@ fn transcoding_deployment_namespaces_and_reduce() {
 }
 
 #[test]
+fn functions_wrapped_by_first_party_decorators() {
+    check("pipe-decorated");
+}
+
+#[test]
 fn single_module_layout_and_find_pipelines_skips() {
     check("pipe-single-module");
 }
@@ -158,4 +163,30 @@ fn kedro019_import_spellings_and_names() {
 #[test]
 fn readme_example_spaceflights() {
     check("examples/spaceflights");
+}
+
+/// Pipelines built from a YAML file read at import time: the static reader refuses them at the place of the
+/// read, and introspection gives Kedro's exact view.
+#[test]
+fn pipelines_built_from_yaml_at_import_are_refused_statically_and_introspected_exactly() {
+    let copy = kdvc_test_support::fixture_copy("pipe-yaml-steps");
+    let expected = kedro_view(&copy.root, false);
+    assert_eq!(
+        expected["__default__"].as_array().map(Vec::len),
+        Some(4),
+        "{expected}"
+    );
+    let ex = extract_pipelines(&layout(&copy.root)).expect("extraction starts");
+    assert!(ex.registry.is_none());
+    let first = ex
+        .diagnostics
+        .into_iter()
+        .next()
+        .expect("a diagnostic")
+        .relative_to(&copy.root);
+    insta::assert_snapshot!(first.to_string());
+    let python = kdvc_test_support::venv_bin("python");
+    let introspected =
+        introspect_pipelines(&copy.root, Some(&python), None).expect("introspection");
+    assert_eq!(our_view(&introspected), expected);
 }

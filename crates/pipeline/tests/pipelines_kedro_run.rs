@@ -25,3 +25,13 @@ fn kedro019_runs_with_the_modular_pipeline_shim() {
     assert!(outputs.contains_key("data/07_model_output/retail_scores.csv"));
     assert!(outputs.contains_key("data/07_model_output/business_scores.csv"));
 }
+
+#[test]
+fn yaml_steps_runs() {
+    run("pipe-yaml-steps");
+}
+
+#[test]
+fn decorated_runs() {
+    run("pipe-decorated");
+}

@@ -5,9 +5,18 @@ use std::path::PathBuf;
 /// How the project's pipelines are read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum PipelineReader {
-    /// Statically, without running Python (the default).
+    /// As `[tool.kdvc] introspect` says: `"never"` is [`PipelineReader::Static`], `"auto"` (the default)
+    /// [`PipelineReader::Auto`], `"always"` [`PipelineReader::Introspect`], each with the default interpreter.
     #[default]
+    Configured,
+    /// Statically, without running Python; a construct the static reader refuses is an error.
     Static,
+    /// Statically; when the static reader refuses a construct, by Kedro itself (as
+    /// [`PipelineReader::Introspect`]), with one [`crate::Warning::Introspected`] naming the construct.
+    Auto {
+        /// The interpreter (default: the project's `.venv` or `venv`, then `python3`).
+        python: Option<PathBuf>,
+    },
     /// By Kedro itself: runs the project's Python, which must have Kedro installed.
     Introspect {
         /// The interpreter (default: the project's `.venv` or `venv`, then `python3`).

@@ -7,6 +7,7 @@ use std::sync::{Mutex, OnceLock};
 use kdvc_kedro_model::config::{KedroConfig, LoadOptions};
 use kdvc_kedro_model::pipeline::{Node, Pipeline, Registry};
 use kdvc_kedro_model::{Catalog, Parameters, Project};
+use kdvc_translate::config::Introspect;
 use kdvc_translate::{KdvcConfig, Plan, Translation};
 
 use crate::code::{self, FsSource, Severity};
@@ -152,30 +153,65 @@ impl Session {
     }
 
     /// The registered pipelines, read as [`Options::reader`] says. The static reader's warnings are
-    /// collected; its errors fail with [`Error::StaticPipelines`].
+    /// collected; its errors fail with [`Error::StaticPipelines`], unless the reader is
+    /// [`PipelineReader::Auto`] and Kedro itself can answer (then one [`Warning::Introspected`] names the
+    /// first construct the static reader refused).
     pub fn registry(&self) -> Result<&Registry> {
-        lazy(&self.registry, || match &self.options.reader {
-            PipelineReader::Introspect { python } => {
-                let env = self.requested_env()?;
-                code::introspect(&self.project.root, python.as_deref(), env)
-                    .map_err(|source| Error::Introspect { source })
-            }
-            PipelineReader::Static => {
-                let (registry, diagnostics) = code::extract_static(&self.project)?;
-                let (errors, warnings): (Vec<_>, Vec<_>) = diagnostics
-                    .into_iter()
-                    .partition(|d| d.severity == Severity::Error);
-                for w in warnings {
-                    self.warn(Warning::Pipeline(w));
-                }
-                match registry {
-                    Some(registry) if errors.is_empty() => Ok(registry),
-                    _ => Err(Error::StaticPipelines {
-                        diagnostics: errors,
-                    }),
-                }
+        lazy(&self.registry, || {
+            let reader = match &self.options.reader {
+                PipelineReader::Configured => match self.kdvc_config()?.introspect {
+                    Introspect::Never => PipelineReader::Static,
+                    Introspect::Auto => PipelineReader::Auto { python: None },
+                    Introspect::Always => PipelineReader::Introspect { python: None },
+                },
+                other => other.clone(),
+            };
+            match reader {
+                PipelineReader::Introspect { python } => self.introspected(python.as_deref()),
+                PipelineReader::Auto { python } => match self.read_statically() {
+                    Err(Error::StaticPipelines { diagnostics }) => {
+                        let registry = match self.introspected(python.as_deref()) {
+                            Ok(registry) => registry,
+                            Err(err) => {
+                                // Kedro could not be asked either: the located refusal is the answer.
+                                self.warn(Warning::IntrospectionFailed(Box::new(err)));
+                                return Err(Error::StaticPipelines { diagnostics });
+                            }
+                        };
+                        if let Some(first) = diagnostics.into_iter().next() {
+                            self.warn(Warning::Introspected(first));
+                        }
+                        Ok(registry)
+                    }
+                    other => other,
+                },
+                PipelineReader::Static | PipelineReader::Configured => self.read_statically(),
             }
         })
+    }
+
+    /// The registry from Kedro itself.
+    fn introspected(&self, python: Option<&Path>) -> Result<Registry> {
+        let env = self.requested_env()?;
+        code::introspect(&self.project.root, python, env)
+            .map_err(|source| Error::Introspect { source })
+    }
+
+    /// The registry from the static reader; its warnings are collected.
+    fn read_statically(&self) -> Result<Registry> {
+        let (registry, diagnostics) = code::extract_static(&self.project)?;
+        let (errors, warnings): (Vec<_>, Vec<_>) = diagnostics
+            .into_iter()
+            .partition(|d| d.severity == Severity::Error);
+        for w in warnings {
+            self.warn(Warning::Pipeline(w));
+        }
+        match registry {
+            Some(registry) if errors.is_empty() => Ok(registry),
+            _ => Err(Error::StaticPipelines {
+                diagnostics: errors,
+            }),
+        }
     }
 
     /// The registered pipeline `name`, or [`Error::UnknownPipeline`] naming the registered ones.

@@ -12,6 +12,11 @@ use crate::code::{CodeWarning, Diagnostic};
 pub enum Warning {
     /// The static pipeline reader decided something with a caveat (file relative to the project root).
     Pipeline(Diagnostic),
+    /// The static reader refused this construct, so the pipelines were read by Kedro itself
+    /// (`introspect = "auto"`; file relative to the project root).
+    Introspected(Diagnostic),
+    /// The static reader refused a construct and Kedro could not be asked either (`introspect = "auto"`).
+    IntrospectionFailed(Box<Error>),
     /// The pipelines could not be read, so the catalog listing holds the explicit entries only.
     CatalogWithoutPipelines(Box<Error>),
     /// A fallback widened some node's code closure.
@@ -22,6 +27,19 @@ impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Pipeline(d) => write!(f, "{d}"),
+            Self::Introspected(d) => write!(
+                f,
+                "{}:{}:{}: {}; read the pipelines through Kedro instead (introspect = \"auto\")",
+                d.file.display(),
+                d.line,
+                d.col,
+                d.message
+            ),
+            Self::IntrospectionFailed(err) => write!(
+                f,
+                "the static reader's refusal stands: {}",
+                err.chain_text()
+            ),
             Self::CatalogWithoutPipelines(err) => write!(
                 f,
                 "listing the explicit catalog entries only: {}",

@@ -326,3 +326,57 @@ fn a_session_can_be_shared_between_threads() {
     assert_eq!(names[0], names[1]);
     assert!(names[0] > 0);
 }
+
+#[test]
+fn a_refused_construct_stays_an_error_when_introspection_is_off_or_kedro_cannot_be_asked() {
+    let copy = fixture_copy("pipe-yaml-steps");
+    let located = |err: &Error| match err {
+        Error::StaticPipelines { diagnostics } => {
+            diagnostics[0].file == Path::new("src/step_lab/pipelines/steps/pipeline.py")
+        }
+        _ => false,
+    };
+    // `never`, from the options and from `[tool.kdvc]`.
+    let session = open(
+        &copy.root,
+        Options {
+            reader: PipelineReader::Static,
+            ..Options::default()
+        },
+    );
+    let err = session.registry().unwrap_err();
+    assert!(located(&err), "{err:?}");
+    assert!(session.take_warnings().is_empty());
+    append(
+        &copy.root.join("pyproject.toml"),
+        "\n[tool.kdvc]\nintrospect = \"never\"\n",
+    );
+    let session = open(&copy.root, Options::default());
+    let err = session.registry().unwrap_err();
+    assert!(located(&err), "{err:?}");
+    assert!(session.take_warnings().is_empty());
+
+    // `auto` without a usable interpreter: the refusal stands, and a warning says why Kedro was not asked.
+    let session = open(
+        &copy.root,
+        Options {
+            reader: PipelineReader::Auto {
+                python: Some("/nonexistent/python".into()),
+            },
+            ..Options::default()
+        },
+    );
+    let err = session.registry().unwrap_err();
+    assert!(located(&err), "{err:?}");
+    let warnings = session.take_warnings();
+    assert!(
+        matches!(warnings.as_slice(), [Warning::IntrospectionFailed(_)]),
+        "{warnings:?}"
+    );
+    let text = warnings[0].to_string();
+    assert!(
+        text.starts_with("the static reader's refusal stands:")
+            && text.contains("/nonexistent/python"),
+        "{text}"
+    );
+}

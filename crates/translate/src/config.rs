@@ -8,6 +8,8 @@
 //! kedro_run_args = ["--runner=SequentialRunner"]   # appended to every generated `kedro run`
 //! code_fingerprints = true          # per-node code fingerprint deps (on by default; needs `kdvc` on PATH
 //!                                   # when DVC runs the `kdvc-fingerprint` stage)
+//! introspect = "auto"               # "never": static reading only; "auto" (default): static, and Kedro
+//!                                   # itself when the static reader refuses a construct; "always": Kedro
 //!
 //! [tool.kdvc.metrics]               # which outputs go under DVC's `metrics`
 //! datasets = ["*scores*"]           # dataset name globs
@@ -39,6 +41,29 @@ pub struct MatchRules {
     pub defaults: bool,
 }
 
+/// When the pipelines are read by asking the project's own Kedro (`[tool.kdvc] introspect`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Introspect {
+    /// Never: the static reader's refusal is an error.
+    Never,
+    /// Read statically; on a refusal, ask Kedro (the default).
+    #[default]
+    Auto,
+    /// Always ask Kedro.
+    Always,
+}
+
+impl Introspect {
+    /// The value as written in `pyproject.toml` (`never`, `auto`, `always`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Never => "never",
+            Self::Auto => "auto",
+            Self::Always => "always",
+        }
+    }
+}
+
 /// The parsed `[tool.kdvc]` table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KdvcConfig {
@@ -57,6 +82,8 @@ pub struct KdvcConfig {
     /// Whether stages get per-node code-fingerprint deps: an `always_changed` stage running
     /// `kdvc fingerprint` and one fingerprint file per stage (on by default).
     pub code_fingerprints: bool,
+    /// When Kedro itself is asked for the pipelines.
+    pub introspect: Introspect,
 }
 
 impl Default for KdvcConfig {
@@ -75,6 +102,7 @@ impl Default for KdvcConfig {
                 ..MatchRules::default()
             },
             code_fingerprints: true,
+            introspect: Introspect::Auto,
         }
     }
 }
@@ -146,6 +174,20 @@ impl KdvcConfig {
                         )
                     })?;
                 }
+                "introspect" => {
+                    cfg.introspect = match item.as_str() {
+                        Some("never") => Introspect::Never,
+                        Some("auto") => Introspect::Auto,
+                        Some("always") => Introspect::Always,
+                        _ => {
+                            return Err(src.err(
+                                item_span(item),
+                                "tool.kdvc.introspect must be \"never\", \"auto\" or \"always\""
+                                    .into(),
+                            ));
+                        }
+                    };
+                }
                 "metrics" => cfg.metrics = rules(&src, item, "tool.kdvc.metrics")?,
                 "plots" => cfg.plots = rules(&src, item, "tool.kdvc.plots")?,
                 other => {
@@ -153,7 +195,7 @@ impl KdvcConfig {
                         kspan.or_else(|| item_span(item)),
                         format!(
                             "unknown key '{other}' in [tool.kdvc]; known keys: env, pipeline, exclude, \
-                             kedro_run_args, code_fingerprints, metrics, plots"
+                             kedro_run_args, code_fingerprints, introspect, metrics, plots"
                         ),
                     ));
                 }
@@ -415,7 +457,7 @@ defaults = false
     #[test]
     fn unknown_keys_are_errors_with_position() {
         let e = parse("[tool.kdvc]\nenv = \"x\"\nenvs = 1\n").unwrap_err();
-        insta::assert_snapshot!(e.to_string(), @"pyproject.toml:3:1: unknown key 'envs' in [tool.kdvc]; known keys: env, pipeline, exclude, kedro_run_args, code_fingerprints, metrics, plots");
+        insta::assert_snapshot!(e.to_string(), @"pyproject.toml:3:1: unknown key 'envs' in [tool.kdvc]; known keys: env, pipeline, exclude, kedro_run_args, code_fingerprints, introspect, metrics, plots");
         let e = parse("[tool.kdvc.plots]\ndatasets = [\"a\"]\ntype = []\n").unwrap_err();
         insta::assert_snapshot!(e.to_string(), @"pyproject.toml:3:1: unknown key 'type' in [tool.kdvc.plots]; known keys: datasets, types, defaults");
         let e = parse("[tool.kdvc]\nenv = 3\n").unwrap_err();
@@ -428,6 +470,22 @@ defaults = false
         );
         let e = parse("[tool.kdvc\n").unwrap_err();
         assert!(matches!(e, Error::Config { line: 1, .. }), "{e}");
+    }
+
+    #[test]
+    fn introspect_is_never_auto_or_always() {
+        assert_eq!(KdvcConfig::default().introspect, Introspect::Auto);
+        for (text, want) in [
+            ("never", Introspect::Never),
+            ("auto", Introspect::Auto),
+            ("always", Introspect::Always),
+        ] {
+            let cfg = parse(&format!("[tool.kdvc]\nintrospect = \"{text}\"\n")).unwrap();
+            assert_eq!(cfg.introspect, want);
+            assert_eq!(want.as_str(), text);
+        }
+        let e = parse("[tool.kdvc]\nintrospect = true\n").unwrap_err();
+        insta::assert_snapshot!(e.to_string(), @r#"pyproject.toml:2:14: tool.kdvc.introspect must be "never", "auto" or "always""#);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use kdvc_session::{Options, PipelineReader, Session};
 
-use crate::args::{Cli, Command, ProjectArgs, ReadArgs};
+use crate::args::{Cli, Command, IntrospectWhen, ProjectArgs, ReadArgs};
 
 /// Runs the parsed command line.
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -35,11 +35,12 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// The session options of `--env` (and of `--introspect`/`--python` when the command has them).
 pub(crate) fn options(project: &ProjectArgs, read: Option<&ReadArgs>) -> Options {
-    let reader = match read {
-        Some(read) if read.introspect => PipelineReader::Introspect {
-            python: read.python.clone(),
-        },
-        _ => PipelineReader::Static,
+    let python = read.and_then(|read| read.python.clone());
+    let reader = match read.and_then(|read| read.introspect) {
+        None => PipelineReader::Configured,
+        Some(IntrospectWhen::Never) => PipelineReader::Static,
+        Some(IntrospectWhen::Auto) => PipelineReader::Auto { python },
+        Some(IntrospectWhen::Always) => PipelineReader::Introspect { python },
     };
     Options {
         env: project.env.clone(),

@@ -173,3 +173,74 @@ fn diff_and_trace_agree_with_dvc_status() {
     assert_eq!(stages, stale);
     assert_eq!(stale, string_set(&["score_rows"]));
 }
+
+/// Each node's fingerprint from `kdvc fingerprint --json`.
+fn fingerprints(root: &Path) -> std::collections::BTreeMap<String, String> {
+    let r = crate::run(kdvc(root).args(["fingerprint", "--json"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    v["nodes"]
+        .as_object()
+        .unwrap()
+        .iter()
+        // Unnamed nodes are named `<function>__<hash>`: keep the function's name.
+        .map(|(k, fp)| {
+            let base = k.split("__").next().unwrap_or(k);
+            (base.to_owned(), fp["hash"].as_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn editing_a_decorator_changes_exactly_the_nodes_it_wraps() {
+    let copy = fixture_copy("pipe-decorated");
+    let root = &copy.root;
+    git(root, &["init", "-q", "-b", "main"]);
+    let r = crate::run(kdvc(root).arg("translate"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let file = "src/wrap_lab/decorators.py";
+    let mut before = fingerprints(root);
+    assert_eq!(
+        before.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["apply_markup", "join_weights", "label", "per_kilo", "total"]
+    );
+    let cases: [(&str, &str, &[&str]); 2] = [
+        (
+            "except ValueError:",
+            "except (ValueError, KeyError):",
+            &["join_weights"],
+        ),
+        (
+            "print(f\"calling {func.__name__}\")",
+            "print(f\"call {func.__name__}\")",
+            &["apply_markup", "label"],
+        ),
+    ];
+    for (from, to, _) in &cases {
+        edit(root, file, from, to);
+        let after = fingerprints(root);
+        let changed: Vec<&str> = before
+            .keys()
+            .filter(|k| before[*k] != after[*k])
+            .map(String::as_str)
+            .collect();
+        let expected = cases.iter().find(|c| c.0 == *from).unwrap().2;
+        assert_eq!(changed, expected, "after editing {from:?}");
+        before = after;
+    }
+    // A change in the identity decorator's body: the nodes it decorates (`per_kilo`, and `label` under
+    // `logged`).
+    edit(
+        root,
+        file,
+        "    \"\"\"Marks a function as stable and returns it unchanged.\"\"\"\n    return func\n",
+        "    \"\"\"Marks a function as stable and returns it unchanged.\"\"\"\n    func.stable = True\n    return func\n",
+    );
+    let after = fingerprints(root);
+    let changed: Vec<&str> = before
+        .keys()
+        .filter(|k| before[*k] != after[*k])
+        .map(String::as_str)
+        .collect();
+    assert_eq!(changed, ["label", "per_kilo"]);
+}

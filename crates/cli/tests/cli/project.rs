@@ -109,3 +109,57 @@ fn introspection_gives_the_same_pipelines_as_static_reading() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("/nonexistent/python"), "{}", r.stderr);
 }
+
+#[test]
+fn introspect_auto_reads_a_refused_project_through_kedro_with_one_warning() {
+    let copy = fixture_copy("pipe-yaml-steps");
+    let python = kdvc_test_support::venv_bin("python");
+    let r = run(kdvc(&copy.root)
+        .args(["pipelines", "--json", "--introspect", "--python"])
+        .arg(&python));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let kedro: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        kedro["pipelines"]["__default__"]["nodes"]
+            .as_array()
+            .map(Vec::len),
+        Some(4)
+    );
+
+    // The default (`auto`; the venv's python3 is first on PATH) and `--introspect=auto`: Kedro's view, and
+    // one warning naming the construct the static reader refused.
+    for args in [
+        &["pipelines", "--json"][..],
+        &["pipelines", "--json", "--introspect=auto"],
+    ] {
+        let r = run(kdvc(&copy.root).args(args));
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert_eq!(serde_json::from_str::<Value>(&r.stdout).unwrap(), kedro);
+        let lines: Vec<&str> = r.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{args:?}: {}", r.stderr);
+        assert!(
+            lines[0].starts_with("warning: src/step_lab/pipelines/steps/pipeline.py:")
+                && lines[0]
+                    .ends_with("read the pipelines through Kedro instead (introspect = \"auto\")"),
+            "{}",
+            lines[0]
+        );
+    }
+
+    // `never`, from the flag and from `[tool.kdvc]`: the located refusal.
+    let r = run(kdvc(&copy.root).args(["pipelines", "--introspect=never"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("src/step_lab/pipelines/steps/pipeline.py:"),
+        "{}",
+        r.stderr
+    );
+    let never = r.stderr;
+    let toml = copy.root.join("pyproject.toml");
+    let mut text = std::fs::read_to_string(&toml).unwrap();
+    text.push_str("\n[tool.kdvc]\nintrospect = \"never\"\n");
+    std::fs::write(&toml, text).unwrap();
+    let r = run(kdvc(&copy.root).args(["pipelines"]));
+    assert_eq!((r.code, r.stderr), (2, never));
+}

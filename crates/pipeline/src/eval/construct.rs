@@ -18,7 +18,7 @@ use crate::value::Value;
 impl<'a> Evaluator<'a> {
     /// The [`FuncRef`] and signature of a node's callable.
     pub(super) fn func_ref(
-        &self,
+        &mut self,
         m: &Module,
         n: TsNode<'_>,
         v: &Value<'a>,
@@ -26,16 +26,24 @@ impl<'a> Evaluator<'a> {
         match v {
             Value::Func(def) => {
                 if def.decorated {
-                    return self.fail(
-                        m,
-                        n,
-                        format!(
-                            "node function `{}` is decorated; the decorator may change its name, module and signature",
-                            def.name
-                        ),
-                    );
+                    let v = self.undecorate(def)?;
+                    return self.func_ref(m, n, &v);
                 }
                 let (sig, _) = Signature::from_node(&def.module.src, def.node.field(fields().parameters));
+                Ok((
+                    FuncRef {
+                        module: def.module.name.clone(),
+                        name: def.name.clone(),
+                        kind: FuncKind::Plain,
+                        span: Some(span(&def.module.path, &def.module.src, def.node)),
+                    },
+                    sig,
+                ))
+            }
+            Value::Wrapped(w) => {
+                let (sig, _) =
+                    Signature::from_node(&w.wrapper.module.src, w.wrapper.node.field(fields().parameters));
+                let def = &w.original;
                 Ok((
                     FuncRef {
                         module: def.module.name.clone(),

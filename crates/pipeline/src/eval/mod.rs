@@ -25,6 +25,7 @@ use crate::{Diagnostic, ProjectLayout};
 mod builtins;
 mod calls;
 mod construct;
+mod decorators;
 mod diagnostics;
 mod discovery;
 mod expr;
