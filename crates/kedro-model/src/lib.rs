@@ -16,6 +16,7 @@
 pub mod catalog;
 pub mod config;
 pub mod error;
+pub mod limits;
 pub mod params;
 pub mod pipeline;
 pub mod project;
