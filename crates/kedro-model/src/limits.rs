@@ -14,6 +14,3 @@ pub const MAX_INTERPOLATED_SIZE: usize = 1 << 20;
 /// Total size of everything interpolation produces while resolving one configuration key (`catalog`,
 /// `parameters`, `credentials`, `globals`), in the units of [`MAX_INTERPOLATED_SIZE`].
 pub const MAX_INTERPOLATION_WORK: usize = 64 << 20;
-
-/// Length of a dataset name matched against dataset factory patterns, in bytes.
-pub const MAX_DATASET_NAME_LEN: usize = 4096;
