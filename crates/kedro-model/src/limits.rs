@@ -7,10 +7,15 @@
 /// stops a chain with `RecursionError` at about 2,000 links; real projects use fewer than 10.
 pub const MAX_INTERPOLATION_DEPTH: usize = 100;
 
-/// Size of one interpolated value: string bytes, plus one per list item, mapping entry and recorded
-/// reference. Catches `b: ${a}${a}${a}...` chains that grow exponentially.
-pub const MAX_INTERPOLATED_SIZE: usize = 1 << 20;
+/// Size of one interpolated value, in approximate bytes of memory: string bytes plus
+/// [`NODE_WEIGHT`] per value, list item, mapping entry and recorded reference. Catches
+/// `b: ${a}${a}${a}...` chains that grow exponentially.
+pub const MAX_INTERPOLATED_SIZE: usize = 4 << 20;
+
+/// What one value, list item, mapping entry or recorded reference counts in [`MAX_INTERPOLATED_SIZE`]
+/// and [`MAX_INTERPOLATION_WORK`] (about its size in memory).
+pub const NODE_WEIGHT: usize = 64;
 
 /// Total size of everything interpolation produces while resolving one configuration key (`catalog`,
-/// `parameters`, `credentials`, `globals`), in the units of [`MAX_INTERPOLATED_SIZE`].
+/// `parameters`, `credentials`, `globals`), in the units of [`MAX_INTERPOLATED_SIZE`] (approximate bytes).
 pub const MAX_INTERPOLATION_WORK: usize = 64 << 20;

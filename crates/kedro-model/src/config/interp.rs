@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
-use crate::limits::{MAX_INTERPOLATED_SIZE, MAX_INTERPOLATION_DEPTH, MAX_INTERPOLATION_WORK};
+use crate::limits::{
+    MAX_INTERPOLATED_SIZE, MAX_INTERPOLATION_DEPTH, MAX_INTERPOLATION_WORK, NODE_WEIGHT,
+};
 use crate::value::{Map, Node, Reference, Value};
 
 /// What the resolvers can see.
@@ -84,7 +86,7 @@ fn weight(node: &Node, cap: usize) -> usize {
     let mut total = 0usize;
     let mut todo = vec![node];
     while let Some(n) = todo.pop() {
-        total += 1 + n.refs.len();
+        total += NODE_WEIGHT * (1 + n.refs.len());
         match &n.value {
             Value::Str(s) => total += s.len(),
             Value::List(items) => todo.extend(items.iter()),
@@ -507,7 +509,7 @@ impl Resolver<'_, '_> {
                     refs.extend(node.refs);
                 }
             }
-            if text.len() + refs.len() > MAX_INTERPOLATED_SIZE {
+            if text.len() + NODE_WEIGHT * refs.len() > MAX_INTERPOLATED_SIZE {
                 return Err(self.limit(
                     raw,
                     format!("an interpolated string grows beyond {MAX_INTERPOLATED_SIZE} bytes"),
@@ -517,7 +519,7 @@ impl Resolver<'_, '_> {
                 ));
             }
         }
-        self.charge(text.len() + refs.len(), raw)?;
+        self.charge(text.len() + NODE_WEIGHT * refs.len(), raw)?;
         Ok(Node {
             value: Value::Str(text),
             origin: raw.origin.clone(),
