@@ -383,7 +383,8 @@ impl Resolver<'_, '_> {
                     return Err(self.limit(
                         raw,
                         format!(
-                            "'{}' is at the end of a chain of more than {MAX_INTERPOLATION_DEPTH} interpolations                              (${{a}} -> ${{b}} -> ...)",
+                            "'{}' is at the end of a chain of more than {MAX_INTERPOLATION_DEPTH} \
+                             interpolations (${{a}} -> ${{b}} -> ...)",
                             seg_text(path)
                         ),
                         format!("{MAX_INTERPOLATION_DEPTH} links"),
