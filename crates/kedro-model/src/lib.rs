@@ -16,6 +16,8 @@
 pub mod catalog;
 pub mod config;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod limits;
 pub mod params;
 pub mod pipeline;
