@@ -137,6 +137,49 @@ fn object_path(cache: &Path, md5: &str) -> PathBuf {
         .join(&md5[2..])
 }
 
+/// Refuses a user stage (one without `meta.kdvc.generated`) that writes a path a generated stage also
+/// writes, or a path inside or around one: DVC rejects such a dvc.yaml ("output ... is specified in
+/// stages ...").
+fn check_user_outputs(doc: &crate::merge::StagesDoc, plan: &Plan, file: &Path) -> Result<()> {
+    let generated: BTreeMap<&str, &str> = plan
+        .stages
+        .iter()
+        .flat_map(|s| {
+            s.outs
+                .iter()
+                .map(move |o| (o.path.as_str(), s.name.as_str()))
+        })
+        .collect();
+    for stage in doc.stages.iter().filter(|s| !s.generated) {
+        for (path, node) in crate::merge::stage_outputs(stage) {
+            let clash = generated.iter().find(|(g, _)| {
+                **g == path
+                    || (g.starts_with(path.as_str()) && g.as_bytes().get(path.len()) == Some(&b'/'))
+                    || (path.starts_with(**g) && path.as_bytes().get(g.len()) == Some(&b'/'))
+            });
+            if let Some((g, owner)) = clash {
+                let how = if *g == path {
+                    format!("'{path}'")
+                } else {
+                    format!("'{path}', which overlaps '{g}',")
+                };
+                return Err(Error::Yaml {
+                    file: file.to_path_buf(),
+                    line: node.span.line,
+                    col: node.span.column,
+                    message: format!(
+                        "your stage '{}' writes {how} also written by the generated stage '{owner}'; DVC \
+                         refuses an output written by two stages. Remove the output from '{}', or exclude the \
+                         dataset from translation (`exclude` in [tool.kdvc])",
+                        stage.name, stage.name
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Computes what translate writes for `input` in the project at `root`.
 ///
 /// `opts.user_stages` / `opts.user_outs` are filled from the existing dvc.yaml here.
@@ -149,6 +192,7 @@ pub fn prepare(root: &Path, input: &PlanInput, opts: &PlanOptions) -> Result<Tra
     opts.user_stages.extend(users.names.iter().cloned());
     opts.user_outs.extend(users.outs.iter().cloned());
     let plan = plan(input, &opts)?;
+    check_user_outputs(&doc, &plan, &yaml_path)?;
 
     let mut report = TranslateReport {
         fused_groups: plan.fused_groups.clone(),

@@ -143,3 +143,32 @@ fn a_failed_write_leaves_files_as_they_were() {
     );
     assert!(!root.join("data/01_raw/companies.csv.dvc").exists());
 }
+
+#[test]
+fn a_user_stage_writing_a_generated_output_is_refused_with_both_names() {
+    let tmp = project();
+    let root = tmp.path();
+    std::fs::write(
+        root.join("dvc.yaml"),
+        "stages:\n  mine:\n    cmd: echo hi\n    outs:\n    - data/08_reporting/report.txt\n",
+    )
+    .unwrap();
+    let err = prepare(root, &spaceflights(), &PlanOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("dvc.yaml:5:7: "), "{err}");
+    assert!(
+        err.contains("'mine'") && err.contains("'report_node'"),
+        "{err}"
+    );
+    // A directory around a generated output is refused too.
+    std::fs::write(
+        root.join("dvc.yaml"),
+        "stages:\n  mine:\n    cmd: echo hi\n    wdir: data\n    outs:\n    - 08_reporting\n",
+    )
+    .unwrap();
+    let err = prepare(root, &spaceflights(), &PlanOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("overlaps 'data/08_reporting/"), "{err}");
+}
