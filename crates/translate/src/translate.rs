@@ -185,7 +185,16 @@ fn check_user_outputs(doc: &crate::merge::StagesDoc, plan: &Plan, file: &Path) -
 /// `opts.user_stages` / `opts.user_outs` are filled from the existing dvc.yaml here.
 pub fn prepare(root: &Path, input: &PlanInput, opts: &PlanOptions) -> Result<Translation> {
     let yaml_path = root.join("dvc.yaml");
-    let existing = read_opt(&yaml_path)?;
+    let original = read_opt(&yaml_path)?;
+    // A dvc.yaml with Windows line endings is merged with `\n` and written back with `\r\n`.
+    let crlf = original.as_deref().is_some_and(|t| t.contains("\r\n"));
+    let existing = original.as_ref().map(|t| {
+        if crlf {
+            t.replace("\r\n", "\n")
+        } else {
+            t.clone()
+        }
+    });
     let doc = crate::merge::parse_stages(existing.as_deref().unwrap_or(""), &yaml_path)?;
     let users = crate::merge::user_stages_of(&doc);
     let mut opts = opts.clone();
@@ -407,11 +416,16 @@ pub fn prepare(root: &Path, input: &PlanInput, opts: &PlanOptions) -> Result<Tra
 
     // dvc.yaml.
     let merged = crate::merge::merge_parsed(existing.as_deref().unwrap_or(""), &doc, &plan.stages);
-    if existing.as_deref() != Some(merged.text.as_str()) {
+    let text = if crlf {
+        merged.text.replace('\n', "\r\n")
+    } else {
+        merged.text.clone()
+    };
+    if original.as_deref() != Some(text.as_str()) {
         changes.push(FileChange {
             path: "dvc.yaml".into(),
-            old: existing.clone(),
-            new: merged.text.clone(),
+            old: original.clone(),
+            new: text,
         });
     }
     report.stages_added = merged.added;
@@ -479,12 +493,29 @@ impl Translation {
     /// Writes cache objects, then every changed file atomically. If a write fails, files already
     /// written are restored and the error is returned.
     pub fn write(&self) -> Result<()> {
+        // Refuse before writing anything: a read-only file the user protected is never replaced.
+        for c in &self.changes {
+            let path = self.root.join(&c.path);
+            if let Ok(meta) = std::fs::metadata(&path)
+                && meta.permissions().readonly()
+            {
+                return Err(Error::io(
+                    &path,
+                    std::io::Error::new(
+                        std::io::ErrorKind::PermissionDenied,
+                        "the file is read-only; kdvc does not replace it: make it writable (chmod u+w) \
+                         and translate again",
+                    ),
+                ));
+            }
+        }
         for obj in &self.cache_objects {
             write_object(obj)?;
         }
         let mut done: Vec<&FileChange> = Vec::new();
         for c in &self.changes {
-            let path = self.root.join(&c.path);
+            // Write through a symbolic link (to the file it points to), never replacing the link.
+            let path = write_target(&self.root.join(&c.path));
             let res = (|| {
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -494,7 +525,7 @@ impl Translation {
             })();
             if let Err(e) = res {
                 for d in done.iter().rev() {
-                    let p = self.root.join(&d.path);
+                    let p = write_target(&self.root.join(&d.path));
                     let _ = match &d.old {
                         Some(old) => {
                             kdvc_dvc_model::write_atomic(&p, old.as_bytes()).map_err(|_| ())
@@ -508,6 +539,16 @@ impl Translation {
         }
         Ok(())
     }
+}
+
+/// The file a write to `path` must replace: the target of a symbolic link (followed to the end), else
+/// `path` itself.
+fn write_target(path: &Path) -> PathBuf {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link && let Ok(target) = std::fs::canonicalize(path) {
+        return target;
+    }
+    path.to_path_buf()
 }
 
 fn write_object(obj: &CacheObject) -> Result<()> {
