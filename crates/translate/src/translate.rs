@@ -92,6 +92,46 @@ pub struct Translation {
     pub cache_objects: Vec<CacheObject>,
     /// The summary.
     pub report: TranslateReport,
+    /// Temporary files (`.kdvc-tmp-*`) an interrupted run left where translate writes (the project
+    /// root, the directories of raw inputs and of fingerprint records, the DVC cache), older than
+    /// [`STALE_TEMP_AGE`]. [`Translation::write`] removes them; while one is there the translation is not
+    /// clean.
+    pub stale_temp_files: Vec<PathBuf>,
+}
+
+/// How old a `.kdvc-tmp-*` file must be to count as left by an interrupted run (a write takes
+/// milliseconds; a younger one may belong to a run in progress).
+pub const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The `.kdvc-tmp-*` files older than [`STALE_TEMP_AGE`] in `dirs` (not recursive).
+fn stale_temp_files(dirs: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
+    let now = std::time::SystemTime::now();
+    let mut out = Vec::new();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if !entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".kdvc-tmp-")
+            {
+                continue;
+            }
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| now.duration_since(t).ok())
+                .is_some_and(|age| age >= STALE_TEMP_AGE);
+            if old && entry.file_type().is_ok_and(|t| t.is_file()) {
+                out.push(entry.path());
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 fn read_opt(path: &Path) -> Result<Option<String>> {
@@ -453,24 +493,55 @@ pub fn prepare(root: &Path, input: &PlanInput, opts: &PlanOptions) -> Result<Tra
         }
     }
     report.cache_objects = cache_objects.len();
+    // Where writes happen: every changed file's directory, raw inputs' directories, the cache.
+    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    dirs.insert(root.to_path_buf());
+    for c in &changes {
+        if let Some(parent) = root.join(&c.path).parent() {
+            dirs.insert(parent.to_path_buf());
+        }
+    }
+    for raw in &plan.raw_inputs {
+        if let Some(parent) = root.join(&raw.path).parent() {
+            dirs.insert(parent.to_path_buf());
+        }
+    }
+    dirs.insert(root.join(".kdvc/fp"));
+    if let Some(c) = &cache {
+        let md5 = c.join("files").join("md5");
+        dirs.insert(md5.clone());
+        if let Ok(entries) = std::fs::read_dir(&md5) {
+            dirs.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+        }
+    }
+    let stale_temp_files = stale_temp_files(&dirs);
     Ok(Translation {
         root: root.to_path_buf(),
         plan,
         changes,
         cache_objects,
         report,
+        stale_temp_files,
     })
 }
 
 impl Translation {
     /// Whether the files on disk are already what translate writes (cache objects aside).
     pub fn is_clean(&self) -> bool {
-        self.changes.is_empty()
+        self.changes.is_empty() && self.stale_temp_files.is_empty()
     }
 
-    /// A unified diff of every change (`a/<path>` -> `b/<path>`), empty when clean.
+    /// A unified diff of every change (`a/<path>` -> `b/<path>`), empty when clean, after a line per
+    /// stale temporary file.
     pub fn diff(&self) -> String {
         let mut out = String::new();
+        for p in &self.stale_temp_files {
+            let shown = p.strip_prefix(&self.root).unwrap_or(p);
+            out.push_str(&format!(
+                "stale temporary file {} (left by an interrupted kdvc run): `kdvc translate` removes it\n",
+                shown.display()
+            ));
+        }
         for c in &self.changes {
             let old = c.old.as_deref().unwrap_or("");
             let diff = similar::TextDiff::from_lines(old, &c.new);
@@ -511,6 +582,13 @@ impl Translation {
         }
         for obj in &self.cache_objects {
             write_object(obj)?;
+        }
+        for p in &self.stale_temp_files {
+            match std::fs::remove_file(p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(p, e)),
+            }
         }
         let mut done: Vec<&FileChange> = Vec::new();
         for c in &self.changes {

@@ -240,3 +240,45 @@ fn a_read_only_dvc_yaml_is_refused_and_nothing_is_written() {
     );
     assert!(!root.join("data/01_raw/companies.csv.dvc").exists());
 }
+
+#[test]
+fn stale_temporary_files_make_check_fail_and_translate_removes_them() {
+    let tmp = project();
+    let root = tmp.path();
+    prepare(root, &spaceflights(), &PlanOptions::default())
+        .unwrap()
+        .write()
+        .unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let stale = [
+        root.join(".kdvc-tmp-AbC123"),
+        root.join("data/01_raw/.kdvc-tmp-XyZ789"),
+        root.join(".dvc/cache/files/md5/0c/.kdvc-tmp-q1w2e3"),
+    ];
+    for p in &stale {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let f = std::fs::File::create(p).unwrap();
+        f.set_modified(old).unwrap();
+    }
+    // A fresh one may belong to a run in progress: left alone.
+    std::fs::write(root.join(".kdvc-tmp-fresh1"), "x").unwrap();
+    let t = prepare(root, &spaceflights(), &PlanOptions::default()).unwrap();
+    assert!(!t.is_clean());
+    assert_eq!(t.stale_temp_files.len(), 3, "{:?}", t.stale_temp_files);
+    assert!(
+        t.diff()
+            .contains("stale temporary file data/01_raw/.kdvc-tmp-XyZ789"),
+        "{}",
+        t.diff()
+    );
+    t.write().unwrap();
+    for p in &stale {
+        assert!(!p.exists(), "{}", p.display());
+    }
+    assert!(root.join(".kdvc-tmp-fresh1").exists());
+    assert!(
+        prepare(root, &spaceflights(), &PlanOptions::default())
+            .unwrap()
+            .is_clean()
+    );
+}
