@@ -32,6 +32,8 @@
 mod dvcignore;
 pub mod error;
 pub mod fsutil;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod hash;
 pub mod model;
 mod read;

@@ -134,28 +134,59 @@ impl Pattern {
     /// one character that may hold dots). Returns the field values.
     pub fn matches(&self, name: &str) -> Option<IndexMap<String, String>> {
         let chars: Vec<char> = name.chars().collect();
-        let mut fields = IndexMap::new();
-        match_parts(&self.parts, &chars, 0, &mut fields).then_some(fields)
+        let names: Vec<&str> = self
+            .parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Field(f) => Some(f.as_str()),
+                Part::Lit(_) => None,
+            })
+            .collect();
+        let repeated = names
+            .iter()
+            .enumerate()
+            .any(|(i, n)| names[..i].contains(n));
+        let mut m = Matcher {
+            s: &chars,
+            fields: Vec::new(),
+            failed: std::collections::HashSet::new(),
+            memo: !repeated,
+            steps: MATCH_STEPS,
+            lit_at: Vec::new(),
+        };
+        if !m.run(&self.parts, 0, 0) {
+            return None;
+        }
+        Some(
+            m.fields
+                .iter()
+                .map(|&(n, a, b)| (n.to_string(), chars[a..b].iter().collect()))
+                .collect(),
+        )
     }
 }
 
-/// `re.sub(r"\{.*?\}", "", pattern)` length.
+/// `re.sub(r"\{.*?\}", "", pattern)` length, in one pass.
 fn specificity(pattern: &str) -> usize {
+    let chars: Vec<char> = pattern.chars().collect();
+    // next_close[i]: index of the first '}' at or after i.
+    let mut next_close = vec![usize::MAX; chars.len() + 1];
+    for i in (0..chars.len()).rev() {
+        next_close[i] = if chars[i] == '}' {
+            i
+        } else {
+            next_close[i + 1]
+        };
+    }
     let mut n = 0;
-    let mut chars = pattern.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '{' {
-            // find the next '}'; if none, the '{' and the rest count as literal
-            let rest: String = chars.clone().collect();
-            if let Some(end) = rest.find('}') {
-                let skip = rest[..=end].chars().count();
-                for _ in 0..skip {
-                    chars.next();
-                }
-                continue;
-            }
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '{' && next_close[i + 1] != usize::MAX {
+            i = next_close[i + 1] + 1;
+            continue;
         }
         n += 1;
+        i += 1;
     }
     n
 }
@@ -198,39 +229,109 @@ fn eq_ci(a: char, b: char) -> bool {
     a == b || a.to_lowercase().eq(b.to_lowercase())
 }
 
-fn match_parts(
-    parts: &[Part],
-    s: &[char],
-    i: usize,
-    fields: &mut IndexMap<String, String>,
-) -> bool {
-    let Some((first, rest)) = parts.split_first() else {
-        return i == s.len();
-    };
-    match first {
-        Part::Lit(l) => {
-            if s.len() - i < l.len() || !l.iter().zip(&s[i..]).all(|(a, b)| eq_ci(*a, *b)) {
-                return false;
-            }
-            match_parts(rest, s, i + l.len(), fields)
+/// Steps the matcher may take for one name and pattern before giving up: backtracking over several
+/// fields is polynomial in the name's length (exponential with repeated fields), so it is bounded.
+const MATCH_STEPS: usize = 1 << 20;
+
+/// The state of one match: the name, the field values found so far (as char ranges), the states
+/// known to fail (valid when no field name repeats), and the remaining step budget.
+struct Matcher<'a> {
+    s: &'a [char],
+    fields: Vec<(&'a str, usize, usize)>,
+    failed: std::collections::HashSet<(usize, usize)>,
+    memo: bool,
+    steps: usize,
+    /// For a literal part, the positions of the name where it matches (computed once).
+    lit_at: Vec<Option<std::rc::Rc<Vec<usize>>>>,
+}
+
+fn lit_at(l: &[char], s: &[char], i: usize) -> bool {
+    s.len() - i >= l.len() && l.iter().zip(&s[i..]).all(|(a, b)| eq_ci(*a, *b))
+}
+
+impl<'a> Matcher<'a> {
+    fn lit_positions(&mut self, parts: &[Part], k: usize) -> std::rc::Rc<Vec<usize>> {
+        if let Some(Some(at)) = self.lit_at.get(k) {
+            return at.clone();
         }
-        Part::Field(name) => {
-            // Repeated field names must capture the same text (parse uses a back-reference).
-            if let Some(prev) = fields.get(name).cloned() {
-                let p: Vec<char> = prev.chars().collect();
-                if s.len() - i < p.len() || !p.iter().zip(&s[i..]).all(|(a, b)| eq_ci(*a, *b)) {
-                    return false;
+        let Part::Lit(l) = &parts[k] else {
+            return std::rc::Rc::new(Vec::new());
+        };
+        let s = self.s;
+        let at: Vec<usize> = (0..=s.len()).filter(|&e| lit_at(l, s, e)).collect();
+        let at = std::rc::Rc::new(at);
+        if self.lit_at.len() <= k {
+            self.lit_at.resize(k + 1, None);
+        }
+        self.lit_at[k] = Some(at.clone());
+        at
+    }
+
+    /// Whether `parts[k..]` match `s[i..]` exactly (lazy fields, `parse`'s semantics).
+    fn run(&mut self, parts: &'a [Part], k: usize, i: usize) -> bool {
+        if self.steps == 0 {
+            return false;
+        }
+        self.steps -= 1;
+        if self.memo && self.failed.contains(&(k, i)) {
+            return false;
+        }
+        let ok = self.step(parts, k, i);
+        if !ok && self.memo {
+            self.failed.insert((k, i));
+        }
+        ok
+    }
+
+    fn step(&mut self, parts: &'a [Part], k: usize, i: usize) -> bool {
+        let s = self.s;
+        let Some(first) = parts.get(k) else {
+            return i == s.len();
+        };
+        match first {
+            Part::Lit(l) => lit_at(l, s, i) && self.run(parts, k + 1, i + l.len()),
+            Part::Field(name) => {
+                // Repeated field names must capture the same text (parse uses a back-reference).
+                if let Some(&(_, a, b)) = self.fields.iter().find(|(n, _, _)| *n == name.as_str()) {
+                    let prev = &s[a..b];
+                    return lit_at(prev, s, i) && self.run(parts, k + 1, i + prev.len());
                 }
-                return match_parts(rest, s, i + p.len(), fields);
-            }
-            for end in i + 1..=s.len() {
-                fields.insert(name.clone(), s[i..end].iter().collect());
-                if match_parts(rest, s, end, fields) {
-                    return true;
+                let (from, to) = match parts.get(k + 1) {
+                    // The last part takes the rest.
+                    None if i < s.len() => (s.len(), s.len()),
+                    None => return false,
+                    _ => (i + 1, s.len()),
+                };
+                // Before a literal, only the ends where it matches can succeed.
+                let candidates = match parts.get(k + 1) {
+                    Some(Part::Lit(_)) => self.lit_positions(parts, k + 1),
+                    _ => std::rc::Rc::new(Vec::new()),
+                };
+                let literal_next = matches!(parts.get(k + 1), Some(Part::Lit(_)));
+                let first = candidates.partition_point(|&e| e < from);
+                let count = if literal_next {
+                    candidates.len() - first
+                } else {
+                    to + 1 - from
+                };
+                for n in 0..count {
+                    let end = if literal_next {
+                        candidates[first + n]
+                    } else {
+                        from + n
+                    };
+                    if self.steps == 0 {
+                        return false;
+                    }
+                    self.steps -= 1;
+                    self.fields.push((name.as_str(), i, end));
+                    if self.run(parts, k + 1, end) {
+                        return true;
+                    }
+                    self.fields.pop();
                 }
-                fields.shift_remove(name);
+                false
             }
-            false
         }
     }
 }
@@ -268,17 +369,12 @@ impl Catalog {
                 explicit.insert(name.clone(), node.clone());
             }
         }
-        patterns.sort_by(|a, b| {
+        patterns.sort_by_cached_key(|p| {
             (
-                std::cmp::Reverse(a.specificity()),
-                std::cmp::Reverse(a.pattern.matches('{').count()),
-                &a.pattern,
+                std::cmp::Reverse(p.specificity()),
+                std::cmp::Reverse(p.pattern.matches('{').count()),
+                p.pattern.clone(),
             )
-                .cmp(&(
-                    std::cmp::Reverse(b.specificity()),
-                    std::cmp::Reverse(b.pattern.matches('{').count()),
-                    &b.pattern,
-                ))
         });
         let catch_alls: Vec<&Pattern> = patterns.iter().filter(|p| p.specificity() == 0).collect();
         if catch_alls.len() > 1 {
@@ -745,6 +841,24 @@ mod tests {
         );
         assert!(pat("{a}_csv").matches("_csv").is_none());
         assert_eq!(pat("{namespace}.int_{name}").specificity(), 5);
+    }
+
+    #[test]
+    fn matching_long_names_is_fast() {
+        let long = "x".repeat(32_000);
+        let start = std::time::Instant::now();
+        for p in ["{namespace}.{name}", "{a}_{b}_{c}", "{a}{b}{c}y", "{a}.{a}"] {
+            assert!(pat(p).matches(&long).is_none(), "{p}");
+        }
+        let m = pat("{a}.{b}").matches(&format!("{long}.y")).unwrap();
+        assert_eq!(m["a"].len(), 32_000);
+        let m = pat("{a}_{a}").matches(&format!("{long}_{long}")).unwrap();
+        assert_eq!(m["a"], long);
+        let underscores = "_".repeat(32_000);
+        assert!(pat("{a}_{b}_{c}y").matches(&underscores).is_none());
+        let key = format!("{}x", "{a}".repeat(10_000));
+        assert_eq!(specificity(&key), 1);
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

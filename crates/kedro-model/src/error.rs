@@ -275,6 +275,20 @@ pub enum Error {
         name: String,
     },
 
+    /// Input that exceeds one of kdvc's depth or work limits (see `docs/limits.md`): a chain or nesting of
+    /// interpolations that is too deep, a value that grows too large, a name too long to match.
+    #[error("{location}: {message} (limit: {limit})\n  hint: {hint}")]
+    LimitExceeded {
+        /// Where the value that hit the limit is.
+        location: Location,
+        /// What is too deep or too large.
+        message: String,
+        /// The limit that was hit, with its unit.
+        limit: String,
+        /// What to do.
+        hint: String,
+    },
+
     /// A dataset `type` Kedro could not import.
     #[error("{location}: invalid dataset type '{type_name}': {message}")]
     InvalidType {
@@ -314,7 +328,8 @@ impl Error {
             | Self::MultipleCatchAll { location, .. }
             | Self::PatternPlaceholder { location, .. }
             | Self::MissingCredentials { location, .. }
-            | Self::InvalidType { location, .. } => Some(location),
+            | Self::InvalidType { location, .. }
+            | Self::LimitExceeded { location, .. } => Some(location),
             Self::DuplicateKeysAcrossFiles { second, .. } => Some(second),
             _ => None,
         }

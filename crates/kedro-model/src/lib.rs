@@ -51,6 +51,9 @@
 pub mod catalog;
 pub mod config;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz;
+pub mod limits;
 pub mod params;
 pub mod pipeline;
 pub mod project;

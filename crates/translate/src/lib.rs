@@ -45,6 +45,8 @@ pub mod config;
 pub mod emit;
 pub mod error;
 pub mod fingerprints;
+#[doc(hidden)]
+pub mod fuzz;
 mod gitignore;
 pub mod input;
 pub mod merge;

@@ -222,25 +222,31 @@ pub(crate) fn user_stages_of(doc: &StagesDoc) -> UserStages {
     let mut us = UserStages::default();
     for s in doc.stages.iter().filter(|s| !s.generated) {
         us.names.insert(s.name.clone());
-        let wdir = s.node.get("wdir").and_then(Node::as_str).unwrap_or(".");
-        for key in ["outs", "metrics", "plots"] {
-            if let Some(items) = s.node.get(key).and_then(Node::items) {
-                for it in items {
-                    let p = match &it.content {
-                        Content::Scalar { text, .. } => Some(text.as_str()),
-                        Content::Map { entries, .. } => {
-                            entries.first().and_then(|(k, _)| k.as_str())
-                        }
-                        Content::Seq { .. } => None,
-                    };
-                    if let Some(p) = p {
-                        us.outs.insert(join_wdir(wdir, p));
-                    }
+        us.outs
+            .extend(stage_outputs(s).into_iter().map(|(path, _)| path));
+    }
+    us
+}
+
+/// The paths a stage writes (outs, metrics, plots; wdir applied), with the YAML item of each.
+pub(crate) fn stage_outputs(s: &StageBlock) -> Vec<(String, &Node)> {
+    let mut out = Vec::new();
+    let wdir = s.node.get("wdir").and_then(Node::as_str).unwrap_or(".");
+    for key in ["outs", "metrics", "plots"] {
+        if let Some(items) = s.node.get(key).and_then(Node::items) {
+            for it in items {
+                let p = match &it.content {
+                    Content::Scalar { text, .. } => Some(text.as_str()),
+                    Content::Map { entries, .. } => entries.first().and_then(|(k, _)| k.as_str()),
+                    Content::Seq { .. } => None,
+                };
+                if let Some(p) = p {
+                    out.push((join_wdir(wdir, p), it));
                 }
             }
         }
     }
-    us
+    out
 }
 
 fn join_wdir(wdir: &str, p: &str) -> String {

@@ -92,6 +92,46 @@ pub struct Translation {
     pub cache_objects: Vec<CacheObject>,
     /// The summary.
     pub report: TranslateReport,
+    /// Temporary files (`.kdvc-tmp-*`) an interrupted run left where translate writes (the project
+    /// root, the directories of raw inputs and of fingerprint records, the DVC cache), older than
+    /// [`STALE_TEMP_AGE`]. [`Translation::write`] removes them; while one is there the translation is not
+    /// clean.
+    pub stale_temp_files: Vec<PathBuf>,
+}
+
+/// How old a `.kdvc-tmp-*` file must be to count as left by an interrupted run (a write takes
+/// milliseconds; a younger one may belong to a run in progress).
+pub const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The `.kdvc-tmp-*` files older than [`STALE_TEMP_AGE`] in `dirs` (not recursive).
+fn stale_temp_files(dirs: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
+    let now = std::time::SystemTime::now();
+    let mut out = Vec::new();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if !entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".kdvc-tmp-")
+            {
+                continue;
+            }
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| now.duration_since(t).ok())
+                .is_some_and(|age| age >= STALE_TEMP_AGE);
+            if old && entry.file_type().is_ok_and(|t| t.is_file()) {
+                out.push(entry.path());
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 fn read_opt(path: &Path) -> Result<Option<String>> {
@@ -137,18 +177,71 @@ fn object_path(cache: &Path, md5: &str) -> PathBuf {
         .join(&md5[2..])
 }
 
+/// Refuses a user stage (one without `meta.kdvc.generated`) that writes a path a generated stage also
+/// writes, or a path inside or around one: DVC rejects such a dvc.yaml ("output ... is specified in
+/// stages ...").
+fn check_user_outputs(doc: &crate::merge::StagesDoc, plan: &Plan, file: &Path) -> Result<()> {
+    let generated: BTreeMap<&str, &str> = plan
+        .stages
+        .iter()
+        .flat_map(|s| {
+            s.outs
+                .iter()
+                .map(move |o| (o.path.as_str(), s.name.as_str()))
+        })
+        .collect();
+    for stage in doc.stages.iter().filter(|s| !s.generated) {
+        for (path, node) in crate::merge::stage_outputs(stage) {
+            let clash = generated.iter().find(|(g, _)| {
+                **g == path
+                    || (g.starts_with(path.as_str()) && g.as_bytes().get(path.len()) == Some(&b'/'))
+                    || (path.starts_with(**g) && path.as_bytes().get(g.len()) == Some(&b'/'))
+            });
+            if let Some((g, owner)) = clash {
+                let how = if *g == path {
+                    format!("'{path}'")
+                } else {
+                    format!("'{path}', which overlaps '{g}',")
+                };
+                return Err(Error::Yaml {
+                    file: file.to_path_buf(),
+                    line: node.span.line,
+                    col: node.span.column,
+                    message: format!(
+                        "your stage '{}' writes {how} also written by the generated stage '{owner}'; DVC \
+                         refuses an output written by two stages. Remove the output from '{}', or exclude the \
+                         dataset from translation (`exclude` in [tool.kdvc])",
+                        stage.name, stage.name
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Computes what translate writes for `input` in the project at `root`.
 ///
 /// `opts.user_stages` / `opts.user_outs` are filled from the existing dvc.yaml here.
 pub fn prepare(root: &Path, input: &PlanInput, opts: &PlanOptions) -> Result<Translation> {
     let yaml_path = root.join("dvc.yaml");
-    let existing = read_opt(&yaml_path)?;
+    let original = read_opt(&yaml_path)?;
+    // A dvc.yaml with Windows line endings is merged with `\n` and written back with `\r\n`.
+    let crlf = original.as_deref().is_some_and(|t| t.contains("\r\n"));
+    let existing = original.as_ref().map(|t| {
+        if crlf {
+            t.replace("\r\n", "\n")
+        } else {
+            t.clone()
+        }
+    });
     let doc = crate::merge::parse_stages(existing.as_deref().unwrap_or(""), &yaml_path)?;
     let users = crate::merge::user_stages_of(&doc);
     let mut opts = opts.clone();
     opts.user_stages.extend(users.names.iter().cloned());
     opts.user_outs.extend(users.outs.iter().cloned());
     let plan = plan(input, &opts)?;
+    check_user_outputs(&doc, &plan, &yaml_path)?;
 
     let mut report = TranslateReport {
         fused_groups: plan.fused_groups.clone(),
@@ -363,11 +456,16 @@ pub fn prepare(root: &Path, input: &PlanInput, opts: &PlanOptions) -> Result<Tra
 
     // dvc.yaml.
     let merged = crate::merge::merge_parsed(existing.as_deref().unwrap_or(""), &doc, &plan.stages);
-    if existing.as_deref() != Some(merged.text.as_str()) {
+    let text = if crlf {
+        merged.text.replace('\n', "\r\n")
+    } else {
+        merged.text.clone()
+    };
+    if original.as_deref() != Some(text.as_str()) {
         changes.push(FileChange {
             path: "dvc.yaml".into(),
-            old: existing.clone(),
-            new: merged.text.clone(),
+            old: original.clone(),
+            new: text,
         });
     }
     report.stages_added = merged.added;
@@ -395,24 +493,55 @@ pub fn prepare(root: &Path, input: &PlanInput, opts: &PlanOptions) -> Result<Tra
         }
     }
     report.cache_objects = cache_objects.len();
+    // Where writes happen: every changed file's directory, raw inputs' directories, the cache.
+    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    dirs.insert(root.to_path_buf());
+    for c in &changes {
+        if let Some(parent) = root.join(&c.path).parent() {
+            dirs.insert(parent.to_path_buf());
+        }
+    }
+    for raw in &plan.raw_inputs {
+        if let Some(parent) = root.join(&raw.path).parent() {
+            dirs.insert(parent.to_path_buf());
+        }
+    }
+    dirs.insert(root.join(".kdvc/fp"));
+    if let Some(c) = &cache {
+        let md5 = c.join("files").join("md5");
+        dirs.insert(md5.clone());
+        if let Ok(entries) = std::fs::read_dir(&md5) {
+            dirs.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+        }
+    }
+    let stale_temp_files = stale_temp_files(&dirs);
     Ok(Translation {
         root: root.to_path_buf(),
         plan,
         changes,
         cache_objects,
         report,
+        stale_temp_files,
     })
 }
 
 impl Translation {
     /// Whether the files on disk are already what translate writes (cache objects aside).
     pub fn is_clean(&self) -> bool {
-        self.changes.is_empty()
+        self.changes.is_empty() && self.stale_temp_files.is_empty()
     }
 
-    /// A unified diff of every change (`a/<path>` -> `b/<path>`), empty when clean.
+    /// A unified diff of every change (`a/<path>` -> `b/<path>`), empty when clean, after a line per
+    /// stale temporary file.
     pub fn diff(&self) -> String {
         let mut out = String::new();
+        for p in &self.stale_temp_files {
+            let shown = p.strip_prefix(&self.root).unwrap_or(p);
+            out.push_str(&format!(
+                "stale temporary file {} (left by an interrupted kdvc run): `kdvc translate` removes it\n",
+                shown.display()
+            ));
+        }
         for c in &self.changes {
             let old = c.old.as_deref().unwrap_or("");
             let diff = similar::TextDiff::from_lines(old, &c.new);
@@ -435,12 +564,36 @@ impl Translation {
     /// Writes cache objects, then every changed file atomically. If a write fails, files already
     /// written are restored and the error is returned.
     pub fn write(&self) -> Result<()> {
+        // Refuse before writing anything: a read-only file the user protected is never replaced.
+        for c in &self.changes {
+            let path = self.root.join(&c.path);
+            if let Ok(meta) = std::fs::metadata(&path)
+                && meta.permissions().readonly()
+            {
+                return Err(Error::io(
+                    &path,
+                    std::io::Error::new(
+                        std::io::ErrorKind::PermissionDenied,
+                        "the file is read-only; kdvc does not replace it: make it writable (chmod u+w) \
+                         and translate again",
+                    ),
+                ));
+            }
+        }
         for obj in &self.cache_objects {
             write_object(obj)?;
         }
+        for p in &self.stale_temp_files {
+            match std::fs::remove_file(p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(p, e)),
+            }
+        }
         let mut done: Vec<&FileChange> = Vec::new();
         for c in &self.changes {
-            let path = self.root.join(&c.path);
+            // Write through a symbolic link (to the file it points to), never replacing the link.
+            let path = write_target(&self.root.join(&c.path));
             let res = (|| {
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -450,7 +603,7 @@ impl Translation {
             })();
             if let Err(e) = res {
                 for d in done.iter().rev() {
-                    let p = self.root.join(&d.path);
+                    let p = write_target(&self.root.join(&d.path));
                     let _ = match &d.old {
                         Some(old) => {
                             kdvc_dvc_model::write_atomic(&p, old.as_bytes()).map_err(|_| ())
@@ -464,6 +617,16 @@ impl Translation {
         }
         Ok(())
     }
+}
+
+/// The file a write to `path` must replace: the target of a symbolic link (followed to the end), else
+/// `path` itself.
+fn write_target(path: &Path) -> PathBuf {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link && let Ok(target) = std::fs::canonicalize(path) {
+        return target;
+    }
+    path.to_path_buf()
 }
 
 fn write_object(obj: &CacheObject) -> Result<()> {

@@ -143,3 +143,142 @@ fn a_failed_write_leaves_files_as_they_were() {
     );
     assert!(!root.join("data/01_raw/companies.csv.dvc").exists());
 }
+
+#[test]
+fn a_user_stage_writing_a_generated_output_is_refused_with_both_names() {
+    let tmp = project();
+    let root = tmp.path();
+    std::fs::write(
+        root.join("dvc.yaml"),
+        "stages:\n  mine:\n    cmd: echo hi\n    outs:\n    - data/08_reporting/report.txt\n",
+    )
+    .unwrap();
+    let err = prepare(root, &spaceflights(), &PlanOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("dvc.yaml:5:7: "), "{err}");
+    assert!(
+        err.contains("'mine'") && err.contains("'report_node'"),
+        "{err}"
+    );
+    // A directory around a generated output is refused too.
+    std::fs::write(
+        root.join("dvc.yaml"),
+        "stages:\n  mine:\n    cmd: echo hi\n    wdir: data\n    outs:\n    - 08_reporting\n",
+    )
+    .unwrap();
+    let err = prepare(root, &spaceflights(), &PlanOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("overlaps 'data/08_reporting/"), "{err}");
+}
+
+#[test]
+fn a_crlf_dvc_yaml_keeps_its_line_endings() {
+    let tmp = project();
+    let root = tmp.path();
+    std::fs::write(
+        root.join("dvc.yaml"),
+        "stages:\r\n  mine:\r\n    cmd: echo hi\r\n",
+    )
+    .unwrap();
+    let t = prepare(root, &spaceflights(), &PlanOptions::default()).unwrap();
+    t.write().unwrap();
+    let text = std::fs::read_to_string(root.join("dvc.yaml")).unwrap();
+    assert!(
+        text.starts_with("stages:\r\n  mine:\r\n    cmd: echo hi\r\n"),
+        "{text:?}"
+    );
+    assert_eq!(
+        text.matches('\n').count(),
+        text.matches("\r\n").count(),
+        "{text:?}"
+    );
+    let again = prepare(root, &spaceflights(), &PlanOptions::default()).unwrap();
+    assert!(again.is_clean(), "{}", again.diff());
+}
+
+#[test]
+fn a_symlinked_dvc_yaml_is_written_through_the_link() {
+    let tmp = project();
+    let root = tmp.path();
+    std::fs::create_dir_all(root.join("pipelines")).unwrap();
+    std::fs::rename(root.join("dvc.yaml"), root.join("pipelines/dvc.yaml")).unwrap();
+    std::os::unix::fs::symlink("pipelines/dvc.yaml", root.join("dvc.yaml")).unwrap();
+    prepare(root, &spaceflights(), &PlanOptions::default())
+        .unwrap()
+        .write()
+        .unwrap();
+    let meta = std::fs::symlink_metadata(root.join("dvc.yaml")).unwrap();
+    assert!(meta.file_type().is_symlink());
+    let text = std::fs::read_to_string(root.join("pipelines/dvc.yaml")).unwrap();
+    assert!(text.contains("report_node"), "{text}");
+    let again = prepare(root, &spaceflights(), &PlanOptions::default()).unwrap();
+    assert!(again.is_clean(), "{}", again.diff());
+}
+
+#[test]
+fn a_read_only_dvc_yaml_is_refused_and_nothing_is_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = project();
+    let root = tmp.path();
+    let before = std::fs::read_to_string(root.join("dvc.yaml")).unwrap();
+    std::fs::set_permissions(
+        root.join("dvc.yaml"),
+        std::fs::Permissions::from_mode(0o444),
+    )
+    .unwrap();
+    let t = prepare(root, &spaceflights(), &PlanOptions::default()).unwrap();
+    let err = t.write().unwrap_err().to_string();
+    assert!(
+        err.contains("dvc.yaml") && err.contains("read-only"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("dvc.yaml")).unwrap(),
+        before
+    );
+    assert!(!root.join("data/01_raw/companies.csv.dvc").exists());
+}
+
+#[test]
+fn stale_temporary_files_make_check_fail_and_translate_removes_them() {
+    let tmp = project();
+    let root = tmp.path();
+    prepare(root, &spaceflights(), &PlanOptions::default())
+        .unwrap()
+        .write()
+        .unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let stale = [
+        root.join(".kdvc-tmp-AbC123"),
+        root.join("data/01_raw/.kdvc-tmp-XyZ789"),
+        root.join(".dvc/cache/files/md5/0c/.kdvc-tmp-q1w2e3"),
+    ];
+    for p in &stale {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let f = std::fs::File::create(p).unwrap();
+        f.set_modified(old).unwrap();
+    }
+    // A fresh one may belong to a run in progress: left alone.
+    std::fs::write(root.join(".kdvc-tmp-fresh1"), "x").unwrap();
+    let t = prepare(root, &spaceflights(), &PlanOptions::default()).unwrap();
+    assert!(!t.is_clean());
+    assert_eq!(t.stale_temp_files.len(), 3, "{:?}", t.stale_temp_files);
+    assert!(
+        t.diff()
+            .contains("stale temporary file data/01_raw/.kdvc-tmp-XyZ789"),
+        "{}",
+        t.diff()
+    );
+    t.write().unwrap();
+    for p in &stale {
+        assert!(!p.exists(), "{}", p.display());
+    }
+    assert!(root.join(".kdvc-tmp-fresh1").exists());
+    assert!(
+        prepare(root, &spaceflights(), &PlanOptions::default())
+            .unwrap()
+            .is_clean()
+    );
+}

@@ -36,6 +36,8 @@
 
 pub mod emit;
 mod error;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod schema;
 pub mod tree;
 pub mod value;

@@ -6,6 +6,9 @@
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
+use crate::limits::{
+    MAX_INTERPOLATED_SIZE, MAX_INTERPOLATION_DEPTH, MAX_INTERPOLATION_WORK, NODE_WEIGHT,
+};
 use crate::value::{Map, Node, Reference, Value};
 
 /// What the resolvers can see.
@@ -56,6 +59,9 @@ pub(crate) fn resolve_tree(root: &Node, ctx: &Ctx<'_>) -> Result<Node> {
         ctx,
         memo: HashMap::new(),
         stack: Vec::new(),
+        depth: 0,
+        links: 0,
+        work: 0,
     };
     r.resolve_at(&[], root)
 }
@@ -63,8 +69,40 @@ pub(crate) fn resolve_tree(root: &Node, ctx: &Ctx<'_>) -> Result<Node> {
 struct Resolver<'a, 'c> {
     root: &'a Node,
     ctx: &'a Ctx<'c>,
-    memo: HashMap<Vec<Seg>, Node>,
+    /// Resolved strings, with the length of the longest interpolation chain behind each.
+    memo: HashMap<Vec<Seg>, (Node, usize)>,
     stack: Vec<Vec<Seg>>,
+    /// Evaluations in progress inside one another (bounded by [`MAX_INTERPOLATION_DEPTH`]).
+    depth: usize,
+    /// The longest chain of links met by the string being resolved.
+    links: usize,
+    /// Size of everything produced so far (bounded by [`MAX_INTERPOLATION_WORK`]).
+    work: usize,
+}
+
+/// The size of a value in the units of [`MAX_INTERPOLATED_SIZE`], counted up to a little beyond `cap`
+/// (an explicit stack: values may be nested deeply).
+fn weight(node: &Node, cap: usize) -> usize {
+    let mut total = 0usize;
+    let mut todo = vec![node];
+    while let Some(n) = todo.pop() {
+        total += NODE_WEIGHT * (1 + n.refs.len());
+        match &n.value {
+            Value::Str(s) => total += s.len(),
+            Value::List(items) => todo.extend(items.iter()),
+            Value::Map(m) => {
+                for (k, v) in m {
+                    total += k.len();
+                    todo.push(v);
+                }
+            }
+            _ => {}
+        }
+        if total > cap {
+            break;
+        }
+    }
+    total
 }
 
 enum Piece {
@@ -321,7 +359,8 @@ impl Resolver<'_, '_> {
     fn resolve_at(&mut self, path: &[Seg], raw: &Node) -> Result<Node> {
         match &raw.value {
             Value::Str(s) if has_interpolation(s) => {
-                if let Some(done) = self.memo.get(path) {
+                if let Some((done, links)) = self.memo.get(path) {
+                    self.links = self.links.max(*links);
                     return Ok(done.clone());
                 }
                 if let Some(pos) = self.stack.iter().position(|p| p == path) {
@@ -334,10 +373,25 @@ impl Resolver<'_, '_> {
                     });
                 }
                 self.stack.push(path.to_vec());
+                let outer = std::mem::take(&mut self.links);
                 let result = self.eval_string(s, raw, path);
                 self.stack.pop();
+                let links = self.links + 1;
+                self.links = outer.max(links);
                 let node = result?;
-                self.memo.insert(path.to_vec(), node.clone());
+                if links > MAX_INTERPOLATION_DEPTH {
+                    return Err(self.limit(
+                        raw,
+                        format!(
+                            "'{}' is at the end of a chain of more than {MAX_INTERPOLATION_DEPTH} \
+                             interpolations (${{a}} -> ${{b}} -> ...)",
+                            seg_text(path)
+                        ),
+                        format!("{MAX_INTERPOLATION_DEPTH} links"),
+                        "refer to the value at the start of the chain directly instead of through every link",
+                    ));
+                }
+                self.memo.insert(path.to_vec(), (node.clone(), links));
                 Ok(node)
             }
             Value::List(items) => {
@@ -372,7 +426,68 @@ impl Resolver<'_, '_> {
         }
     }
 
+    fn limit(&self, raw: &Node, message: String, limit: String, hint: &str) -> Error {
+        Error::LimitExceeded {
+            location: raw.origin.location(),
+            message,
+            limit,
+            hint: hint.to_string(),
+        }
+    }
+
+    /// Counts one more evaluation inside the ones in progress.
+    fn enter(&mut self, raw: &Node) -> Result<()> {
+        if self.depth >= MAX_INTERPOLATION_DEPTH {
+            return Err(self.limit(
+                raw,
+                format!(
+                    "interpolations nested or chained more than {MAX_INTERPOLATION_DEPTH} deep (${{a${{b}}}} or \
+                     ${{a}} -> ${{b}} -> ...)"
+                ),
+                format!("depth {MAX_INTERPOLATION_DEPTH}"),
+                "flatten the interpolation: refer to plain values instead of nesting ${...} in ${...}",
+            ));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    /// Accounts for a value produced by interpolation: refuses one that is too large, or more work in
+    /// total than the budget.
+    fn charge(&mut self, size: usize, raw: &Node) -> Result<()> {
+        if size > MAX_INTERPOLATED_SIZE {
+            return Err(self.limit(
+                raw,
+                format!("an interpolated value grows beyond {MAX_INTERPOLATED_SIZE} bytes"),
+                format!("{MAX_INTERPOLATED_SIZE} bytes per value"),
+                "interpolations that repeat other interpolated values multiply in size; write the value \
+                 directly",
+            ));
+        }
+        self.work += size;
+        if self.work > MAX_INTERPOLATION_WORK {
+            return Err(self.limit(
+                raw,
+                format!(
+                    "interpolation in {} produces more than {MAX_INTERPOLATION_WORK} bytes in total",
+                    self.ctx.key
+                ),
+                format!("{MAX_INTERPOLATION_WORK} bytes per configuration"),
+                "interpolations that repeat other interpolated values multiply in size; write the values \
+                 directly",
+            ));
+        }
+        Ok(())
+    }
+
     fn eval_string(&mut self, s: &str, raw: &Node, path: &[Seg]) -> Result<Node> {
+        self.enter(raw)?;
+        let result = self.eval_string_inner(s, raw, path);
+        self.depth -= 1;
+        result
+    }
+
+    fn eval_string_inner(&mut self, s: &str, raw: &Node, path: &[Seg]) -> Result<Node> {
         let parts = pieces(s).map_err(|m| Error::Interpolation {
             location: raw.origin.location(),
             expression: s.to_string(),
@@ -395,7 +510,17 @@ impl Resolver<'_, '_> {
                     refs.extend(node.refs);
                 }
             }
+            if text.len() + NODE_WEIGHT * refs.len() > MAX_INTERPOLATED_SIZE {
+                return Err(self.limit(
+                    raw,
+                    format!("an interpolated string grows beyond {MAX_INTERPOLATED_SIZE} bytes"),
+                    format!("{MAX_INTERPOLATED_SIZE} bytes per value"),
+                    "interpolations that repeat other interpolated values multiply in size; write the value \
+                     directly",
+                ));
+            }
         }
+        self.charge(text.len() + NODE_WEIGHT * refs.len(), raw)?;
         Ok(Node {
             value: Value::Str(text),
             origin: raw.origin.clone(),
@@ -427,6 +552,12 @@ impl Resolver<'_, '_> {
     }
 
     fn eval_interp(&mut self, inner: &str, raw: &Node, path: &[Seg]) -> Result<Node> {
+        let node = self.eval_interp_inner(inner, raw, path)?;
+        self.charge(weight(&node, MAX_INTERPOLATED_SIZE), raw)?;
+        Ok(node)
+    }
+
+    fn eval_interp_inner(&mut self, inner: &str, raw: &Node, path: &[Seg]) -> Result<Node> {
         if let Some((name, args)) = resolver_name(inner) {
             return self.eval_resolver(name, args, inner, raw, path);
         }
@@ -505,6 +636,13 @@ impl Resolver<'_, '_> {
     }
 
     fn eval_arg(&mut self, arg: &str, raw: &Node, path: &[Seg]) -> Result<Node> {
+        self.enter(raw)?;
+        let result = self.eval_arg_inner(arg, raw, path);
+        self.depth -= 1;
+        result
+    }
+
+    fn eval_arg_inner(&mut self, arg: &str, raw: &Node, path: &[Seg]) -> Result<Node> {
         let t = arg.trim();
         if let Some(q) = unquote(t) {
             let (text, refs) = self.interpolate_text(&q, raw, path)?;
@@ -803,5 +941,88 @@ mod tests {
             resolve("a: ${myres:1}\n", "catalog", None),
             Err(Error::UnsupportedResolver { .. })
         ));
+    }
+
+    fn chain(links: usize, reversed: bool) -> String {
+        let mut lines = vec!["k0: 1".to_string()];
+        lines.extend((1..=links).map(|i| format!("k{i}: ${{k{}}}", i - 1)));
+        if reversed {
+            lines.reverse();
+        }
+        lines.join("\n") + "\n"
+    }
+
+    fn limit_line(r: Result<serde_json::Value>) -> usize {
+        match r {
+            Err(Error::LimitExceeded { location, .. }) => location.line,
+            other => panic!("expected a limit error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn chains_up_to_the_depth_limit_resolve() {
+        for reversed in [false, true] {
+            let v = resolve(
+                &chain(MAX_INTERPOLATION_DEPTH, reversed),
+                "parameters",
+                None,
+            )
+            .unwrap();
+            assert_eq!(v[format!("k{MAX_INTERPOLATION_DEPTH}")], 1);
+        }
+    }
+
+    #[test]
+    fn a_chain_beyond_the_limit_stops_at_its_first_link_too_far() {
+        let n = MAX_INTERPOLATION_DEPTH + 1;
+        // In source order the memo would make every link cheap; the chain length is still counted.
+        assert_eq!(
+            limit_line(resolve(&chain(4000, false), "parameters", None)),
+            n + 1
+        );
+        // Reversed, the first key recurses through the chain.
+        assert_eq!(
+            limit_line(resolve(&chain(4000, true), "parameters", None)),
+            n
+        );
+    }
+
+    #[test]
+    fn mappings_nested_to_the_yaml_limit_resolve() {
+        let n = 250;
+        let yaml = format!("a: {}'${{b}}'{}\nb: 1\n", "{x: ".repeat(n), "}".repeat(n));
+        let v = resolve(&yaml, "parameters", None).unwrap();
+        let mut cur = &v["a"];
+        for _ in 0..n {
+            cur = &cur["x"];
+        }
+        assert_eq!(cur, 1);
+    }
+
+    #[test]
+    fn deeply_nested_interpolation_is_a_limit_error() {
+        let n = 3900;
+        let yaml = format!("a: 1\nb: {}{}\n", "${a".repeat(n), "}".repeat(n));
+        for key in ["parameters", "catalog", "credentials"] {
+            assert_eq!(limit_line(resolve(&yaml, key, None)), 2);
+        }
+        let args = format!("a: ${{oc.select:zz, {}{}}}\n", "[".repeat(n), "]".repeat(n));
+        assert_eq!(limit_line(resolve(&args, "parameters", None)), 1);
+    }
+
+    #[test]
+    fn exponential_growth_is_a_limit_error() {
+        let mut lines = vec!["b0: aaaaaaaaaa".to_string()];
+        lines.extend((1..=9).map(|i| format!("b{i}: {}", format!("${{b{}}}", i - 1).repeat(10))));
+        let line = limit_line(resolve(&(lines.join("\n") + "\n"), "parameters", None));
+        assert!((5..=8).contains(&line), "{line}");
+        let mut lines = vec!["c0: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]".to_string()];
+        lines.extend((1..=9).map(|i| {
+            format!(
+                "c{i}: [{}]",
+                vec![format!("'${{c{}}}'", i - 1); 10].join(", ")
+            )
+        }));
+        limit_line(resolve(&(lines.join("\n") + "\n"), "parameters", None));
     }
 }

@@ -716,32 +716,53 @@ impl Pipeline {
         })
     }
 
-    fn producer_of(&self, dataset: &str) -> Option<usize> {
-        let base = strip_transcoding(dataset);
-        self.nodes
-            .iter()
-            .position(|n| n.outputs.iter().any(|o| strip_transcoding(o) == base))
+    /// Nodes by the datasets they read (transcoding stripped), each node once per dataset.
+    fn consumers_index(&self) -> HashMap<&str, Vec<usize>> {
+        let mut index: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, n) in self.nodes.iter().enumerate() {
+            for input in &n.inputs {
+                let list = index.entry(strip_transcoding(input)).or_default();
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            }
+        }
+        index
+    }
+
+    /// The first node writing each dataset (transcoding stripped).
+    fn producers_index(&self) -> HashMap<&str, usize> {
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        for (i, n) in self.nodes.iter().enumerate() {
+            for output in &n.outputs {
+                index.entry(strip_transcoding(output)).or_insert(i);
+            }
+        }
+        index
     }
 
     /// `from_inputs(*datasets)`: nodes that depend, directly or transitively, on the datasets.
     pub fn from_inputs(&self, datasets: &[String]) -> Result<Self, PipelineError> {
         self.check_datasets(datasets)?;
+        let consumers = self.consumers_index();
         let mut result: BTreeSet<usize> = BTreeSet::new();
-        let mut next: BTreeSet<usize> = BTreeSet::new();
+        let mut todo: Vec<usize> = Vec::new();
         for d in datasets {
             let exact = strip_transcoding(d) != d;
-            next.extend(self.consumers_of(d, exact));
+            let found: Vec<usize> = if exact {
+                self.consumers_of(d, true).collect()
+            } else {
+                consumers.get(d.as_str()).cloned().unwrap_or_default()
+            };
+            todo.extend(found.into_iter().filter(|&i| result.insert(i)));
         }
-        while !next.is_empty() {
-            result.extend(&next);
-            let outs: BTreeSet<String> = next
-                .iter()
-                .flat_map(|&i| self.nodes[i].outputs.iter().cloned())
-                .collect();
-            next = outs
-                .iter()
-                .flat_map(|o| self.consumers_of(o, false).collect::<Vec<_>>())
-                .collect();
+        // A walk with an explicit stack: each node is visited once.
+        while let Some(i) = todo.pop() {
+            for o in &self.nodes[i].outputs {
+                if let Some(cs) = consumers.get(strip_transcoding(o)) {
+                    todo.extend(cs.iter().copied().filter(|&c| result.insert(c)));
+                }
+            }
         }
         self.subset_indices(&result)
     }
@@ -749,22 +770,25 @@ impl Pipeline {
     /// `to_outputs(*datasets)`: nodes needed, directly or transitively, to make the datasets.
     pub fn to_outputs(&self, datasets: &[String]) -> Result<Self, PipelineError> {
         self.check_datasets(datasets)?;
+        let producers = self.producers_index();
         let mut result: BTreeSet<usize> = BTreeSet::new();
-        let mut next: BTreeSet<usize> = BTreeSet::new();
+        let mut todo: Vec<usize> = Vec::new();
         for d in datasets {
-            if let Some(p) = self.producer_of(d)
+            if let Some(&p) = producers.get(strip_transcoding(d))
                 && (strip_transcoding(d) == d || self.nodes[p].outputs.contains(d))
+                && result.insert(p)
             {
-                next.insert(p);
+                todo.push(p);
             }
         }
-        while !next.is_empty() {
-            result.extend(&next);
-            let ins: BTreeSet<String> = next
-                .iter()
-                .flat_map(|&i| self.nodes[i].inputs.iter().cloned())
-                .collect();
-            next = ins.iter().filter_map(|i| self.producer_of(i)).collect();
+        while let Some(i) = todo.pop() {
+            for input in &self.nodes[i].inputs {
+                if let Some(&p) = producers.get(strip_transcoding(input))
+                    && result.insert(p)
+                {
+                    todo.push(p);
+                }
+            }
         }
         self.subset_indices(&result)
     }

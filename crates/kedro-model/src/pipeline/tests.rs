@@ -454,3 +454,32 @@ fn algebra_and_registry_serde() {
     assert_eq!(reg.select(&[]).unwrap().len(), 4);
     assert!(reg.select(&s(&["nope"])).is_err());
 }
+
+#[test]
+fn long_chains_are_ordered_and_filtered_without_recursion() {
+    let n = 20_000;
+    let m = "demo_proj.pipelines.alpha.nodes";
+    let nodes: Vec<Node> = (0..n)
+        .map(|i| {
+            let (a, b) = (format!("d{i}"), format!("d{}", i + 1));
+            node(
+                m,
+                "f",
+                &[a.as_str()],
+                &[b.as_str()],
+                Some(&format!("n{i}")),
+                None,
+            )
+        })
+        .collect();
+    let start = std::time::Instant::now();
+    let p = Pipeline::from_nodes(nodes).unwrap();
+    assert_eq!(p.nodes()[n - 1].name, format!("n{}", n - 1));
+    assert_eq!(p.from_inputs(&["d0".to_string()]).unwrap().len(), n);
+    assert_eq!(p.to_outputs(&[format!("d{n}")]).unwrap().len(), n);
+    assert_eq!(
+        p.from_inputs(&[format!("d{}", n / 2)]).unwrap().len(),
+        n / 2
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+}
