@@ -93,6 +93,7 @@ mod fingerprints;
 mod hash;
 mod inspect;
 mod options;
+mod report;
 mod session;
 mod translation;
 mod warning;
@@ -106,6 +107,7 @@ pub use inspect::{
     PipelinesView,
 };
 pub use options::{Options, PipelineReader};
+pub use report::{Level, Report};
 pub use session::{DEFAULT_PIPELINE, NodeFingerprints, Session};
 pub use translation::CheckOutcome;
 pub use warning::Warning;

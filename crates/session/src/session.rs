@@ -136,9 +136,25 @@ impl Session {
                 runtime_params: self.options.runtime_params.clone(),
                 environ: None,
             };
-            KedroConfig::load(&self.project, &options)
-                .map_err(|e| Error::kedro(e, Some(&self.project.root)))
+            KedroConfig::load(&self.project, &options).map_err(|e| self.kedro_error(e))
         })
+    }
+
+    /// A kedro-model error of this project; an environment that does not exist points at the
+    /// `[tool.kdvc] env` line when that is where its name came from.
+    fn kedro_error(&self, source: kdvc_kedro_model::Error) -> Error {
+        let from_tool_config = self.options.env.is_none() && self.options.env_from_tool_config;
+        let at = match &source {
+            kdvc_kedro_model::Error::MissingEnvironment { .. } if from_tool_config => {
+                crate::report::tool_kdvc_key(&self.project.root, "env")
+            }
+            _ => None,
+        };
+        let mut err = Error::kedro(source, Some(&self.project.root));
+        if let Error::Kedro(kedro) = &mut err {
+            kedro.at = at;
+        }
+        err
     }
 
     /// The resolved catalog.
@@ -172,6 +188,7 @@ impl Session {
                     Some(registry) if errors.is_empty() => Ok(registry),
                     _ => Err(Error::StaticPipelines {
                         diagnostics: errors,
+                        root: self.project.root.clone(),
                     }),
                 }
             }

@@ -2,6 +2,7 @@
 //! result; this module holds what they share: opening the session and writing to stdout.
 
 mod catalog;
+mod completions;
 mod exp;
 mod fingerprint;
 mod hash;
@@ -30,6 +31,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Trace(args) => fingerprint::trace(&args),
         Command::Diff(args) => fingerprint::diff(&args),
         Command::K8s(command) => k8s::run(&command),
+        Command::Completions(args) => completions::run(&args),
     }
 }
 
@@ -60,7 +62,7 @@ pub(crate) fn with_warnings<'s, T>(
 ) -> anyhow::Result<T> {
     let result = body(session);
     for warning in session.take_warnings() {
-        crate::render::warn(&warning.to_string());
+        crate::render::warning(&warning);
     }
     result
 }

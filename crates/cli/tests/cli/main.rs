@@ -9,6 +9,7 @@ mod install;
 mod k8s;
 mod project;
 mod translate_e2e;
+mod ux;
 
 use std::path::Path;
 use std::process::{Command, Output};
