@@ -22,6 +22,15 @@ pub(crate) fn count(n: usize) -> String {
     out
 }
 
+/// `1 stage`, `2,001 stages`.
+pub(crate) fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", count(n))
+    }
+}
+
 /// `a, b, c`, or with more than a few names and not `verbose`, `a, b, c, d, e and 1,996 more`.
 pub(crate) fn names(list: &[String], verbose: bool) -> String {
     if verbose || list.len() <= NAMES_SHOWN {
@@ -98,8 +107,8 @@ pub(crate) fn translation_summary(t: &Translation, dry_run: bool, verbose: bool)
     if !r.dvc_files.is_empty() {
         let _ = writeln!(
             out,
-            "{verb} {} .dvc files: {}",
-            count(r.dvc_files.len()),
+            "{verb} {}: {}",
+            plural(r.dvc_files.len(), ".dvc file"),
             names(&r.dvc_files, verbose)
         );
     }

@@ -93,6 +93,7 @@ mod fingerprints;
 mod hash;
 mod inspect;
 mod options;
+mod progress;
 mod report;
 mod session;
 mod translation;
@@ -107,6 +108,7 @@ pub use inspect::{
     PipelinesView,
 };
 pub use options::{Options, PipelineReader};
+pub use progress::{Progress, Task};
 pub use report::{Level, Report};
 pub use session::{DEFAULT_PIPELINE, NodeFingerprints, Session};
 pub use translation::CheckOutcome;

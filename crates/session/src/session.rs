@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use kdvc_kedro_model::config::{KedroConfig, LoadOptions};
 use kdvc_kedro_model::pipeline::{Node, Pipeline, Registry};
@@ -12,6 +12,7 @@ use kdvc_translate::{KdvcConfig, Plan, Translation};
 use crate::code::{self, FsSource, Severity};
 use crate::error::{Error, PipelineOrigin, Result};
 use crate::options::{Options, PipelineReader};
+use crate::progress::{Progress, ReportingSource};
 use crate::warning::Warning;
 
 /// The pipeline translated when neither the options nor `[tool.kdvc]` name one.
@@ -33,6 +34,7 @@ pub struct Session {
     translation: OnceLock<Translation>,
     fingerprints: OnceLock<NodeFingerprints>,
     warnings: Mutex<Vec<Warning>>,
+    progress: Option<Arc<dyn Progress>>,
 }
 
 /// The code fingerprint of every node of the target pipeline, computed from the work tree.
@@ -70,6 +72,7 @@ impl Session {
             translation: OnceLock::new(),
             fingerprints: OnceLock::new(),
             warnings: Mutex::new(Vec::new()),
+            progress: None,
         })
     }
 
@@ -125,6 +128,26 @@ impl Session {
             return Ok(self.options.env.as_deref());
         }
         Ok(self.kdvc_config()?.env.as_deref())
+    }
+
+    /// This session, reporting the progress of long operations (hashing raw data, reading sources for
+    /// fingerprints) to `progress`.
+    #[must_use]
+    pub fn with_progress(mut self, progress: Arc<dyn Progress>) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// `src`, reporting the files it reads when the session has a [`Progress`].
+    pub(crate) fn with_source_progress<T>(
+        &self,
+        src: &dyn code::SourceProvider,
+        body: impl FnOnce(&dyn code::SourceProvider) -> T,
+    ) -> T {
+        match &self.progress {
+            Some(progress) => body(&ReportingSource::new(src, progress.as_ref())),
+            None => body(src),
+        }
     }
 
     /// The Kedro configuration (globals, parameters, credentials, catalog) of the requested environment,
@@ -239,12 +262,17 @@ impl Session {
             let cfg = self.kdvc_config()?;
             let kedro = self.kedro_config()?;
             let pipeline = self.pipeline()?;
-            Ok(kdvc_translate::prepare_project(
-                &self.project,
-                cfg,
-                kedro,
-                pipeline,
-            )?)
+            let translation = match &self.progress {
+                Some(progress) => kdvc_translate::prepare_project_with(
+                    &self.project,
+                    cfg,
+                    kedro,
+                    pipeline,
+                    &crate::progress::hash_reporter(progress.as_ref()),
+                ),
+                None => kdvc_translate::prepare_project(&self.project, cfg, kedro, pipeline),
+            };
+            Ok(translation?)
         })
     }
 
@@ -263,8 +291,9 @@ impl Session {
             let entries =
                 kdvc_translate::fingerprints::entries(&self.project, pipeline.nodes(), catalog);
             let src = FsSource::new(self.project.root.clone());
-            let set = kdvc_translate::fingerprints::engine(&self.project, true)
-                .fingerprint_entries(&src, &entries)?;
+            let engine = kdvc_translate::fingerprints::engine(&self.project, true);
+            let set =
+                self.with_source_progress(&src, |src| engine.fingerprint_entries(src, &entries))?;
             for w in set.warnings {
                 self.warn(Warning::Fingerprint(w));
             }

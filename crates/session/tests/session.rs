@@ -326,3 +326,58 @@ fn a_session_can_be_shared_between_threads() {
     assert_eq!(names[0], names[1]);
     assert!(names[0] > 0);
 }
+
+/// Records what a session reports, as `task event amount` lines.
+#[derive(Debug, Default)]
+struct Recorder(std::sync::Mutex<Vec<(kdvc_session::Task, &'static str, u64)>>);
+
+impl kdvc_session::Progress for Recorder {
+    fn start(&self, task: kdvc_session::Task, total: u64) {
+        self.0.lock().unwrap().push((task, "start", total));
+    }
+    fn advance(&self, task: kdvc_session::Task, n: u64) {
+        self.0.lock().unwrap().push((task, "advance", n));
+    }
+    fn finish(&self, task: kdvc_session::Task) {
+        self.0.lock().unwrap().push((task, "finish", 0));
+    }
+}
+
+#[test]
+fn long_operations_report_their_progress() {
+    use kdvc_session::Task;
+    let copy = fixture_copy("pipe-helpers");
+    let recorder = std::sync::Arc::new(Recorder::default());
+    let session = open(&copy.root, Options::default()).with_progress(recorder.clone());
+    session.translation().unwrap();
+    session.fingerprints().unwrap();
+    let events = recorder.0.lock().unwrap().clone();
+    let raw_bytes: u64 = ["north_raw.csv", "south_raw.csv"]
+        .iter()
+        .map(|f| {
+            std::fs::metadata(copy.root.join("data/01_raw").join(f))
+                .unwrap()
+                .len()
+        })
+        .sum();
+    let of = |task: Task, what: &str| -> Vec<u64> {
+        events
+            .iter()
+            .filter(|(t, w, _)| *t == task && *w == what)
+            .map(|(_, _, n)| *n)
+            .collect()
+    };
+    assert_eq!(of(Task::HashRawData, "start"), [raw_bytes]);
+    assert_eq!(
+        of(Task::HashRawData, "advance").iter().sum::<u64>(),
+        raw_bytes
+    );
+    assert_eq!(of(Task::HashRawData, "finish").len(), 1);
+    // A cold fingerprint reads every listed source file.
+    let listed = *of(Task::ReadSources, "start")
+        .last()
+        .expect("sources listed");
+    assert!(listed > 0);
+    assert_eq!(of(Task::ReadSources, "advance").iter().sum::<u64>(), listed);
+    assert_eq!(of(Task::ReadSources, "finish").len(), 1);
+}

@@ -52,7 +52,12 @@ pub(crate) fn options(project: &ProjectArgs, read: Option<&ReadArgs>) -> Options
 
 /// Opens the Kedro project around `--project`.
 pub(crate) fn open(project: &ProjectArgs, options: Options) -> anyhow::Result<Session> {
-    Ok(Session::open(&project.project, options)?)
+    let session = Session::open(&project.project, options)?;
+    Ok(if crate::progress::enabled() {
+        session.with_progress(std::sync::Arc::new(crate::progress::Bars::default()))
+    } else {
+        session
+    })
 }
 
 /// Runs `body` on the session, then prints the warnings it collected (before the error, if any).
