@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Kedro pipelines as DVC pipelines, with code-aware invalidation.
 ///
@@ -11,8 +11,26 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "kdvc", version, about, long_about = None, propagate_version = true)]
 pub(crate) struct Cli {
+    /// How errors, warnings and `kdvc check` findings are printed: `text` (a source snippet with a
+    /// caret, on stderr), `json` (one JSON object per line on stderr: severity, message, file, line,
+    /// column, end_line, end_column, hint, causes) or `github` (GitHub Actions `::error` annotations
+    /// on stdout). Progress bars are never shown with json or github.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
+    pub(crate) format: Format,
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+/// The format of diagnostics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// For people: a source snippet with a caret, the causes and a hint (colour on a terminal).
+    #[default]
+    Text,
+    /// One JSON object per diagnostic and line, on stderr.
+    Json,
+    /// GitHub Actions workflow commands (`::error file=...,line=...::message`), on stdout.
+    Github,
 }
 
 /// The sub-commands.
@@ -30,7 +48,9 @@ pub(crate) enum Command {
     Translate(TranslateArgs),
     /// Check that dvc.yaml and the .dvc files are what `kdvc translate` would write.
     ///
-    /// Exit status: 0 when they are, 1 (with a unified diff) when they are not, 2 on error.
+    /// Exit status: 0 when they are, 1 (with a unified diff) when they are not, 2 on error. With
+    /// `--format github` each stale file is a GitHub Actions error annotation (dvc.yaml's names the
+    /// stages that differ); with `--format json` a JSON diagnostic on stderr.
     Check(TargetArgs),
     /// DVC experiments with Kedro parameters.
     #[command(subcommand)]
@@ -50,6 +70,16 @@ pub(crate) enum Command {
     /// Run the pipeline on Kubernetes through Argo Workflows.
     #[command(subcommand)]
     K8s(crate::commands::k8s::K8sCommand),
+    /// Print a shell completion script: `kdvc completions bash > ~/.local/share/bash-completion/completions/kdvc`.
+    Completions(CompletionsArgs),
+}
+
+/// Arguments of `kdvc completions`.
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub(crate) shell: clap_complete::Shell,
 }
 
 /// Arguments of `kdvc fingerprint`.
@@ -111,6 +141,13 @@ pub(crate) struct TranslateArgs {
     /// Print what would be written instead of writing it.
     #[arg(long)]
     pub(crate) dry_run: bool,
+    /// List every stage, file and entry in the summary (by default a few names per category and a
+    /// count of the rest).
+    #[arg(long, short = 'v', conflicts_with = "quiet")]
+    pub(crate) verbose: bool,
+    /// Print nothing on success (warnings and errors still go to stderr).
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
 }
 
 /// `kdvc exp` sub-commands.

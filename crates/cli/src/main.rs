@@ -6,6 +6,8 @@
 
 mod args;
 mod commands;
+mod output;
+mod progress;
 mod render;
 
 use std::process::ExitCode;
@@ -14,6 +16,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
+    render::init(cli.format);
     match commands::run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -1,4 +1,4 @@
-//! Every pipeline fixture runs end to end with `kedro run` (on a copy), so later issues can rely on them.
+//! Every pipeline fixture runs end to end with `kedro run` (on a copy), so that other tests can rely on them.
 //! The runs are the shared reference runs of `kdvc_test_support::kedro_run_outputs`, which fails when
 //! `kedro run` fails or writes no dataset.
 

@@ -31,6 +31,9 @@ pub struct KedroError {
     pub source: kdvc_kedro_model::Error,
     /// The project root, once the project is found.
     pub root: Option<PathBuf>,
+    /// Where the session points when the cause has no location of its own (the `[tool.kdvc] env`
+    /// line for an environment that does not exist); absolute.
+    pub at: Option<Location>,
 }
 
 /// Everything that can go wrong in a session.
@@ -52,6 +55,8 @@ pub enum Error {
         /// The error diagnostics, each with its file, line, column and hint (files relative to the
         /// project root).
         diagnostics: Vec<Diagnostic>,
+        /// The project root the diagnostics' files are relative to.
+        root: PathBuf,
     },
     /// Kedro could not be asked for the pipelines (`--introspect`).
     #[error("kdvc --introspect could not read the pipelines through Kedro")]
@@ -149,21 +154,45 @@ impl Error {
         Self::Kedro(Box::new(KedroError {
             source,
             root: root.map(Path::to_path_buf),
+            at: None,
         }))
     }
 
     /// The place in a file this error points at, when its cause knows one; the file is absolute when the
     /// project root is known.
     pub fn location(&self) -> Option<Location> {
-        let Self::Kedro(err) = self else {
-            return None;
-        };
-        let loc = err.source.location()?;
-        let file = match &err.root {
-            Some(root) if loc.file.is_relative() => root.join(&loc.file),
-            _ => loc.file.clone(),
-        };
-        Some(Location::new(file, loc.line, loc.column))
+        match self {
+            Self::Kedro(err) => {
+                let Some(loc) = err.source.location() else {
+                    return err.at.clone();
+                };
+                let file = match &err.root {
+                    Some(root) if loc.file.is_relative() => root.join(&loc.file),
+                    _ => loc.file.clone(),
+                };
+                let loc = Location::new(file, loc.line, loc.column);
+                // An interpolation is pointed at itself rather than at the start of its entry.
+                Some(match &err.source {
+                    kdvc_kedro_model::Error::Interpolation { expression, .. }
+                    | kdvc_kedro_model::Error::UnsupportedResolver { expression, .. } => {
+                        crate::report::at_text(loc, expression)
+                    }
+                    _ => loc,
+                })
+            }
+            Self::Translate(
+                kdvc_translate::Error::Config {
+                    file, line, col, ..
+                }
+                | kdvc_translate::Error::Yaml {
+                    file, line, col, ..
+                },
+            ) => Some(Location::new(file.clone(), *line, *col)),
+            Self::StaticPipelines { diagnostics, root } => diagnostics
+                .first()
+                .map(|d| Location::new(root.join(&d.file), d.line, d.col)),
+            _ => None,
+        }
     }
 
     /// What to do about this error, for the errors this crate raises itself (the causes' own hints are
@@ -173,6 +202,9 @@ impl Error {
             Self::StaticPipelines { .. } => Some(STATIC_HINT),
             Self::UnknownPipeline { origin, .. } => Some(unknown_pipeline_hint(*origin)),
             Self::UnknownNode { .. } => Some("`kdvc pipelines` lists the full node names"),
+            Self::Translate(kdvc_translate::Error::Config { .. }) => {
+                Some("fix this entry of [tool.kdvc] in pyproject.toml (the README lists its keys)")
+            }
             _ => None,
         }
     }

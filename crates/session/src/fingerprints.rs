@@ -67,12 +67,16 @@ impl Session {
     pub fn update_fingerprints(&self) -> Result<FingerprintReport> {
         let config = self.kedro_config()?;
         let nodes = self.all_nodes()?;
-        let run = fingerprints::update(
-            self.project(),
-            &nodes,
-            config,
-            &FingerprintWiring::default(),
-        )?;
+        let src = FsSource::new(self.root().to_path_buf());
+        let run = self.with_source_progress(&src, |src| {
+            fingerprints::update_from(
+                self.project(),
+                &nodes,
+                config,
+                &FingerprintWiring::default(),
+                src,
+            )
+        })?;
         for w in run.warnings {
             self.warn(Warning::Fingerprint(w));
         }
@@ -103,8 +107,9 @@ impl Session {
                 name: name.to_owned(),
             })?;
         let src = FsSource::new(self.root().to_path_buf());
-        let mut fps =
-            fingerprints::node_fingerprints(self.project(), [node], config.catalog(), &src, true)?;
+        let mut fps = self.with_source_progress(&src, |src| {
+            fingerprints::node_fingerprints(self.project(), [node], config.catalog(), src, true)
+        })?;
         let fingerprint = fps.remove(&node.name).ok_or_else(|| {
             kdvc_translate::Error::Fingerprint(format!("no fingerprint for node '{}'", node.name))
         })?;
@@ -129,7 +134,7 @@ impl Session {
         let before = summarize(&GitTreeSource::open(root, old)?)?;
         let after = match new {
             Some(rev) => summarize(&GitTreeSource::open(root, rev)?)?,
-            None => summarize(&FsSource::new(root.to_path_buf()))?,
+            None => self.with_source_progress(&FsSource::new(root.to_path_buf()), summarize)?,
         };
         let stage_of = stages_by_node(root);
         let mut diffs: Vec<NodeDiff> = before

@@ -93,6 +93,8 @@ mod fingerprints;
 mod hash;
 mod inspect;
 mod options;
+mod progress;
+mod report;
 mod session;
 mod translation;
 mod warning;
@@ -106,6 +108,8 @@ pub use inspect::{
     PipelinesView,
 };
 pub use options::{Options, PipelineReader};
+pub use progress::{Progress, Task};
+pub use report::{Level, Report};
 pub use session::{DEFAULT_PIPELINE, NodeFingerprints, Session};
 pub use translation::CheckOutcome;
 pub use warning::Warning;

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use kdvc_kedro_model::config::{KedroConfig, LoadOptions};
 use kdvc_kedro_model::pipeline::{Node, Pipeline, Registry};
@@ -13,6 +13,7 @@ use kdvc_translate::{KdvcConfig, Plan, Translation};
 use crate::code::{self, FsSource, Severity};
 use crate::error::{Error, PipelineOrigin, Result};
 use crate::options::{Options, PipelineReader};
+use crate::progress::{Progress, ReportingSource};
 use crate::warning::Warning;
 
 /// The pipeline translated when neither the options nor `[tool.kdvc]` name one.
@@ -34,6 +35,7 @@ pub struct Session {
     translation: OnceLock<Translation>,
     fingerprints: OnceLock<NodeFingerprints>,
     warnings: Mutex<Vec<Warning>>,
+    progress: Option<Arc<dyn Progress>>,
 }
 
 /// The code fingerprint of every node of the target pipeline, computed from the work tree.
@@ -71,6 +73,7 @@ impl Session {
             translation: OnceLock::new(),
             fingerprints: OnceLock::new(),
             warnings: Mutex::new(Vec::new()),
+            progress: None,
         })
     }
 
@@ -128,6 +131,26 @@ impl Session {
         Ok(self.kdvc_config()?.env.as_deref())
     }
 
+    /// This session, reporting the progress of long operations (hashing raw data, reading sources for
+    /// fingerprints) to `progress`.
+    #[must_use]
+    pub fn with_progress(mut self, progress: Arc<dyn Progress>) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// `src`, reporting the files it reads when the session has a [`Progress`].
+    pub(crate) fn with_source_progress<T>(
+        &self,
+        src: &dyn code::SourceProvider,
+        body: impl FnOnce(&dyn code::SourceProvider) -> T,
+    ) -> T {
+        match &self.progress {
+            Some(progress) => body(&ReportingSource::new(src, progress.as_ref())),
+            None => body(src),
+        }
+    }
+
     /// The Kedro configuration (globals, parameters, credentials, catalog) of the requested environment,
     /// with [`Options::runtime_params`].
     pub fn kedro_config(&self) -> Result<&KedroConfig> {
@@ -137,9 +160,25 @@ impl Session {
                 runtime_params: self.options.runtime_params.clone(),
                 environ: None,
             };
-            KedroConfig::load(&self.project, &options)
-                .map_err(|e| Error::kedro(e, Some(&self.project.root)))
+            KedroConfig::load(&self.project, &options).map_err(|e| self.kedro_error(e))
         })
+    }
+
+    /// A kedro-model error of this project; an environment that does not exist points at the
+    /// `[tool.kdvc] env` line when that is where its name came from.
+    fn kedro_error(&self, source: kdvc_kedro_model::Error) -> Error {
+        let from_tool_config = self.options.env.is_none() && self.options.env_from_tool_config;
+        let at = match &source {
+            kdvc_kedro_model::Error::MissingEnvironment { .. } if from_tool_config => {
+                crate::report::tool_kdvc_key(&self.project.root, "env")
+            }
+            _ => None,
+        };
+        let mut err = Error::kedro(source, Some(&self.project.root));
+        if let Error::Kedro(kedro) = &mut err {
+            kedro.at = at;
+        }
+        err
     }
 
     /// The resolved catalog.
@@ -169,13 +208,13 @@ impl Session {
             match reader {
                 PipelineReader::Introspect { python } => self.introspected(python.as_deref()),
                 PipelineReader::Auto { python } => match self.read_statically() {
-                    Err(Error::StaticPipelines { diagnostics }) => {
+                    Err(Error::StaticPipelines { diagnostics, root }) => {
                         let registry = match self.introspected(python.as_deref()) {
                             Ok(registry) => registry,
                             Err(err) => {
                                 // Kedro could not be asked either: the located refusal is the answer.
                                 self.warn(Warning::IntrospectionFailed(Box::new(err)));
-                                return Err(Error::StaticPipelines { diagnostics });
+                                return Err(Error::StaticPipelines { diagnostics, root });
                             }
                         };
                         if let Some(first) = diagnostics.into_iter().next() {
@@ -210,6 +249,7 @@ impl Session {
             Some(registry) if errors.is_empty() => Ok(registry),
             _ => Err(Error::StaticPipelines {
                 diagnostics: errors,
+                root: self.project.root.clone(),
             }),
         }
     }
@@ -258,12 +298,17 @@ impl Session {
             let cfg = self.kdvc_config()?;
             let kedro = self.kedro_config()?;
             let pipeline = self.pipeline()?;
-            Ok(kdvc_translate::prepare_project(
-                &self.project,
-                cfg,
-                kedro,
-                pipeline,
-            )?)
+            let translation = match &self.progress {
+                Some(progress) => kdvc_translate::prepare_project_with(
+                    &self.project,
+                    cfg,
+                    kedro,
+                    pipeline,
+                    &crate::progress::hash_reporter(progress.as_ref()),
+                ),
+                None => kdvc_translate::prepare_project(&self.project, cfg, kedro, pipeline),
+            };
+            Ok(translation?)
         })
     }
 
@@ -282,8 +327,9 @@ impl Session {
             let entries =
                 kdvc_translate::fingerprints::entries(&self.project, pipeline.nodes(), catalog);
             let src = FsSource::new(self.project.root.clone());
-            let set = kdvc_translate::fingerprints::engine(&self.project, true)
-                .fingerprint_entries(&src, &entries)?;
+            let engine = kdvc_translate::fingerprints::engine(&self.project, true);
+            let set =
+                self.with_source_progress(&src, |src| engine.fingerprint_entries(src, &entries))?;
             for w in set.warnings {
                 self.warn(Warning::Fingerprint(w));
             }

@@ -331,7 +331,7 @@ fn a_session_can_be_shared_between_threads() {
 fn a_refused_construct_stays_an_error_when_introspection_is_off_or_kedro_cannot_be_asked() {
     let copy = fixture_copy("pipe-yaml-steps");
     let located = |err: &Error| match err {
-        Error::StaticPipelines { diagnostics } => {
+        Error::StaticPipelines { diagnostics, .. } => {
             diagnostics[0].file == Path::new("src/step_lab/pipelines/steps/pipeline.py")
         }
         _ => false,
@@ -379,4 +379,59 @@ fn a_refused_construct_stays_an_error_when_introspection_is_off_or_kedro_cannot_
             && text.contains("/nonexistent/python"),
         "{text}"
     );
+}
+
+/// Records what a session reports, as `task event amount` lines.
+#[derive(Debug, Default)]
+struct Recorder(std::sync::Mutex<Vec<(kdvc_session::Task, &'static str, u64)>>);
+
+impl kdvc_session::Progress for Recorder {
+    fn start(&self, task: kdvc_session::Task, total: u64) {
+        self.0.lock().unwrap().push((task, "start", total));
+    }
+    fn advance(&self, task: kdvc_session::Task, n: u64) {
+        self.0.lock().unwrap().push((task, "advance", n));
+    }
+    fn finish(&self, task: kdvc_session::Task) {
+        self.0.lock().unwrap().push((task, "finish", 0));
+    }
+}
+
+#[test]
+fn long_operations_report_their_progress() {
+    use kdvc_session::Task;
+    let copy = fixture_copy("pipe-helpers");
+    let recorder = std::sync::Arc::new(Recorder::default());
+    let session = open(&copy.root, Options::default()).with_progress(recorder.clone());
+    session.translation().unwrap();
+    session.fingerprints().unwrap();
+    let events = recorder.0.lock().unwrap().clone();
+    let raw_bytes: u64 = ["north_raw.csv", "south_raw.csv"]
+        .iter()
+        .map(|f| {
+            std::fs::metadata(copy.root.join("data/01_raw").join(f))
+                .unwrap()
+                .len()
+        })
+        .sum();
+    let of = |task: Task, what: &str| -> Vec<u64> {
+        events
+            .iter()
+            .filter(|(t, w, _)| *t == task && *w == what)
+            .map(|(_, _, n)| *n)
+            .collect()
+    };
+    assert_eq!(of(Task::HashRawData, "start"), [raw_bytes]);
+    assert_eq!(
+        of(Task::HashRawData, "advance").iter().sum::<u64>(),
+        raw_bytes
+    );
+    assert_eq!(of(Task::HashRawData, "finish").len(), 1);
+    // A cold fingerprint reads every listed source file.
+    let listed = *of(Task::ReadSources, "start")
+        .last()
+        .expect("sources listed");
+    assert!(listed > 0);
+    assert_eq!(of(Task::ReadSources, "advance").iter().sum::<u64>(), listed);
+    assert_eq!(of(Task::ReadSources, "finish").len(), 1);
 }

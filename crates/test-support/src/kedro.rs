@@ -155,7 +155,7 @@ fn is_save_version(c: &str) -> bool {
 /// `kedro run` fails or writes nothing.
 pub fn kedro_run_outputs(project: &str) -> &'static DataFiles {
     static RUNS: OnceLock<Mutex<HashMap<String, &'static OnceLock<DataFiles>>>> = OnceLock::new();
-    let cell: &'static OnceLock<DataFiles> = *RUNS
+    let cell: &'static OnceLock<DataFiles> = RUNS
         .get_or_init(Mutex::default)
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)

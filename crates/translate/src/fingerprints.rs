@@ -262,6 +262,19 @@ pub fn update(
     config: &KedroConfig,
     wiring: &FingerprintWiring,
 ) -> Result<FingerprintRun> {
+    let src = kdvc_fingerprint::FsSource::new(project.root.clone());
+    update_from(project, nodes, config, wiring, &src)
+}
+
+/// [`update`], reading the sources through `src` (the work tree of `project`, possibly wrapped, e.g. to
+/// report progress).
+pub fn update_from(
+    project: &Project,
+    nodes: &[&Node],
+    config: &KedroConfig,
+    wiring: &FingerprintWiring,
+    src: &dyn kdvc_fingerprint::SourceProvider,
+) -> Result<FingerprintRun> {
     let catalog = config.catalog();
     let root = &project.root;
     let dvc_yaml_path = root.join("dvc.yaml");
@@ -285,15 +298,14 @@ pub fn update(
             wanted.push(node);
         }
     }
-    let src = kdvc_fingerprint::FsSource::new(root.clone());
     let entries = entries(project, wanted.iter().copied(), catalog);
     let engine = engine(project, true);
     let record_path = root.join(RECORD_FILE);
-    let mut set = engine.fingerprint_entries(&src, &entries).map_err(fp_err)?;
+    let mut set = engine.fingerprint_entries(src, &entries).map_err(fp_err)?;
     if set.reused && !record_path.exists() {
         // The record was deleted: compute it again.
         let mut fresh = engine
-            .summarize(&src)
+            .summarize(src)
             .map_err(fp_err)?
             .fingerprint_all(&entries);
         fresh.key = set.key.take();

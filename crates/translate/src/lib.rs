@@ -64,6 +64,6 @@ pub use merge::{MergeOutcome, UserStages, merge_dvc_yaml, prune_lock, user_stage
 pub use params::{ParamEdit, annotate_sources, check_source, set_param, set_scalar};
 pub use plan::{FingerprintWiring, OutPlan, Plan, PlanOptions, RawInput, StagePlan, plan};
 pub use translate::{
-    CacheObject, CacheSource, DVCIGNORE_BLOCK, FileChange, TranslateReport, Translation,
-    fingerprint_wiring, prepare, prepare_project,
+    CacheObject, CacheSource, DVCIGNORE_BLOCK, FileChange, HashProgress, TranslateReport,
+    Translation, fingerprint_wiring, prepare, prepare_project, prepare_project_with, prepare_with,
 };

@@ -224,6 +224,60 @@ fn check_user_outputs(doc: &crate::merge::StagesDoc, plan: &Plan, file: &Path) -
 ///
 /// `opts.user_stages` / `opts.user_outs` are filled from the existing dvc.yaml here.
 pub fn prepare(root: &Path, input: &PlanInput, opts: &PlanOptions) -> Result<Translation> {
+    prepare_with(root, input, opts, &|_| {})
+}
+
+/// What [`prepare_with`] reports while it hashes raw inputs (for a progress bar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashProgress<'a> {
+    /// Before hashing: the total size in bytes of the raw inputs that exist.
+    Start {
+        /// Bytes to hash.
+        bytes: u64,
+    },
+    /// One raw input (a file, or a directory with everything in it) is about to be hashed.
+    Hashing {
+        /// Its path relative to the project root.
+        path: &'a str,
+        /// Its size in bytes.
+        bytes: u64,
+    },
+    /// Every raw input is hashed.
+    Done,
+}
+
+/// The size in bytes of a file, or of every file below a directory (symbolic links not followed); 0 when
+/// missing.
+fn disk_size(path: &Path) -> u64 {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return 0;
+    };
+    if meta.is_dir() {
+        std::fs::read_dir(path)
+            .map(|entries| {
+                entries
+                    .filter_map(std::result::Result::ok)
+                    .map(|e| disk_size(&e.path()))
+                    .sum()
+            })
+            .unwrap_or(0)
+    } else if meta.is_symlink() {
+        std::fs::metadata(path)
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map_or(0, |m| m.len())
+    } else {
+        meta.len()
+    }
+}
+
+/// [`prepare`], calling `on_hash` before, while and after it hashes the raw inputs.
+pub fn prepare_with(
+    root: &Path,
+    input: &PlanInput,
+    opts: &PlanOptions,
+    on_hash: &dyn Fn(HashProgress<'_>),
+) -> Result<Translation> {
     let yaml_path = root.join("dvc.yaml");
     let original = read_opt(&yaml_path)?;
     // A dvc.yaml with Windows line endings is merged with `\n` and written back with `\r\n`.
@@ -268,8 +322,22 @@ pub fn prepare(root: &Path, input: &PlanInput, opts: &PlanOptions) -> Result<Tra
         ..HashOptions::default()
     };
     let mut dvc_files: Vec<String> = Vec::new();
-    for raw in &plan.raw_inputs {
+    let sizes: Vec<u64> = plan
+        .raw_inputs
+        .iter()
+        .map(|raw| disk_size(&root.join(&raw.path)))
+        .collect();
+    on_hash(HashProgress::Start {
+        bytes: sizes.iter().sum(),
+    });
+    for (raw, &bytes) in plan.raw_inputs.iter().zip(&sizes) {
         let data = root.join(&raw.path);
+        if bytes > 0 {
+            on_hash(HashProgress::Hashing {
+                path: &raw.path,
+                bytes,
+            });
+        }
         if !data.exists() {
             report.notes.push(format!(
                 "raw input {} ({}) does not exist: no .dvc file written",
@@ -364,6 +432,7 @@ pub fn prepare(root: &Path, input: &PlanInput, opts: &PlanOptions) -> Result<Tra
         let cur = gitignore::with_line(&cur, &line).unwrap_or(cur);
         texts.insert(gi, (old, cur));
     }
+    on_hash(HashProgress::Done);
 
     // Root .gitignore negation when a .dvc file would be ignored.
     {
@@ -669,6 +738,17 @@ pub fn prepare_project(
     kedro: &kdvc_kedro_model::KedroConfig,
     pipeline: &kdvc_kedro_model::pipeline::Pipeline,
 ) -> Result<Translation> {
+    prepare_project_with(project, cfg, kedro, pipeline, &|_| {})
+}
+
+/// [`prepare_project`], reporting the hashing of raw inputs to `on_hash` (see [`prepare_with`]).
+pub fn prepare_project_with(
+    project: &kdvc_kedro_model::Project,
+    cfg: &crate::config::KdvcConfig,
+    kedro: &kdvc_kedro_model::KedroConfig,
+    pipeline: &kdvc_kedro_model::pipeline::Pipeline,
+    on_hash: &dyn Fn(HashProgress<'_>),
+) -> Result<Translation> {
     let root = &project.root;
     let name = cfg.pipeline.as_deref().unwrap_or("__default__");
     let input = PlanInput::from_models(root, kedro, pipeline, name, cfg.env.as_deref())?;
@@ -679,7 +759,7 @@ pub fn prepare_project(
             .then(|| fingerprint_wiring(project, kedro)),
         ..PlanOptions::default()
     };
-    prepare(root, &input, &opts)
+    prepare_with(root, &input, &opts, on_hash)
 }
 
 /// The fingerprint stage of a project: it depends on what the fingerprints are computed from, so DVC runs

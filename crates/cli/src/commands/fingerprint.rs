@@ -17,9 +17,11 @@ pub(crate) fn fingerprint(args: &FingerprintArgs) -> anyhow::Result<ExitCode> {
         }
         let written = report.written_stages();
         if !written.is_empty() {
+            let written: Vec<String> = written.iter().map(ToString::to_string).collect();
             crate::render::info(&format!(
-                "updated the fingerprints of stages: {}",
-                written.join(", ")
+                "updated the fingerprints of {}: {}",
+                crate::output::plural(written.len(), "stage"),
+                crate::output::names(&written, false)
             ));
         }
         super::emit(&out)?;

@@ -2,6 +2,7 @@
 //! result; this module holds what they share: opening the session and writing to stdout.
 
 mod catalog;
+mod completions;
 mod exp;
 mod fingerprint;
 mod hash;
@@ -30,6 +31,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Trace(args) => fingerprint::trace(&args),
         Command::Diff(args) => fingerprint::diff(&args),
         Command::K8s(command) => k8s::run(&command),
+        Command::Completions(args) => completions::run(&args),
     }
 }
 
@@ -51,7 +53,12 @@ pub(crate) fn options(project: &ProjectArgs, read: Option<&ReadArgs>) -> Options
 
 /// Opens the Kedro project around `--project`.
 pub(crate) fn open(project: &ProjectArgs, options: Options) -> anyhow::Result<Session> {
-    Ok(Session::open(&project.project, options)?)
+    let session = Session::open(&project.project, options)?;
+    Ok(if crate::progress::enabled() {
+        session.with_progress(std::sync::Arc::new(crate::progress::Bars::default()))
+    } else {
+        session
+    })
 }
 
 /// Runs `body` on the session, then prints the warnings it collected (before the error, if any).
@@ -61,7 +68,7 @@ pub(crate) fn with_warnings<'s, T>(
 ) -> anyhow::Result<T> {
     let result = body(session);
     for warning in session.take_warnings() {
-        crate::render::warn(&warning.to_string());
+        crate::render::warning(&warning);
     }
     result
 }

@@ -1,12 +1,10 @@
 //! `kdvc translate` and `kdvc check`.
 
-use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use kdvc_session::translate::Translation;
 use kdvc_session::{Options, Session};
 
-use crate::args::{TargetArgs, TranslateArgs};
+use crate::args::{Format, TargetArgs, TranslateArgs};
 
 /// Opens the project with the options of `args` over `[tool.kdvc]`.
 fn open(args: &TargetArgs) -> anyhow::Result<Session> {
@@ -35,7 +33,13 @@ pub(crate) fn translate(args: &TranslateArgs) -> anyhow::Result<ExitCode> {
             &diff
         })?;
     }
-    super::emit(&summary(translation, args.dry_run))?;
+    if !args.quiet {
+        super::emit(&crate::output::translation_summary(
+            translation,
+            args.dry_run,
+            args.verbose,
+        ))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -46,62 +50,16 @@ pub(crate) fn check(args: &TargetArgs) -> anyhow::Result<ExitCode> {
         super::emit("dvc.yaml and the .dvc files are up to date\n")?;
         return Ok(ExitCode::SUCCESS);
     }
-    super::emit(&check.diff)?;
-    crate::render::hint("run `kdvc translate` and commit the result");
-    Ok(ExitCode::from(1))
-}
-
-/// The human summary of a translation.
-fn summary(t: &Translation, dry_run: bool) -> String {
-    let r = &t.report;
-    let verb = if dry_run { "would write" } else { "wrote" };
-    let mut out = String::new();
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "-".to_owned()
-        } else {
-            v.join(", ")
+    match crate::render::format() {
+        Format::Text => {
+            super::emit(&check.diff)?;
+            crate::render::hint("run `kdvc translate` and commit the result");
         }
-    };
-    let _ = writeln!(
-        out,
-        "{} stages: {} added, {} changed, {} removed, {} unchanged",
-        t.plan.stages.len(),
-        r.stages_added.len(),
-        r.stages_changed.len(),
-        r.stages_removed.len(),
-        r.stages_unchanged.len()
-    );
-    if !r.stages_added.is_empty() {
-        let _ = writeln!(out, "  added: {}", list(&r.stages_added));
+        Format::Json => crate::render::emit_reports(&check.stale),
+        Format::Github => {
+            crate::render::emit_reports(&check.stale);
+            super::emit(&check.diff)?;
+        }
     }
-    if !r.stages_changed.is_empty() {
-        let _ = writeln!(out, "  changed: {}", list(&r.stages_changed));
-    }
-    if !r.stages_removed.is_empty() {
-        let _ = writeln!(out, "  removed: {}", list(&r.stages_removed));
-    }
-    for (stage, nodes) in &r.fused_groups {
-        let _ = writeln!(
-            out,
-            "fused into {stage}: {} (joined by in-memory datasets)",
-            nodes.join(", ")
-        );
-    }
-    for (dataset, url) in &r.remote_datasets {
-        let _ = writeln!(out, "not tracked by DVC (remote): {dataset} at {url}");
-    }
-    if !r.dvc_files.is_empty() {
-        let _ = writeln!(out, "{verb} .dvc files: {}", r.dvc_files.join(", "));
-    }
-    for (file, lines) in &r.gitignore_changes {
-        let _ = writeln!(out, "{verb} {file}: {}", lines.join(" "));
-    }
-    if !r.lock_pruned.is_empty() {
-        let _ = writeln!(out, "pruned dvc.lock entries: {}", r.lock_pruned.join(", "));
-    }
-    for note in &r.notes {
-        let _ = writeln!(out, "note: {note}");
-    }
-    out
+    Ok(ExitCode::from(1))
 }

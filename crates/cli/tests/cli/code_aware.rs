@@ -7,6 +7,7 @@
 //! is a partial; `preview` is a lambda; `summarise` reads `clip_values`'s output.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use kdvc_test_support::{
     FixtureCopy, edit_file, fixture_copy, git, git_dvc_init, run_tool, string_set,
@@ -217,7 +218,7 @@ fn editing_a_decorator_changes_exactly_the_nodes_it_wraps() {
         ),
     ];
     for (from, to, _) in &cases {
-        edit(root, file, from, to);
+        edit_file(root, file, from, to);
         let after = fingerprints(root);
         let changed: Vec<&str> = before
             .keys()
@@ -230,7 +231,7 @@ fn editing_a_decorator_changes_exactly_the_nodes_it_wraps() {
     }
     // A change in the identity decorator's body: the nodes it decorates (`per_kilo`, and `label` under
     // `logged`).
-    edit(
+    edit_file(
         root,
         file,
         "    \"\"\"Marks a function as stable and returns it unchanged.\"\"\"\n    return func\n",

@@ -10,6 +10,7 @@ mod install;
 mod k8s;
 mod project;
 mod translate_e2e;
+mod ux;
 
 use std::collections::BTreeSet;
 use std::path::Path;
