@@ -190,12 +190,14 @@ impl KdvcConfig {
                 }
                 "metrics" => cfg.metrics = rules(&src, item, "tool.kdvc.metrics")?,
                 "plots" => cfg.plots = rules(&src, item, "tool.kdvc.plots")?,
+                // Read and checked by kdvc-k8s, for the `kdvc k8s` commands.
+                "k8s" => {}
                 other => {
                     return Err(src.err(
                         kspan.or_else(|| item_span(item)),
                         format!(
                             "unknown key '{other}' in [tool.kdvc]; known keys: env, pipeline, exclude, \
-                             kedro_run_args, code_fingerprints, introspect, metrics, plots"
+                             kedro_run_args, code_fingerprints, introspect, metrics, plots, k8s"
                         ),
                     ));
                 }
@@ -455,9 +457,17 @@ defaults = false
     }
 
     #[test]
+    fn the_kubernetes_table_is_left_to_kdvc_k8s() {
+        let c =
+            parse("[tool.kdvc]\nenv = \"x\"\n\n[tool.kdvc.k8s]\nimage = \"repo/img@sha256:00\"\n")
+                .unwrap();
+        assert_eq!(c.env.as_deref(), Some("x"));
+    }
+
+    #[test]
     fn unknown_keys_are_errors_with_position() {
         let e = parse("[tool.kdvc]\nenv = \"x\"\nenvs = 1\n").unwrap_err();
-        insta::assert_snapshot!(e.to_string(), @"pyproject.toml:3:1: unknown key 'envs' in [tool.kdvc]; known keys: env, pipeline, exclude, kedro_run_args, code_fingerprints, introspect, metrics, plots");
+        insta::assert_snapshot!(e.to_string(), @"pyproject.toml:3:1: unknown key 'envs' in [tool.kdvc]; known keys: env, pipeline, exclude, kedro_run_args, code_fingerprints, introspect, metrics, plots, k8s");
         let e = parse("[tool.kdvc.plots]\ndatasets = [\"a\"]\ntype = []\n").unwrap_err();
         insta::assert_snapshot!(e.to_string(), @"pyproject.toml:3:1: unknown key 'type' in [tool.kdvc.plots]; known keys: datasets, types, defaults");
         let e = parse("[tool.kdvc]\nenv = 3\n").unwrap_err();
