@@ -145,7 +145,8 @@ pub(crate) struct TranslateArgs {
     /// count of the rest).
     #[arg(long, short = 'v', conflicts_with = "quiet")]
     pub(crate) verbose: bool,
-    /// Print nothing on success (warnings and errors still go to stderr).
+    /// Print no summary on success (with --dry-run the diff is still printed; warnings and errors
+    /// still go to stderr).
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
 }

@@ -46,8 +46,8 @@ pub(crate) fn report(err: &anyhow::Error) {
 }
 
 /// Prints a warning of the session in the chosen format.
-pub(crate) fn warning(warning: &kdvc_session::Warning) {
-    emit_reports(&[warning.report()]);
+pub(crate) fn warning(warning: &kdvc_session::Warning, root: &Path) {
+    emit_reports(&[warning.report(root)]);
 }
 
 /// Prints a warning that has no place in a file.

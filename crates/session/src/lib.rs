@@ -18,8 +18,11 @@
 //! result a command prints as JSON is a typed `Serialize` struct here.
 //!
 //! Errors are one enum, [`Error`], that keeps its causes as sources and names the file (and line and
-//! column) where the cause knows them; rendering them is the caller's job. Non-fatal findings are
-//! collected as [`Warning`]s ([`Session::take_warnings`]).
+//! column) where the cause knows them; rendering them is the caller's job, helped by [`Error::reports`]:
+//! each [`Report`] is a message, a location with the end of the pointed-at token, a hint and the
+//! causes. Non-fatal findings are collected as [`Warning`]s ([`Session::take_warnings`]), and
+//! [`CheckOutcome::stale`] reports the stale files of `kdvc check`. Long operations (hashing raw data,
+//! reading sources for fingerprints) report to a [`Progress`] ([`Session::with_progress`]).
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {

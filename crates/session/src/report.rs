@@ -102,12 +102,12 @@ impl Error {
 }
 
 impl Warning {
-    /// What this warning says, taken apart (files of the pipeline reader are relative to the project
-    /// root).
-    pub fn report(&self) -> Report {
+    /// What this warning says, taken apart, with its file under `root` (the project root, see
+    /// [`crate::Session::root`]).
+    pub fn report(&self, root: &Path) -> Report {
         match self {
             Self::Pipeline(d) => {
-                let location = Location::new(d.file.clone(), d.line, d.col);
+                let location = Location::new(root.join(&d.file), d.line, d.col);
                 let mut report = Report::from_text(Level::Warning, &d.message, Some(location));
                 report.hint = Some(d.hint.clone());
                 report

@@ -68,7 +68,7 @@ pub(crate) fn with_warnings<'s, T>(
 ) -> anyhow::Result<T> {
     let result = body(session);
     for warning in session.take_warnings() {
-        crate::render::warning(&warning);
+        crate::render::warning(&warning, session.root());
     }
     result
 }
