@@ -94,7 +94,6 @@ pub(crate) struct WrappedVal<'a> {
 #[derive(Debug)]
 pub(crate) struct ToolVal<'a> {
     /// The builder.
-    #[allow(dead_code)]
     pub func: Value<'a>,
     /// Its Kedro inputs.
     pub inputs: Vec<String>,

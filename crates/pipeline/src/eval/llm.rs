@@ -47,6 +47,47 @@ impl<'a> Evaluator<'a> {
         Ok(Value::Tool(Rc::new(ToolVal { func, inputs })))
     }
 
+    /// The dotted name of a tool builder: a module-level function of the project (its code is fingerprinted
+    /// with the node's).
+    fn tool_builder(&mut self, m: &'a Module, n: TsNode<'a>, func: &Value<'a>) -> R<String> {
+        let def = match func {
+            Value::Func(def) if def.decorated => match self.undecorate(def)? {
+                Value::Wrapped(w) => w.original.clone(),
+                Value::Func(d) => d,
+                other => {
+                    return self.fail(
+                        m,
+                        n,
+                        format!("a decorated tool builder became a {}", other.type_name()),
+                    );
+                }
+            },
+            Value::Func(def) => def.clone(),
+            Value::Wrapped(w) => w.original.clone(),
+            other => {
+                return self.fail(
+                    m,
+                    n,
+                    format!(
+                        "a tool builder must be a function defined at module level in the project, not a {}",
+                        other.type_name()
+                    ),
+                );
+            }
+        };
+        if def.closure.is_some() {
+            return self.fail(
+                m,
+                n,
+                format!(
+                    "tool builder `{}` is defined inside a function; kdvc fingerprints module-level functions",
+                    def.name
+                ),
+            );
+        }
+        Ok(format!("{}.{}", def.module.name, def.name))
+    }
+
     /// `llm_context_node(*, outputs, llm, prompts, tools=None, name=None, tags=None, confirms=None,
     /// namespace=None, preview_fn=None)`.
     pub(super) fn make_llm_context_node(
@@ -126,6 +167,7 @@ impl<'a> Evaluator<'a> {
         for p in names(self, &prompts, "prompts")? {
             inputs.insert(p.clone(), p);
         }
+        let mut builders = Vec::new();
         match &tools {
             Value::None => {}
             Value::List(items) | Value::Tuple(items) => {
@@ -140,6 +182,7 @@ impl<'a> Evaluator<'a> {
                     for i in &t.inputs {
                         inputs.insert(i.clone(), i.clone());
                     }
+                    builders.push(self.tool_builder(m, n, &t.func)?);
                 }
             }
             other if other.truthy() == Some(false) => {}
@@ -157,7 +200,7 @@ impl<'a> Evaluator<'a> {
         let func = FuncRef {
             module: "kedro.pipeline.llm_context".into(),
             name: "construct_context".into(),
-            kind: FuncKind::Plain,
+            kind: FuncKind::LlmContext { tools: builders },
             span: None,
         };
         let sig = Signature {
