@@ -190,7 +190,9 @@ pub enum ExtractError {
 /// Kedro's discovery rules), `sum(...)`, `+ | & -`, `pipeline()`/`Pipeline()` with every keyword,
 /// `node()`/`Node()`, local variables and module constants, helper functions with arguments, `for` loops,
 /// comprehensions, `if` on known values, string concatenation, `%`, `str.format` and f-strings, imports
-/// (relative, aliased, re-exported), `functools.partial` and lambdas, in both Kedro 0.19 and 1.x spellings.
+/// (relative, aliased, re-exported), `functools.partial` and lambdas, node functions wrapped by the project's
+/// own decorators (`functools.wraps` wrappers, decorators returning the function, decorator factories), and
+/// Kedro 1.x's `llm_context_node()`/`tool()`, in both Kedro 0.19 and 1.x spellings.
 pub fn extract_pipelines(layout: &ProjectLayout) -> Result<Extraction, ExtractError> {
     let source_root = layout.source_root();
     let table =

@@ -19,6 +19,10 @@ pub(crate) enum Builtin {
     Pipeline019,
     /// `kedro.framework.project.find_pipelines`.
     FindPipelines,
+    /// `kedro.pipeline.llm_context_node` / `LLMContextNode` (Kedro 1.x).
+    LlmContextNode,
+    /// `kedro.pipeline.tool` (Kedro 1.x), the tool builders of an `llm_context_node`.
+    Tool,
     /// `functools.partial`.
     Partial,
     /// `functools.reduce`.
@@ -86,6 +90,15 @@ pub(crate) struct WrappedVal<'a> {
     pub wrapper: Rc<FuncDef<'a>>,
 }
 
+/// `kedro.pipeline.tool(func, *inputs)`: a tool builder and the datasets it takes.
+#[derive(Debug)]
+pub(crate) struct ToolVal<'a> {
+    /// The builder.
+    pub func: Value<'a>,
+    /// Its Kedro inputs.
+    pub inputs: Vec<String>,
+}
+
 /// A value during evaluation.
 #[derive(Debug, Clone)]
 pub(crate) enum Value<'a> {
@@ -103,6 +116,7 @@ pub(crate) enum Value<'a> {
     Lambda(Rc<LambdaDef<'a>>),
     Partial(Rc<PartialVal<'a>>),
     Wrapped(Rc<WrappedVal<'a>>),
+    Tool(Rc<ToolVal<'a>>),
     Builtin(Builtin),
     /// A module; project or external.
     Module(String),
@@ -130,6 +144,7 @@ impl<'a> Value<'a> {
             Self::Lambda(_) => "function".into(),
             Self::Partial(_) => "functools.partial".into(),
             Self::Wrapped(_) => "function".into(),
+            Self::Tool(_) => "_ToolConfig".into(),
             Self::Builtin(_) => "builtin_function".into(),
             Self::Module(m) => format!("module '{m}'"),
             Self::Method(_, m) => format!("method '{m}'"),

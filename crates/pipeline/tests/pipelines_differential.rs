@@ -110,6 +110,11 @@ fn functions_wrapped_by_first_party_decorators() {
 }
 
 #[test]
+fn llm_context_nodes_and_their_tools() {
+    check("pipe-llm-context");
+}
+
+#[test]
 fn single_module_layout_and_find_pipelines_skips() {
     check("pipe-single-module");
 }

@@ -35,3 +35,8 @@ fn yaml_steps_runs() {
 fn decorated_runs() {
     run("pipe-decorated");
 }
+
+#[test]
+fn llm_context_runs() {
+    run("pipe-llm-context");
+}

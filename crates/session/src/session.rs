@@ -198,7 +198,12 @@ impl Session {
     pub fn registry(&self) -> Result<&Registry> {
         lazy(&self.registry, || {
             let reader = match &self.options.reader {
-                PipelineReader::Configured => match self.kdvc_config()?.introspect {
+                // Commands that do not otherwise read `[tool.kdvc]` (it may hold tables of other tools,
+                // such as `k8s`) take the default when it does not load; those that do report its error.
+                PipelineReader::Configured => match self
+                    .kdvc_config()
+                    .map_or(Introspect::default(), |c| c.introspect)
+                {
                     Introspect::Never => PipelineReader::Static,
                     Introspect::Auto => PipelineReader::Auto { python: None },
                     Introspect::Always => PipelineReader::Introspect { python: None },

@@ -55,6 +55,7 @@ pub fn entry_point(node: &Node, catalog: &Catalog, project: &Project) -> EntryPo
             module: node.func.module.clone(),
             source: source.clone(),
         },
+        FuncKind::LlmContext { .. } => plain,
     };
     let prefix = format!("{package}.");
     let mut extra: Vec<String> = node
@@ -67,6 +68,10 @@ pub fn entry_point(node: &Node, catalog: &Catalog, project: &Project) -> EntryPo
         .collect();
     extra.sort();
     extra.dedup();
+    // An `llm_context_node` runs its tool builders: their code is part of the node's.
+    if let FuncKind::LlmContext { tools } = &node.func.kind {
+        extra.extend(tools.iter().cloned());
+    }
     EntryPoint {
         func,
         extra_symbols: extra,

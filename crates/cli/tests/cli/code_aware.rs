@@ -245,3 +245,30 @@ fn editing_a_decorator_changes_exactly_the_nodes_it_wraps() {
         .collect();
     assert_eq!(changed, ["label", "per_kilo"]);
 }
+
+#[test]
+fn editing_a_tool_builder_changes_exactly_its_llm_context_node() {
+    let copy = fixture_copy("pipe-llm-context");
+    let root = &copy.root;
+    git(root, &["init", "-q", "-b", "main"]);
+    let r = crate::run(kdvc(root).arg("translate"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let before = fingerprints(root);
+    assert_eq!(
+        before.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["answer", "construct_context", "load_model", "plain_context"]
+    );
+    edit(
+        root,
+        "src/ask_lab/pipelines/assist/nodes.py",
+        "return len(inventory)",
+        "return int(len(inventory))",
+    );
+    let after = fingerprints(root);
+    let changed: Vec<&str> = before
+        .keys()
+        .filter(|k| before[*k] != after[*k])
+        .map(String::as_str)
+        .collect();
+    assert_eq!(changed, ["construct_context"]);
+}

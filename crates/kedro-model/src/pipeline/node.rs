@@ -65,6 +65,12 @@ pub enum FuncKind {
         /// Source text of the whole lambda expression.
         source: String,
     },
+    /// The function Kedro's `llm_context_node(...)` builds (`kedro.pipeline.llm_context.construct_context`),
+    /// which calls the tool builders given with `tool(...)`.
+    LlmContext {
+        /// The dotted names of the tool builders (`my_pkg.tools.build_lookup`), in the order given.
+        tools: Vec<String>,
+    },
 }
 
 /// The Python callable a node runs.

@@ -22,6 +22,8 @@ impl<'a> Evaluator<'a> {
     ) -> R<Value<'a>> {
         match b {
             Builtin::Node => self.make_node(m, n, pos, kw),
+            Builtin::LlmContextNode => self.make_llm_context_node(m, n, pos, kw),
+            Builtin::Tool => self.make_tool(m, n, pos, kw),
             Builtin::Pipeline => self.make_pipeline(m, n, pos, kw, "nodes"),
             Builtin::Pipeline019 => self.make_pipeline(m, n, pos, kw, "pipe"),
             Builtin::FindPipelines => self.find_pipelines(m, n, pos, kw),
@@ -472,6 +474,11 @@ pub(super) fn builtin_qualified<'a>(q: &str) -> Option<Value<'a>> {
         | "kedro.pipeline.pipeline.Pipeline"
         | "kedro.pipeline.pipeline.pipeline" => Builtin::Pipeline,
         "kedro.pipeline.modular_pipeline.pipeline" => Builtin::Pipeline019,
+        "kedro.pipeline.llm_context_node"
+        | "kedro.pipeline.LLMContextNode"
+        | "kedro.pipeline.llm_context.llm_context_node"
+        | "kedro.pipeline.llm_context.LLMContextNode" => Builtin::LlmContextNode,
+        "kedro.pipeline.tool" | "kedro.pipeline.llm_context.tool" => Builtin::Tool,
         "kedro.framework.project.find_pipelines" => Builtin::FindPipelines,
         "functools.partial" => Builtin::Partial,
         "functools.reduce" => Builtin::Reduce,

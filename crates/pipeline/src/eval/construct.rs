@@ -256,6 +256,26 @@ impl<'a> Evaluator<'a> {
         };
         let (func, sig) = self.func_ref(m, n, &func)?;
         let inputs = self.dataset_arg(m, n, "inputs", inputs)?;
+        self.finish_node(
+            m, n, func, sig, inputs, outputs, confirms, name, tags, namespace,
+        )
+    }
+
+    /// The checks and the [`Node`] common to `node()` and `llm_context_node()`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn finish_node(
+        &mut self,
+        m: &'a Module,
+        n: TsNode<'a>,
+        func: FuncRef,
+        sig: Signature,
+        inputs: DatasetArg,
+        outputs: Value<'a>,
+        confirms: Value<'a>,
+        name: Value<'a>,
+        tags: Value<'a>,
+        namespace: Value<'a>,
+    ) -> R<Value<'a>> {
         let outputs = self.dataset_arg(m, n, "outputs", outputs)?;
         let confirms = self.dataset_arg(m, n, "confirms", confirms)?;
         let (positional, keywords): (usize, Vec<String>) = match &inputs {

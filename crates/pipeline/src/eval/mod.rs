@@ -29,6 +29,7 @@ mod decorators;
 mod diagnostics;
 mod discovery;
 mod expr;
+mod llm;
 mod modules;
 mod stmt;
 
