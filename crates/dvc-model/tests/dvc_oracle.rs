@@ -7,7 +7,7 @@ use std::path::Path;
 
 use kdvc_dvc_model::hash::{HashAlgorithm, HashOptions, dir_manifest, file_md5, hash_path};
 use kdvc_dvc_model::{DvcFile, HashInfo};
-use kdvc_test_support::{git, new_dvc_repo, python_json, run_tool, tool, write_file};
+use kdvc_test_support::{git, new_dvc_repo, python_json, run_tool, run_tool_failing, write_file};
 use serde_json::{Value, json};
 
 /// Deterministic pseudo-random bytes (xorshift), so data is reproducible without storing it.
@@ -252,13 +252,7 @@ fn dvcignore_inside_a_tracked_dir_is_an_error_for_both() {
             .contains(".dvcignore file should not be in collected dir path"),
         "{err}"
     );
-    let out = tool("dvc")
-        .current_dir(&root)
-        .args(["add", "d"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = run_tool_failing("dvc", &root, ["add", "d"]);
     assert!(
         stderr.contains(".dvcignore file should not be in collected dir path"),
         "{stderr}"
@@ -277,13 +271,7 @@ fn non_utf8_names_fail_for_both() {
     );
     let err = hash_path(&root.join("d"), &HashOptions::default()).unwrap_err();
     assert!(err.to_string().contains("not valid UTF-8"), "{err}");
-    let out = tool("dvc")
-        .current_dir(&root)
-        .args(["add", "d"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = run_tool_failing("dvc", &root, ["add", "d"]);
     assert!(stderr.contains("surrogates not allowed"), "{stderr}");
 }
 

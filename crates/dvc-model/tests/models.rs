@@ -9,7 +9,7 @@ use kdvc_dvc_model::{
     Artifact, Cmd, DvcFile, DvcLock, DvcYaml, Entry, LockStage, Out, OutFlags, ParamDep, Stage,
     StageDef, TopPlot, Value,
 };
-use kdvc_test_support::{new_dvc_repo, run_tool};
+use kdvc_test_support::{new_dvc_repo, run_tool, run_tool_failing};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -495,13 +495,7 @@ fn unknown_keys_are_rejected_like_dvc() {
     let (_tmp, root) = new_dvc_repo();
     let text = "stages:\n  s:\n    cmd: echo\n    foo: 1\n";
     std::fs::write(root.join("dvc.yaml"), text).unwrap();
-    let out = kdvc_test_support::tool("dvc")
-        .current_dir(&root)
-        .args(["stage", "list"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let theirs = String::from_utf8_lossy(&out.stderr);
+    let theirs = run_tool_failing("dvc", &root, ["stage", "list"]);
     let ours = err_of(text);
     // Same message and YAML path. DVC points at the nearest enclosing mapping (line 3, the stage body);
     // we point at the offending key itself (line 4, column 5).

@@ -155,12 +155,20 @@ fn is_save_version(c: &str) -> bool {
 /// `kedro run` fails or writes nothing.
 pub fn kedro_run_outputs(project: &str) -> &'static DataFiles {
     static RUNS: OnceLock<Mutex<HashMap<String, &'static OnceLock<DataFiles>>>> = OnceLock::new();
-    let cell: &'static OnceLock<DataFiles> = RUNS
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .entry(project.to_owned())
-        .or_insert_with(|| Box::leak(Box::default()));
+    let cell: &'static OnceLock<DataFiles> = {
+        let mut runs = RUNS
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match runs.get(project) {
+            Some(cell) => cell,
+            None => {
+                let cell = Box::leak(Box::default());
+                runs.insert(project.to_owned(), cell);
+                cell
+            }
+        }
+    };
     cell.get_or_init(|| {
         let copy = fixture_copy(project);
         let before = data_files(&copy.root).len();

@@ -168,6 +168,25 @@ pub fn stdout_of(cmd: &mut Command) -> String {
     String::from_utf8(run_ok(cmd).stdout).expect("utf-8 output")
 }
 
+/// Runs a program of the virtual environment in `dir` with `args` that must fail; returns its stderr.
+pub fn run_tool_failing<I, S>(name: &str, dir: &Path, args: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut cmd = tool(name);
+    cmd.current_dir(dir).args(args);
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    assert!(
+        !out.status.success(),
+        "{cmd:?} succeeded\n--- stdout\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// Runs a program of the virtual environment in `dir` with `args`, panicking if it fails; returns stdout.
 pub fn run_tool<I, S>(name: &str, dir: &Path, args: I) -> String
 where

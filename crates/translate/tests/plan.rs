@@ -129,25 +129,21 @@ fn names_are_sanitized_unique_and_quoted() {
     // The command DVC runs (after un-escaping `\${`) must be valid shell that passes the names verbatim.
     let p = plan(&input, &opts).unwrap();
     let cmd = p.stages[4].cmd.replace("\\${", "${");
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(cmd.replacen("kedro run", "printf '%s\\n'", 1))
-        .output()
-        .unwrap();
+    assert_eq!(kedro_run_args(&cmd), "--nodes=it's ${HOME}\n");
     assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
-        "--nodes=it's ${HOME}\n"
-    );
-    let cmd = p.stages[3].cmd.clone();
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(cmd.replacen("kedro run", "printf '%s\\n'", 1))
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
+        kedro_run_args(&p.stages[3].cmd),
         "--nodes=ns.<lambda>__1a2b3c4d\n"
     );
+}
+
+/// The arguments `sh` passes to `kedro run` in a stage command, one a line.
+fn kedro_run_args(cmd: &str) -> String {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(cmd.replacen("kedro run", "printf '%s\\n'", 1))
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
