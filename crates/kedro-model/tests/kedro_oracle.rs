@@ -496,12 +496,15 @@ mod every_project_and_environment_matches_kedro {
         config_soft => "config-soft",
         exp_lab => "exp-lab",
         fp_demo => "fp-demo",
+        pipe_decorated => "pipe-decorated",
         pipe_findpipes => "pipe-findpipes",
         pipe_helpers => "pipe-helpers",
         pipe_kedro019 => "pipe-kedro019",
+        pipe_llm_context => "pipe-llm-context",
         pipe_modular_loop => "pipe-modular-loop",
         pipe_single_module => "pipe-single-module",
         pipe_transcode => "pipe-transcode",
+        pipe_yaml_steps => "pipe-yaml-steps",
         spaceflights => "examples/spaceflights",
     );
 

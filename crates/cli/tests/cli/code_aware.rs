@@ -258,7 +258,7 @@ fn editing_a_tool_builder_changes_exactly_its_llm_context_node() {
         before.keys().map(String::as_str).collect::<Vec<_>>(),
         ["answer", "construct_context", "load_model", "plain_context"]
     );
-    edit(
+    edit_file(
         root,
         "src/ask_lab/pipelines/assist/nodes.py",
         "return len(inventory)",
