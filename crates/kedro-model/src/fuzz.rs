@@ -1,7 +1,7 @@
 //! The body of the `kedro_config` fuzz target (`fuzz/`), a plain function so that `cargo test` replays
 //! the saved corpus through it too.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::{KedroConfig, LoadOptions, Project};
@@ -34,7 +34,7 @@ pub fn kedro_config(data: &[u8]) {
     result.expect("the temporary project can be written");
 }
 
-fn build_and_load(dir: &PathBuf, text: &str) -> std::io::Result<()> {
+fn build_and_load(dir: &Path, text: &str) -> std::io::Result<()> {
     std::fs::create_dir_all(dir.join("conf/base"))?;
     std::fs::create_dir_all(dir.join("conf/local"))?;
     std::fs::create_dir_all(dir.join("src/p"))?;
