@@ -126,8 +126,8 @@ impl ParamEdits {
 
     /// Writes the edits, then runs `<dvc> exp run DVC_ARGS` in the project with telemetry off. With
     /// `--queue` or `--temp` the files are put back once DVC has taken its copy; they are also put back
-    /// when DVC cannot be started ([`Error::DvcSpawn`]). When DVC fails ([`Error::DvcFailed`]) the edits
-    /// stay, as in a plain `dvc exp run`.
+    /// when DVC cannot be started ([`Error::DvcSpawn`]) or fails ([`Error::DvcFailed`], e.g. a bad
+    /// argument), so that a failed run never leaves the parameter files edited.
     pub fn run_experiment_with(&self, dvc: impl AsRef<OsStr>, dvc_args: &[String]) -> Result<()> {
         self.write()?;
         let mut cmd = Command::new(dvc);
@@ -140,7 +140,7 @@ impl ParamEdits {
         let status = cmd.status();
         // --queue and --temp leave the workspace as it was: DVC has taken its own copy by now.
         let detached = dvc_args.iter().any(|a| a == "--queue" || a == "--temp");
-        if detached || status.is_err() {
+        if detached || !status.as_ref().is_ok_and(std::process::ExitStatus::success) {
             self.restore()?;
         }
         let status = status.map_err(|source| Error::DvcSpawn { source })?;

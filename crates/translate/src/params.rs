@@ -144,12 +144,26 @@ pub fn set_scalar(
         });
     }
     let old = text[pos.start..pos.end].to_string();
-    // What Kedro reads `value` as on its own (`None`: not a YAML value Kedro can load).
+    // What Kedro reads `value` as on its own (`None`: not a YAML value Kedro can load; such a value must
+    // not start a flow collection or a quoted scalar).
     let wanted = kdvc_yaml::parse(&format!("v: {value}\n"), &Options::kedro())
         .ok()
         .flatten()
         .and_then(|r| r.get("v").map(|v| Value::from_node(v, Schema::Kedro)))
         .and_then(std::result::Result::ok);
+    // A value that opens a flow collection or a quoted scalar and does not parse is a typo, never a
+    // string; other unparseable text (`a: b`, `!tag x`) is set as the string it is.
+    if wanted.is_none() && value.trim_start().starts_with(['[', '{', '"', '\'']) {
+        return Err(Error::Param {
+            key: dotted,
+            message: format!(
+                "the value '{value}' is not valid YAML (kdvc exp run -S reads values as Kedro reads YAML); \
+                 fix it, or quote it to set a string: -S '{}=\"{}\"'",
+                key.join("."),
+                value.replace('"', "\\\"")
+            ),
+        });
+    }
     let literal = match &wanted {
         Some(_) if !value.contains('\n') && !value.trim().is_empty() && value.trim() == value => {
             value.to_string()
@@ -241,6 +255,20 @@ mod tests {
 
     fn k(s: &str) -> Vec<String> {
         s.split('.').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn a_value_that_is_not_yaml_is_refused() {
+        let f = Path::new("p.yml");
+        let err = set_scalar("a: 1\n", &k("a"), "[1, 2", f)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not valid YAML"), "{err}");
+        assert!(set_scalar("a: 1\n", &k("a"), "{x: [1", f).is_err());
+        let (new, _) = set_scalar("a: 1\n", &k("a"), "[1, 2]", f).unwrap();
+        assert_eq!(new, "a: [1, 2]\n");
+        let (new, _) = set_scalar("a: 1\n", &k("a"), "'[1, 2'", f).unwrap();
+        assert_eq!(new, "a: '[1, 2'\n");
     }
 
     #[test]
