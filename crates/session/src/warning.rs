@@ -35,11 +35,18 @@ impl fmt::Display for Warning {
                 d.col,
                 d.message
             ),
-            Self::IntrospectionFailed(err) => write!(
-                f,
-                "the static reader's refusal stands: {}",
-                err.chain_text()
-            ),
+            Self::IntrospectionFailed(err) => {
+                // Kedro's traceback is long; its first line says what was run, its last one what failed.
+                let text = err.chain_text();
+                let mut lines = text.lines().map(str::trim_end).filter(|l| !l.is_empty());
+                let first = lines.next().unwrap_or_default();
+                match lines.next_back() {
+                    Some(last) => {
+                        write!(f, "the static reader's refusal stands: {first} ... {last}")
+                    }
+                    None => write!(f, "the static reader's refusal stands: {first}"),
+                }
+            }
             Self::CatalogWithoutPipelines(err) => write!(
                 f,
                 "listing the explicit catalog entries only: {}",
