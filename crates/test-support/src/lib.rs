@@ -469,3 +469,32 @@ mod fixture_tests {
         );
     }
 }
+
+/// Replays every saved input of the fuzz target `target` (`fuzz/corpus/<target>/`, plus the crashes fixed
+/// since, `fuzz/regressions/<target>/`) through `body`, the target's own function, as `cargo fuzz` runs it.
+/// Each input must finish within a generous guard for a shared machine (`cargo fuzz` runs with
+/// `-timeout=2`); panics name the input. Panics when the target has no saved input.
+pub fn replay_fuzz_corpus(target: &str, body: impl Fn(&[u8])) {
+    let fuzz = workspace_root().join("fuzz");
+    let mut count = 0;
+    for dir in [format!("corpus/{target}"), format!("regressions/{target}")] {
+        let Ok(entries) = std::fs::read_dir(fuzz.join(dir)) else {
+            continue;
+        };
+        let mut paths: Vec<PathBuf> = entries.map(|e| e.expect("dir entry").path()).collect();
+        paths.sort();
+        for path in paths {
+            let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let start = std::time::Instant::now();
+            body(&data);
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(5),
+                "{} took {:?}",
+                path.display(),
+                start.elapsed()
+            );
+            count += 1;
+        }
+    }
+    assert!(count > 0, "no saved inputs for the fuzz target {target}");
+}
