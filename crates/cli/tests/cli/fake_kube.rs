@@ -28,6 +28,16 @@ pub(crate) struct FakeKube {
 impl FakeKube {
     /// Starts the server; `dir` gets the kubeconfig (context namespace `namespace`).
     pub(crate) fn start(dir: &Path, namespace: &str, controller: Box<Controller>) -> FakeKube {
+        // The real kubectl talks to this server: a missing one is a failure that says what to install.
+        let found = std::process::Command::new("kubectl")
+            .args(["version", "--client"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(
+            found,
+            "kubectl is not on PATH: install it (Debian: `apt-get install kubectl` from the Kubernetes \
+             package repository, or the kubectl binary of your Kubernetes release)"
+        );
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let state: Arc<(Mutex<State>, Condvar)> = Arc::default();
