@@ -44,7 +44,7 @@ pub const FINGERPRINT_STAGE: &str = "kdvc-fingerprint";
 pub struct FingerprintWiring {
     /// Stage name (default [`FINGERPRINT_STAGE`]).
     pub stage: String,
-    /// Command of that stage (default `kdvc fingerprint`).
+    /// Command of that stage (default [`FINGERPRINT_CMD`]).
     pub cmd: String,
     /// Directory of the per-stage files, relative to the project root (default `.kdvc/fp`).
     pub dir: String,
@@ -54,11 +54,19 @@ pub struct FingerprintWiring {
     pub deps: Vec<String>,
 }
 
+/// The fingerprint stage's command: `kdvc fingerprint`, and when that fails (above all because `kdvc` is not
+/// on the `PATH` of the shell DVC starts), a line on stderr saying how to install it, after the shell's bare
+/// "not found", and a non-zero exit. It uses only `||`, a parenthesised group, `>&2`, `&&` and words without
+/// quotes, glob or variable characters, which POSIX shells and Windows' `cmd.exe` read alike
+/// (docs/fingerprint.md#wiring-into-dvc).
+pub const FINGERPRINT_CMD: &str = "kdvc fingerprint || (echo kdvc fingerprint failed. If kdvc is not installed, \
+run pip install kdvc in the environment that runs dvc repro >&2 && exit 1)";
+
 impl Default for FingerprintWiring {
     fn default() -> Self {
         Self {
             stage: FINGERPRINT_STAGE.into(),
-            cmd: "kdvc fingerprint".into(),
+            cmd: FINGERPRINT_CMD.into(),
             dir: ".kdvc/fp".into(),
             deps: Vec::new(),
         }

@@ -272,3 +272,39 @@ fn editing_a_tool_builder_changes_exactly_its_llm_context_node() {
         .collect();
     assert_eq!(changed, ["construct_context"]);
 }
+
+/// Without `kdvc` on the `PATH` DVC runs stages with, the fingerprint stage fails with a line that says how
+/// to install kdvc (after the shell's "not found"), and DVC records nothing for it.
+#[test]
+fn the_fingerprint_stage_without_kdvc_says_how_to_install_it() {
+    let copy = fixture_copy("code-aware");
+    let root = &copy.root;
+    git_dvc_init(root);
+    let r = crate::run(kdvc(root).arg("translate"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The venv's `bin` (DVC, Python) and the system's directories, but none that holds a `kdvc`.
+    let inherited = std::env::var_os("PATH").unwrap_or_default();
+    let dirs: Vec<std::path::PathBuf> = std::iter::once(kdvc_test_support::venv().join("bin"))
+        .chain(std::env::split_paths(&inherited))
+        .filter(|dir| !dir.join("kdvc").exists())
+        .collect();
+    let mut dvc = kdvc_test_support::tool("dvc");
+    dvc.env("PATH", std::env::join_paths(dirs).expect("valid PATH"))
+        .current_dir(root)
+        .args(["repro", FP]);
+    let out = dvc.output().expect("dvc starts");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "the stage ran without kdvc: {stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "kdvc fingerprint failed. If kdvc is not installed, run pip install kdvc in the environment \
+             that runs dvc repro"
+        ),
+        "{stderr}"
+    );
+    let lock = std::fs::read_to_string(root.join("dvc.lock")).unwrap_or_default();
+    assert!(!lock.contains(FP), "DVC locked the failed stage:\n{lock}");
+}
