@@ -13,13 +13,24 @@ use std::sync::OnceLock;
 
 use kdvc_test_support::{TELEMETRY_OFF, copy_dir, git, run_ok, venv_bin, workspace_root};
 
-/// Where the Python builds put their cargo artefacts: apart from `cargo test`'s own target directory, which
-/// the running test suite holds.
+/// Where the Python builds put what they make: the wheel, the user's virtual environment, and the cargo
+/// artefacts of pre-commit's build from source.
 fn build_dir() -> PathBuf {
     workspace_root().join("target/python-build")
 }
 
-/// The wheel, built once per test run.
+/// The target directory `cargo test` built this suite's `kdvc` in (`<target>/debug/kdvc`).
+fn cargo_target_dir() -> PathBuf {
+    let bin = Path::new(env!("CARGO_BIN_EXE_kdvc"));
+    bin.ancestors()
+        .nth(2)
+        .unwrap_or_else(|| panic!("{} is not <target>/<profile>/kdvc", bin.display()))
+        .to_path_buf()
+}
+
+/// The wheel, built once per test run. maturin packages the binary that `cargo test` has just built: the
+/// same target directory and the same (dev) profile, so cargo finds everything fresh (cargo releases its
+/// build lock while the tests run). A release wheel differs only in the compiler's optimisation level.
 fn wheel() -> &'static Path {
     static WHEEL: OnceLock<PathBuf> = OnceLock::new();
     WHEEL.get_or_init(|| {
@@ -28,9 +39,9 @@ fn wheel() -> &'static Path {
         run_ok(
             Command::new(venv_bin("maturin"))
                 .current_dir(workspace_root())
-                .args(["build", "--release", "--quiet", "--out"])
+                .args(["build", "--profile", "dev", "--quiet", "--out"])
                 .arg(&out)
-                .env("CARGO_TARGET_DIR", build_dir().join("cargo")),
+                .env("CARGO_TARGET_DIR", cargo_target_dir()),
         );
         let wheels: Vec<PathBuf> = std::fs::read_dir(&out)
             .unwrap()
@@ -175,8 +186,11 @@ fn pre_commit_installs_the_kdvc_check_hook_from_the_repository() {
             .arg(workspace_root())
             .args(["kdvc-check", "--all-files", "--color", "never"])
             .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home"))
-            // pre-commit builds the package with cargo; this keeps its dependencies compiled across runs.
+            // pre-commit builds the package from source with cargo (through maturin): in the dev profile,
+            // in a target directory of its own that keeps its dependencies compiled across runs. (Not
+            // `cargo test`'s: the sources of pre-commit's clone would replace this checkout's artefacts.)
             .env("CARGO_TARGET_DIR", build_dir().join("cargo"))
+            .env("MATURIN_PEP517_ARGS", "--profile dev")
             .env("PIP_DISABLE_PIP_VERSION_CHECK", "1");
         cmd.output().unwrap()
     };
