@@ -93,43 +93,19 @@ pub struct Translation {
     /// The summary.
     pub report: TranslateReport,
     /// Temporary files (`.kdvc-tmp-*`) an interrupted run left where translate writes (the project
-    /// root, the directories of raw inputs and of fingerprint records, the DVC cache), older than
-    /// [`STALE_TEMP_AGE`]. [`Translation::write`] removes them; while one is there the translation is not
-    /// clean.
+    /// root, the directories of raw inputs, of fingerprint records and of kdvc's caches, the DVC cache):
+    /// their process is gone, or they are older than [`kdvc_fsutil::STALE_TEMP_AGE`]
+    /// ([`kdvc_fsutil::is_stale_temp`]). [`Translation::write`] removes them; while one is there the
+    /// translation is not clean.
     pub stale_temp_files: Vec<PathBuf>,
 }
 
-/// How old a `.kdvc-tmp-*` file must be to count as left by an interrupted run (a write takes
-/// milliseconds; a younger one may belong to a run in progress).
-pub const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// The `.kdvc-tmp-*` files older than [`STALE_TEMP_AGE`] in `dirs` (not recursive).
+/// The stale `.kdvc-tmp-*` files ([`kdvc_fsutil::is_stale_temp`]) directly in `dirs`.
 fn stale_temp_files(dirs: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
-    let now = std::time::SystemTime::now();
-    let mut out = Vec::new();
-    for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            if !entry
-                .file_name()
-                .to_string_lossy()
-                .starts_with(".kdvc-tmp-")
-            {
-                continue;
-            }
-            let old = entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| now.duration_since(t).ok())
-                .is_some_and(|age| age >= STALE_TEMP_AGE);
-            if old && entry.file_type().is_ok_and(|t| t.is_file()) {
-                out.push(entry.path());
-            }
-        }
-    }
+    let mut out: Vec<PathBuf> = dirs
+        .iter()
+        .flat_map(|dir| kdvc_fsutil::stale_temp_files(dir))
+        .collect();
     out.sort();
     out
 }
@@ -576,6 +552,8 @@ pub fn prepare_with(
         }
     }
     dirs.insert(root.join(".kdvc/fp"));
+    dirs.insert(root.join(".kdvc"));
+    dirs.insert(root.join(".kdvc/cache"));
     if let Some(c) = &cache {
         let md5 = c.join("files").join("md5");
         dirs.insert(md5.clone());
@@ -660,7 +638,16 @@ impl Translation {
             }
         }
         let mut done: Vec<&FileChange> = Vec::new();
-        for c in &self.changes {
+        // dvc.yaml last. Every other file is derived again by the next run from the project and dvc.yaml
+        // (the dvc.lock entries to prune are those of generated stages dvc.yaml still lists), so a run
+        // killed before it wrote dvc.yaml is completed by the next one.
+        let is_dvc_yaml = |c: &&FileChange| c.path == "dvc.yaml";
+        let ordered = self
+            .changes
+            .iter()
+            .filter(|c| !is_dvc_yaml(c))
+            .chain(self.changes.iter().filter(is_dvc_yaml));
+        for c in ordered {
             // Write through a symbolic link (to the file it points to), never replacing the link.
             let path = write_target(&self.root.join(&c.path));
             let res = (|| {
@@ -714,7 +701,7 @@ fn write_object(obj: &CacheObject) -> Result<()> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let tmp = dir.join(format!(".{name}.kdvc-tmp-{}", std::process::id()));
+            let tmp = kdvc_fsutil::temp_path(dir, &name);
             std::fs::copy(p, &tmp).map_err(|e| Error::io(p, e))?;
             std::fs::rename(&tmp, &obj.dest).map_err(|e| {
                 let _ = std::fs::remove_file(&tmp);
