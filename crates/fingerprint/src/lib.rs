@@ -59,6 +59,8 @@
 
 mod cache;
 mod flat;
+#[doc(hidden)]
+pub mod fuzz;
 mod index;
 pub mod normalize;
 mod pins;

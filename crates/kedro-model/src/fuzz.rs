@@ -1,10 +1,10 @@
-//! The body of the `kedro_config` fuzz target (`fuzz/`), a plain function so that `cargo test` replays
-//! the saved corpus through it too.
+//! The bodies of the `kedro_config` and `settings` fuzz targets (`fuzz/`), plain functions so that
+//! `cargo test` replays the saved corpora through them too.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::{KedroConfig, LoadOptions, Project};
+use crate::{KedroConfig, LoadOptions, Project, Settings};
 
 /// The files of the conf tree a fuzz input fills, in order; the input's parts are separated by a line
 /// `#%%`.
@@ -67,4 +67,19 @@ fn build_and_load(dir: &Path, text: &str) -> std::io::Result<()> {
         let _ = config.parameters();
     }
     Ok(())
+}
+
+/// Reads `data` as the text of a `settings.py` and asks for every setting kdvc uses. Errors and warnings
+/// are fine; panics, overflows and hangs are bugs.
+pub fn settings(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let s = Settings::parse(&text, Path::new("src/p/settings.py"));
+    let _ = s.conf_source.get("CONF_SOURCE");
+    let _ = s.base_env.get("CONFIG_LOADER_ARGS");
+    let _ = s.default_run_env.get("CONFIG_LOADER_ARGS");
+    let _ = s.config_patterns.get("CONFIG_LOADER_ARGS");
+    let _ = s.ignore_hidden.get("CONFIG_LOADER_ARGS");
+    for key in ["parameters", "catalog", "credentials", "spark"] {
+        let _ = s.merge_strategy_for(key);
+    }
 }

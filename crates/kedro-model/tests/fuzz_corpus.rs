@@ -5,3 +5,8 @@
 fn every_saved_input_runs_quickly_without_panicking() {
     kdvc_test_support::replay_fuzz_corpus("kedro_config", kdvc_kedro_model::fuzz::kedro_config);
 }
+
+#[test]
+fn every_saved_settings_input_runs_quickly_without_panicking() {
+    kdvc_test_support::replay_fuzz_corpus("settings", kdvc_kedro_model::fuzz::settings);
+}

@@ -49,6 +49,8 @@ use kdvc_python::{ModuleTable, ParseError, line_col};
 use serde::Serialize;
 
 mod eval;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod introspect;
 mod value;
 
