@@ -112,6 +112,15 @@ pub(crate) fn translation_summary(t: &Translation, dry_run: bool, verbose: bool)
             names(&r.dvc_files, verbose)
         );
     }
+    if !r.dvc_files_removed.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} {} (their raw input moved or left the pipeline): {}",
+            if dry_run { "would remove" } else { "removed" },
+            plural(r.dvc_files_removed.len(), "generated .dvc file"),
+            names(&r.dvc_files_removed, verbose)
+        );
+    }
     lines(
         &mut out,
         &r.gitignore_changes,

@@ -47,6 +47,7 @@ pub mod error;
 pub mod fingerprints;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod generated;
 mod gitignore;
 pub mod input;
 pub mod merge;
@@ -64,6 +65,7 @@ pub use merge::{MergeOutcome, UserStages, merge_dvc_yaml, prune_lock, user_stage
 pub use params::{ParamEdit, annotate_sources, check_source, set_param, set_scalar};
 pub use plan::{FingerprintWiring, OutPlan, Plan, PlanOptions, RawInput, StagePlan, plan};
 pub use translate::{
-    CacheObject, CacheSource, DVCIGNORE_BLOCK, FileChange, HashProgress, TranslateReport,
-    Translation, fingerprint_wiring, prepare, prepare_project, prepare_project_with, prepare_with,
+    CacheObject, CacheSource, DVCIGNORE_BLOCK, FileChange, FileRemoval, HashProgress,
+    TranslateReport, Translation, fingerprint_wiring, prepare, prepare_project,
+    prepare_project_with, prepare_with,
 };

@@ -34,6 +34,15 @@ pub struct FileChange {
     pub new: String,
 }
 
+/// A file translate removes (a generated `.dvc` file whose raw input is gone, a `.gitignore` left empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRemoval {
+    /// Path relative to the project root.
+    pub path: String,
+    /// The current content.
+    pub old: String,
+}
+
 /// A DVC cache object to create (raw data copied as `dvc add` would).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CacheObject {
@@ -69,6 +78,8 @@ pub struct TranslateReport {
     pub remote_datasets: Vec<(String, String)>,
     /// `.dvc` files written or updated.
     pub dvc_files: Vec<String>,
+    /// Generated `.dvc` files removed: their raw input moved or left the pipeline.
+    pub dvc_files_removed: Vec<String>,
     /// `.gitignore` files changed, with the lines added.
     pub gitignore_changes: Vec<(String, Vec<String>)>,
     /// dvc.lock entries pruned.
@@ -88,6 +99,8 @@ pub struct Translation {
     pub plan: Plan,
     /// Text files that change (unchanged files are not listed), in writing order.
     pub changes: Vec<FileChange>,
+    /// Files to remove.
+    pub removals: Vec<FileRemoval>,
     /// Cache objects that are missing.
     pub cache_objects: Vec<CacheObject>,
     /// The summary.
@@ -369,17 +382,17 @@ pub fn prepare_with(
         let dvc_rel = format!("{}.dvc", raw.path);
         let dvc_path = root.join(&dvc_rel);
         let old = read_opt(&dvc_path)?;
-        let wanted = DvcFile::for_output(name.clone(), &info);
-        let same = old
+        let old_file = old
             .as_deref()
-            .and_then(|t| DvcFile::parse(t, &dvc_path).ok())
-            .is_some_and(|f| {
-                f.outs.len() == 1 && wanted.outs.len() == 1 && {
-                    let (a, b) = (&f.outs[0], &wanted.outs[0]);
-                    (&a.path, &a.hash, &a.md5, a.size, a.nfiles)
-                        == (&b.path, &b.hash, &b.md5, b.size, b.nfiles)
-                }
-            });
+            .and_then(|t| DvcFile::parse(t, &dvc_path).ok());
+        let wanted = crate::generated::dvc_file_for(name.clone(), &info, old_file.as_ref());
+        let same = old_file.is_some_and(|f| {
+            f.outs.len() == 1 && wanted.outs.len() == 1 && {
+                let (a, b) = (&f.outs[0], &wanted.outs[0]);
+                (&a.path, &a.hash, &a.md5, a.size, a.nfiles)
+                    == (&b.path, &b.hash, &b.md5, b.size, b.nfiles)
+            }
+        });
         if !same {
             changes.push(FileChange {
                 path: dvc_rel.clone(),
@@ -409,6 +422,57 @@ pub fn prepare_with(
         texts.insert(gi, (old, cur));
     }
     on_hash(HashProgress::Done);
+
+    // Generated .dvc files whose raw input moved or left the pipeline, with their .gitignore lines.
+    let mut removals: Vec<FileRemoval> = Vec::new();
+    for rel in crate::generated::candidate_dvc_files(root) {
+        if dvc_files.contains(&rel) {
+            continue;
+        }
+        let path = root.join(&rel);
+        let Some(text) = read_opt(&path)? else {
+            continue;
+        };
+        let Ok(file) = DvcFile::parse(&text, &path) else {
+            continue;
+        };
+        if !crate::generated::is_generated(&file) {
+            continue;
+        }
+        let gi = match rel.rsplit_once('/') {
+            Some((dir, _)) => format!("{dir}/.gitignore"),
+            None => ".gitignore".to_string(),
+        };
+        let (old, cur) = match texts.remove(&gi) {
+            Some(e) => e,
+            None => {
+                let old = read_opt(&root.join(&gi))?;
+                let cur = old.clone().unwrap_or_default();
+                (old, cur)
+            }
+        };
+        let gone: BTreeSet<String> = file
+            .outs
+            .iter()
+            .map(|o| format!("/{}", gitignore::escape(&o.path)))
+            .collect();
+        let kept: String = cur
+            .lines()
+            .filter(|l| !gone.contains(*l))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let new = if kept.lines().count() == cur.lines().count() {
+            cur
+        } else {
+            kept
+        };
+        texts.insert(gi, (old, new));
+        report.dvc_files_removed.push(rel.clone());
+        removals.push(FileRemoval {
+            path: rel,
+            old: text,
+        });
+    }
 
     // Root .gitignore negation when a .dvc file would be ignored.
     {
@@ -458,6 +522,17 @@ pub fn prepare_with(
         }
     }
     for (path, (old, new)) in texts {
+        // A .gitignore that only listed removed outputs goes, as `dvc remove` deletes it.
+        if let Some(old_text) = &old
+            && new.trim().is_empty()
+            && !old_text.trim().is_empty()
+        {
+            removals.push(FileRemoval {
+                path,
+                old: old_text.clone(),
+            });
+            continue;
+        }
         if old.as_deref() != Some(new.as_str()) {
             let before: BTreeSet<&str> = old.as_deref().unwrap_or("").lines().collect();
             let added: Vec<String> = new
@@ -566,6 +641,7 @@ pub fn prepare_with(
         root: root.to_path_buf(),
         plan,
         changes,
+        removals,
         cache_objects,
         report,
         stale_temp_files,
@@ -575,7 +651,7 @@ pub fn prepare_with(
 impl Translation {
     /// Whether the files on disk are already what translate writes (cache objects aside).
     pub fn is_clean(&self) -> bool {
-        self.changes.is_empty() && self.stale_temp_files.is_empty()
+        self.changes.is_empty() && self.removals.is_empty() && self.stale_temp_files.is_empty()
     }
 
     /// A unified diff of every change (`a/<path>` -> `b/<path>`), empty when clean, after a line per
@@ -604,6 +680,19 @@ impl Translation {
                     .header(&a, &format!("b/{}", c.path))
                     .to_string(),
             );
+        }
+        for r in &self.removals {
+            let lines: Vec<&str> = r.old.lines().collect();
+            out.push_str(&format!(
+                "--- a/{}\n+++ /dev/null\n@@ -1,{} +0,0 @@\n",
+                r.path,
+                lines.len()
+            ));
+            for line in lines {
+                out.push('-');
+                out.push_str(line);
+                out.push('\n');
+            }
         }
         out
     }
@@ -638,35 +727,56 @@ impl Translation {
             }
         }
         let mut done: Vec<&FileChange> = Vec::new();
-        // dvc.yaml last. Every other file is derived again by the next run from the project and dvc.yaml
-        // (the dvc.lock entries to prune are those of generated stages dvc.yaml still lists), so a run
-        // killed before it wrote dvc.yaml is completed by the next one.
+        let mut removed: Vec<&FileRemoval> = Vec::new();
+        // Puts back what this write changed, newest first, when a later step fails.
+        let undo = |done: &[&FileChange], removed: &[&FileRemoval]| {
+            for r in removed.iter().rev() {
+                let _ = kdvc_dvc_model::write_atomic(&self.root.join(&r.path), r.old.as_bytes());
+            }
+            for d in done.iter().rev() {
+                let p = write_target(&self.root.join(&d.path));
+                let _ = match &d.old {
+                    Some(old) => kdvc_dvc_model::write_atomic(&p, old.as_bytes()).map_err(|_| ()),
+                    None => std::fs::remove_file(&p).map_err(|_| ()),
+                };
+            }
+        };
+        // dvc.yaml last, after the removals. Every other file is derived again by the next run from the
+        // project and dvc.yaml (the dvc.lock entries to prune are those of generated stages dvc.yaml still
+        // lists), so a run killed before it wrote dvc.yaml is completed by the next one.
         let is_dvc_yaml = |c: &&FileChange| c.path == "dvc.yaml";
-        let ordered = self
-            .changes
-            .iter()
-            .filter(|c| !is_dvc_yaml(c))
-            .chain(self.changes.iter().filter(is_dvc_yaml));
-        for c in ordered {
+        let (last, first): (Vec<&FileChange>, Vec<&FileChange>) =
+            self.changes.iter().partition(is_dvc_yaml);
+        let write = |c: &FileChange| -> Result<()> {
             // Write through a symbolic link (to the file it points to), never replacing the link.
             let path = write_target(&self.root.join(&c.path));
-            let res = (|| {
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            }
+            kdvc_dvc_model::write_atomic(&path, c.new.as_bytes())
+                .map_err(|e| Error::io(&path, std::io::Error::other(e.to_string())))
+        };
+        for c in first {
+            if let Err(e) = write(c) {
+                undo(&done, &removed);
+                return Err(e);
+            }
+            done.push(c);
+        }
+        for r in &self.removals {
+            let path = self.root.join(&r.path);
+            match std::fs::remove_file(&path) {
+                Ok(()) => removed.push(r),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    undo(&done, &removed);
+                    return Err(Error::io(&path, e));
                 }
-                kdvc_dvc_model::write_atomic(&path, c.new.as_bytes())
-                    .map_err(|e| Error::io(&path, std::io::Error::other(e.to_string())))
-            })();
-            if let Err(e) = res {
-                for d in done.iter().rev() {
-                    let p = write_target(&self.root.join(&d.path));
-                    let _ = match &d.old {
-                        Some(old) => {
-                            kdvc_dvc_model::write_atomic(&p, old.as_bytes()).map_err(|_| ())
-                        }
-                        None => std::fs::remove_file(&p).map_err(|_| ()),
-                    };
-                }
+            }
+        }
+        for c in last {
+            if let Err(e) = write(c) {
+                undo(&done, &removed);
                 return Err(e);
             }
             done.push(c);

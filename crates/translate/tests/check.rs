@@ -48,7 +48,12 @@ fn translate_then_check_then_drift() {
     assert_eq!(h.nfiles, Some(2));
     assert_eq!(
         dvc.new,
-        kdvc_dvc_model::DvcFile::for_output("reviews_parts", &h).to_yaml()
+        kdvc_translate::generated::dvc_file_for("reviews_parts".into(), &h, None).to_yaml()
+    );
+    assert!(
+        dvc.new.ends_with("meta:\n  generated_by: kdvc\n"),
+        "{}",
+        dvc.new
     );
     assert!(dvc.new.starts_with("outs:\n- md5: "), "{}", dvc.new);
     // Three raw files, the two partition files and the directory manifest are copied into the cache.
@@ -276,6 +281,83 @@ fn stale_temporary_files_make_check_fail_and_translate_removes_them() {
         assert!(!p.exists(), "{}", p.display());
     }
     assert!(root.join(".kdvc-tmp-fresh1").exists());
+    assert!(
+        prepare(root, &spaceflights(), &PlanOptions::default())
+            .unwrap()
+            .is_clean()
+    );
+}
+
+#[test]
+fn generated_dvc_files_of_gone_inputs_are_removed_and_the_users_stay() {
+    let tmp = project();
+    let root = tmp.path();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(root)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    };
+    git(&["init", "-q"]);
+    prepare(root, &spaceflights(), &PlanOptions::default())
+        .unwrap()
+        .write()
+        .unwrap();
+    let hash = |rel: &str| kdvc_dvc_model::hash_path(&root.join(rel), &Default::default()).unwrap();
+    // A .dvc file an earlier translate generated for an input that has left the pipeline, next to the
+    // others, and one alone in its directory.
+    std::fs::write(root.join("data/01_raw/old.csv"), "a\n1\n").unwrap();
+    let old = kdvc_translate::generated::dvc_file_for(
+        "old.csv".into(),
+        &hash("data/01_raw/old.csv"),
+        None,
+    );
+    old.write(&root.join("data/01_raw/old.csv.dvc")).unwrap();
+    let gi = root.join("data/01_raw/.gitignore");
+    let before = std::fs::read_to_string(&gi).unwrap();
+    std::fs::write(&gi, format!("{before}/old.csv\n")).unwrap();
+    std::fs::create_dir_all(root.join("data/00_gone")).unwrap();
+    std::fs::write(root.join("data/00_gone/g.csv"), "g\n").unwrap();
+    let gone =
+        kdvc_translate::generated::dvc_file_for("g.csv".into(), &hash("data/00_gone/g.csv"), None);
+    gone.write(&root.join("data/00_gone/g.csv.dvc")).unwrap();
+    std::fs::write(root.join("data/00_gone/.gitignore"), "/g.csv\n").unwrap();
+    // The user's own .dvc file (no mark), for data outside the pipeline too.
+    std::fs::write(root.join("data/01_raw/mine.csv"), "m\n").unwrap();
+    let mine = kdvc_dvc_model::DvcFile::for_output("mine.csv", &hash("data/01_raw/mine.csv"));
+    mine.write(&root.join("data/01_raw/mine.csv.dvc")).unwrap();
+
+    let t = prepare(root, &spaceflights(), &PlanOptions::default()).unwrap();
+    assert!(!t.is_clean());
+    let removed: Vec<&str> = t.removals.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(
+        removed,
+        [
+            "data/00_gone/g.csv.dvc",
+            "data/01_raw/old.csv.dvc",
+            "data/00_gone/.gitignore"
+        ]
+    );
+    assert_eq!(
+        t.report.dvc_files_removed,
+        ["data/00_gone/g.csv.dvc", "data/01_raw/old.csv.dvc"]
+    );
+    let diff = t.diff();
+    assert!(
+        diff.contains("--- a/data/01_raw/old.csv.dvc\n+++ /dev/null\n@@ -1,7 +0,0 @@\n-outs:\n"),
+        "{diff}"
+    );
+    t.write().unwrap();
+    assert!(!root.join("data/01_raw/old.csv.dvc").exists());
+    assert!(!root.join("data/00_gone/g.csv.dvc").exists());
+    assert!(!root.join("data/00_gone/.gitignore").exists());
+    assert_eq!(std::fs::read_to_string(&gi).unwrap(), before);
+    // The data stays; so does the user's .dvc file.
+    assert!(root.join("data/01_raw/old.csv").exists());
+    assert!(root.join("data/00_gone/g.csv").exists());
+    assert!(root.join("data/01_raw/mine.csv.dvc").exists());
     assert!(
         prepare(root, &spaceflights(), &PlanOptions::default())
             .unwrap()
