@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use base64::Engine as _;
 use kdvc_dvc_model::DvcYaml;
 use kdvc_k8s::emulator::{EmulatorOptions, node_outputs, run};
 use kdvc_k8s::{K8sConfig, RenderOptions, Selection, StageGraph, names, render, workflow_results};
@@ -145,12 +146,22 @@ fn fail_fast_retries_and_outputs() {
             ("bad".to_owned(), "Failed".to_owned())
         ])
     );
-    // Status Argo compressed or offloaded cannot be read and says so.
+    // Status Argo compressed (base64 of gzip) reads the same; garbage or offloaded status says why.
     let mut compressed = status.clone();
-    compressed["status"]["nodes"] = Value::Null;
+    let nodes = compressed["status"]["nodes"].take();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, nodes.to_string().as_bytes()).unwrap();
+    compressed["status"]["compressedNodes"] =
+        Value::String(base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap()));
+    assert_eq!(workflow_results(&compressed).unwrap(), results);
     compressed["status"]["compressedNodes"] = Value::String("H4sI...".into());
     let err = workflow_results(&compressed).unwrap_err().to_string();
-    assert!(err.contains("compressed"), "{err}");
+    assert!(err.contains("compressedNodes is not base64"), "{err}");
+    let mut offloaded = status.clone();
+    offloaded["status"]["nodes"] = Value::Null;
+    offloaded["status"]["offloadNodeStatusVersion"] = Value::String("fnv:784".into());
+    let err = workflow_results(&offloaded).unwrap_err().to_string();
+    assert!(err.contains("offloaded"), "{err}");
 }
 
 #[test]

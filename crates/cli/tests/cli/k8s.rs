@@ -12,7 +12,7 @@ use crate::{kdvc, run, tool_with_kdvc};
 const DIGEST: &str = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
 
 /// A translated, committed copy of `project` whose pyproject.toml then gets `k8s` as `[tool.kdvc.k8s]`.
-fn translated(project: &str, k8s: &str) -> FixtureCopy {
+pub(crate) fn translated(project: &str, k8s: &str) -> FixtureCopy {
     let copy = if project.starts_with("examples/") {
         fixture_copy(workspace_root().join(project).to_str().unwrap())
     } else {
@@ -259,7 +259,13 @@ fn a_rendered_workflow_runs_in_the_emulator_and_comes_back() {
 /// A translated pipe-findpipes with a bare git `origin` (branch pushed) and a local-directory DVC remote
 /// holding the raw inputs.
 fn with_origin_and_remote() -> FixtureCopy {
-    let copy = translated("pipe-findpipes", &format!("image = \"fp-shop@{DIGEST}\"\n"));
+    with_origin_and_remote_for("pipe-findpipes")
+}
+
+/// A translated `project` (`image` configured) with a bare git `origin` (branch pushed) and a
+/// local-directory DVC remote holding the raw inputs.
+pub(crate) fn with_origin_and_remote_for(project: &str) -> FixtureCopy {
+    let copy = translated(project, &format!("image = \"kdvc-pods@{DIGEST}\"\n"));
     let (root, tmp) = (&copy.root, copy.tmp.path());
     let origin = tmp.join("origin.git");
     let store = tmp.join("dvc-store");
@@ -288,7 +294,7 @@ fn with_origin_and_remote() -> FixtureCopy {
 }
 
 /// Emulator options whose pods run the `kdvc` under test with the test venv's Kedro and DVC.
-fn emulator_options(tmp: &Path) -> kdvc_k8s::emulator::EmulatorOptions {
+pub(crate) fn emulator_options(tmp: &Path) -> kdvc_k8s::emulator::EmulatorOptions {
     let kdvc_bin = Path::new(env!("CARGO_BIN_EXE_kdvc"));
     let path = std::env::join_paths(
         [
