@@ -29,7 +29,7 @@ use crate::workflow::{Template, Workflow};
 /// How the emulator runs "pods".
 #[derive(Debug, Clone, Default)]
 pub struct EmulatorOptions {
-    /// A directory for the pods' private directories (`<dir>/<task>/attempt-<n>`).
+    /// A directory for the pods' private directories (`<dir>/<workflow>/<task>/attempt-<n>`).
     pub dir: PathBuf,
     /// Local programs for container commands (`kdvc` -> the binary under test); others run as named.
     pub programs: BTreeMap<String, PathBuf>,
@@ -347,7 +347,7 @@ fn run_task(
         .map_err(|e| format!("retryStrategy.limit: {e}"))?;
     let mut last = String::new();
     for attempt in 1..=limit + 1 {
-        let dir = opts.dir.join(&task.name).join(format!("attempt-{attempt}"));
+        let dir = pod_dir(opts, wf_name, &task.name, attempt);
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let mut mounts: Vec<(String, PathBuf)> = container
             .volume_mounts
@@ -446,8 +446,9 @@ pub fn node_outputs(status: &Value, name: &str) -> BTreeMap<String, String> {
 }
 
 /// The local directory where a task's attempt ran (for reading its `pod.log` in a failing test).
-pub fn pod_dir(opts: &EmulatorOptions, task: &str, attempt: u32) -> PathBuf {
+pub fn pod_dir(opts: &EmulatorOptions, workflow: &str, task: &str, attempt: u32) -> PathBuf {
     Path::new(&opts.dir)
+        .join(workflow)
         .join(task)
         .join(format!("attempt-{attempt}"))
 }

@@ -1,11 +1,12 @@
 //! Submitting a run to the cluster and fetching it back, through `kubectl` (so kubeconfig, contexts and
 //! exec-auth plugins work as they do for the user).
 //!
-//! `submit` snapshots the work tree into a commit (`git stash create`, or `HEAD` when clean; parameter
-//! edits given as [`SubmitRequest::files`] are written into that commit only, never into the work tree), pushes it to
+//! `submit` snapshots the work tree into a commit (`git stash create`, or `HEAD` when clean, plus the
+//! `cache: false` outputs in the work tree, which git usually ignores; parameter edits given as
+//! [`SubmitRequest::files`] are written into that commit only, never into the work tree), pushes it to
 //! `refs/kdvc/runs/<run-id>` on the configured remote, renders the Workflow for that ref, creates it with
 //! `kubectl create` (never `apply`, which refuses `generateName`), and records the run in
-//! `.kdvc/runs/<run-id>.json`. [`fetch_run`] reads it back with `kubectl get wf NAME -o json`.
+//! `.kdvc/runs/<run-id>.json` (a directory git ignores). [`fetch_run`] reads it back with `kubectl get wf NAME -o json`.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -192,7 +193,7 @@ fn commit_with_files(
     root: &Path,
     base: &str,
     parent: &str,
-    files: &BTreeMap<String, String>,
+    files: &BTreeMap<String, Vec<u8>>,
     tag: &str,
 ) -> Result<String> {
     let prefix = output("git", root, &["rev-parse", "--show-prefix"], None)?;
@@ -205,13 +206,8 @@ fn commit_with_files(
     let env = [("GIT_INDEX_FILE", index.as_path())];
     let result = (|| {
         output_env("git", root, &["read-tree", base], None, &env)?;
-        for (file, text) in files {
-            let blob = output(
-                "git",
-                root,
-                &["hash-object", "-w", "--stdin"],
-                Some(text.as_bytes()),
-            )?;
+        for (file, bytes) in files {
+            let blob = output("git", root, &["hash-object", "-w", "--stdin"], Some(bytes))?;
             let path = format!("{prefix}{file}");
             output_env(
                 "git",
@@ -245,6 +241,38 @@ fn commit_with_files(
     result
 }
 
+/// The `cache: false` outputs (files) of the stages of `<root>/dvc.yaml` that exist in the work tree,
+/// by path relative to `root`. They never reach the DVC remote, so the snapshot carries them for the
+/// stages a run does not execute.
+pub fn uncached_outputs(root: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
+    let file = root.join("dvc.yaml");
+    let dvc = kdvc_dvc_model::DvcYaml::read(&file)?;
+    let mut out = BTreeMap::new();
+    for def in dvc.stages.values() {
+        let kdvc_dvc_model::StageDef::Stage(st) = def else {
+            continue;
+        };
+        for o in st.outs.iter().chain(&st.metrics).chain(&st.plots) {
+            if o.flags.cache != Some(false) {
+                continue;
+            }
+            let rel = match st.wdir.as_deref() {
+                Some(w) if !w.is_empty() && w != "." => format!("{w}/{}", o.path),
+                _ => o.path.clone(),
+            };
+            let path = root.join(&rel);
+            if path.is_file() {
+                let bytes = std::fs::read(&path).map_err(|source| Error::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                out.insert(rel, bytes);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Submits a run of the project at `root`: snapshot commit, pushed ref, rendered Workflow, `kubectl
 /// create`, run record.
 pub fn submit(root: &Path, request: &SubmitRequest) -> Result<Submitted> {
@@ -270,10 +298,19 @@ pub fn submit(root: &Path, request: &SubmitRequest) -> Result<Submitted> {
     let digest = Sha256::digest(format!("{worktree} {nanos} {:?}", request.params).as_bytes());
     let run_id = format!("r-{}", &hex::encode(digest)[..10]);
     let git_ref = format!("refs/kdvc/runs/{run_id}");
-    let snapshot = if request.files.is_empty() {
+    // The snapshot: the work tree's tracked files, the `cache: false` outputs it holds (git usually
+    // ignores them, but pods of downstream stages read them: fingerprints, metrics), and the `-S` edits.
+    let mut files = uncached_outputs(root)?;
+    files.extend(
+        request
+            .files
+            .iter()
+            .map(|(f, t)| (f.clone(), t.clone().into_bytes())),
+    );
+    let snapshot = if files.is_empty() {
         worktree
     } else {
-        commit_with_files(root, &worktree, &baseline, &request.files, &run_id)?
+        commit_with_files(root, &worktree, &baseline, &files, &run_id)?
     };
     let changed_files: Vec<String> = request.files.keys().cloned().collect();
 
@@ -337,6 +374,12 @@ pub fn submit(root: &Path, request: &SubmitRequest) -> Result<Submitted> {
             path: dir.to_path_buf(),
             source,
         })?;
+        // Run records are local bookkeeping: git ignores the directory, so a record never shows up
+        // as a change in the work tree or gets into a commit or an experiment.
+        let ignore = dir.join(".gitignore");
+        if !ignore.exists() {
+            kdvc_dvc_model::write_atomic(&ignore, b"*\n")?;
+        }
     }
     let text = serde_json::to_string_pretty(&record).unwrap_or_default();
     kdvc_dvc_model::write_atomic(&path, text.as_bytes())?;

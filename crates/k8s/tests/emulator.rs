@@ -125,8 +125,10 @@ fn fail_fast_retries_and_outputs() {
     let locks = node_outputs(&status, "lock");
     let flaky: Value = serde_json::from_str(&locks[&t("flaky")]).unwrap();
     assert_eq!(flaky["upstream"][0]["stage"], "prepare");
-    let log =
-        std::fs::read_to_string(opts.dir.join(t("prepare")).join("attempt-1/pod.log")).unwrap();
+    let log = std::fs::read_to_string(
+        kdvc_k8s::emulator::pod_dir(&opts, "kdvc-emu-local", &t("prepare"), 1).join("pod.log"),
+    )
+    .unwrap();
     assert!(log.contains("EXTRA=yes"), "{log}");
     // Absent uncached files fall back to the declared default.
     assert_eq!(node_outputs(&status, "uncached")[&t("prepare")], "{}");

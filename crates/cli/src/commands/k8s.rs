@@ -31,9 +31,11 @@ pub(crate) enum K8sCommand {
     /// clone, install the upstream results, `dvc repro --pull --single-item`, `dvc push`, and write
     /// the stage's dvc.lock entry and `cache: false` outputs for Argo to pick up.
     Exec(K8sExecArgs),
-    /// Bring a finished Workflow's results into the repository: merge the succeeded stages' dvc.lock
-    /// entries, restore their `cache: false` outputs, `dvc pull` the rest, and with `--exp NAME` save
-    /// the result as a DVC experiment.
+    /// Bring a finished Workflow's results into the repository: take the run's `-S` parameter edits
+    /// from its snapshot, merge the succeeded stages' dvc.lock entries, restore their `cache: false`
+    /// outputs, `dvc pull` the rest, and save the result as a DVC experiment (with `--run`: named
+    /// `--exp NAME`, else the run's `--name`, else by DVC; with `--status`: only with `--exp NAME`).
+    /// A run whose stages did not all succeed is merged as far as it got, not saved.
     ///
     /// Reads the Workflow with its status as `kubectl get wf NAME -o json` prints it.
     Pull(K8sPullArgs),
