@@ -377,3 +377,51 @@ fn submit_and_pull_through_kubectl() {
     let lock = std::fs::read_to_string(root.join("dvc.lock")).unwrap();
     assert!(lock.contains("rounding: 3"), "{lock}");
 }
+
+/// What `status` and `pull` say when Argo offloaded the node status to its database, and a `-S` that
+/// names no parameter: refused before anything is submitted, the work tree untouched.
+#[test]
+fn offloaded_status_and_a_bad_parameter_fail_clearly() {
+    let copy = with_origin_and_remote();
+    let (root, tmp) = (&copy.root, copy.tmp.path());
+    let kube = crate::fake_kube::FakeKube::start(
+        tmp,
+        "ml",
+        Box::new(|mut wf| {
+            wf["status"] = serde_json::json!({
+                "phase": "Succeeded",
+                "offloadNodeStatusVersion": "fnv:1234567",
+            });
+            wf
+        }),
+    );
+    let before = git(root, &["status", "--porcelain"]);
+    let r = run(kdvc(root)
+        .args(["k8s", "submit", "-S", "no_such_param=1"])
+        .env("KUBECONFIG", &kube.kubeconfig));
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""), "{}", r.stderr);
+    assert!(r.stderr.contains("no_such_param"), "{}", r.stderr);
+    assert!(!root.join(".kdvc/runs").exists(), "nothing was submitted");
+    assert_eq!(git(root, &["status", "--porcelain"]), before);
+
+    let r = run(kdvc(root)
+        .args(["k8s", "submit", "--all"])
+        .env("KUBECONFIG", &kube.kubeconfig));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let run_id = r.stdout.trim().to_owned();
+    kube.wait_finished(1);
+    for args in [
+        vec!["k8s", "status"],
+        vec!["k8s", "pull", "--run", run_id.as_str()],
+    ] {
+        let r = run(kdvc(root).args(&args).env("KUBECONFIG", &kube.kubeconfig));
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("kdvc-fp-shop-x7k2q")
+                && r.stderr.contains("offloaded")
+                && r.stderr.contains("Argo Server"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+}
