@@ -19,10 +19,10 @@ pub(crate) enum K8sCommand {
     Render(K8sRenderArgs),
     /// Submit a run: snapshot the work tree into a commit pushed to `refs/kdvc/runs/<run-id>`, render
     /// the Workflow for it (the changed stages and their downstream by default) and `kubectl create` it.
-    /// Prints the run id; the run is recorded in `.kdvc/runs/<run-id>.json`.
+    /// Prints the run id (one per line for a sweep); the run is recorded in `.kdvc/runs/<run-id>.json`.
     ///
     /// `-S KEY=VALUE` sets Kedro parameters as `kdvc exp run -S` does, in the snapshot only: the work
-    /// tree is left as it is. `-S KEY=V1,V2,V3` is a sweep: one run per value (several swept keys:
+    /// tree is left as it is, and the stages reading the edited files count as changed. `-S KEY=V1,V2,V3` is a sweep: one run per value (several swept keys:
     /// every combination), each coming back as its own experiment.
     Submit(K8sSubmitArgs),
     /// Show a run's stages and their phases, read with `kubectl get wf NAME -o json`.
