@@ -2,7 +2,8 @@
 //!
 //! From the Workflow object with its status (`kubectl get wf NAME -o json`, or the emulator's result):
 //! the `lock` fragments of the succeeded tasks are merged into `dvc.lock`, their `uncached` outputs are
-//! restored (md5-checked), `dvc pull` fetches the cached outputs from the remote, and optionally
+//! restored (md5-checked), `dvc pull` fetches the cached outputs from the remote, `dvc status` must then
+//! report the merged stages as up to date, and optionally
 //! `dvc exp save` records the result as an experiment.
 
 use std::collections::BTreeMap;
@@ -136,7 +137,8 @@ fn dvc(root: &Path, args: &[&str]) -> Result<()> {
 }
 
 /// Merges the results of the Workflow `doc` into the repository at `root` and `dvc pull`s the outputs
-/// of the stages that succeeded. Stages that did not succeed are reported, not touched.
+/// of the stages that succeeded, then checks with `dvc status` that those stages are up to date (an
+/// error otherwise). Stages that did not succeed are reported, not touched.
 pub fn bring_back(root: &Path, doc: &Value) -> Result<Returned> {
     let results = workflow_results(doc)?;
     let fragments: Vec<Value> = results.locks.values().cloned().collect();
@@ -147,6 +149,25 @@ pub fn bring_back(root: &Path, doc: &Value) -> Result<Returned> {
         let mut args = vec!["pull", "--quiet"];
         args.extend(stages.iter().map(String::as_str));
         dvc(root, &args)?;
+        // What was merged must now be up to date, as after a local `dvc repro`.
+        let dvc_yaml = kdvc_dvc_model::DvcYaml::read(&root.join("dvc.yaml"))?;
+        let stale = crate::project::stale_stages(root, &dvc_yaml)?;
+        let still: Vec<&str> = stages
+            .iter()
+            .filter(|s| stale.contains(*s))
+            .map(String::as_str)
+            .collect();
+        if !still.is_empty() {
+            return Err(Error::Tool {
+                program: "dvc",
+                dir: root.to_path_buf(),
+                message: format!(
+                    "after merging the run, `dvc status` still reports {} as changed (did the work \
+                     tree change since the run was submitted?)",
+                    still.join(", ")
+                ),
+            });
+        }
     }
     Ok(Returned {
         phase: results.phase,
