@@ -1,7 +1,8 @@
 //! A local stand-in for Argo's controller, for tests: it executes exactly the subset of Workflow kdvc
 //! emits, without a cluster.
 //!
-//! - the entrypoint's DAG tasks run one at a time in dependency order;
+//! - the entrypoint's DAG tasks run as soon as their dependencies have succeeded, independent ones at
+//!   the same time (each on its own thread, at most `spec.parallelism` at once);
 //! - `{{workflow.parameters.P}}`, `{{workflow.name}}`, `{{inputs.parameters.P}}` (the task's argument,
 //!   else the input's default) and `{{tasks.T.outputs.parameters.P}}` are substituted; a placeholder left
 //!   over is an error;
@@ -9,7 +10,7 @@
 //!   directory, with the container's `env` (Secret values from [`EmulatorOptions::secrets`]); paths under
 //!   a volume mount are remapped into that directory;
 //! - `retryStrategy.limit` retries (on any failure, whatever the policy); a failed task fails the
-//!   Workflow and the tasks not yet run are `Omitted` (Argo's `failFast`);
+//!   Workflow: running tasks finish, and the tasks not yet started are `Omitted` (Argo's `failFast`);
 //! - output parameters are read from their `valueFrom.path` (or `default`) after success;
 //! - the result is the Workflow with `metadata.name` and an Argo-shaped `status`: `phase`, `startedAt`,
 //!   `finishedAt` and `nodes` keyed by node id (the DAG node under the Workflow name, pods under
@@ -28,7 +29,7 @@ use crate::workflow::{Template, Workflow};
 /// How the emulator runs "pods".
 #[derive(Debug, Clone, Default)]
 pub struct EmulatorOptions {
-    /// A directory for the pods' private directories (`<dir>/<task>/attempt-<n>`).
+    /// A directory for the pods' private directories (`<dir>/<workflow>/<task>/attempt-<n>`).
     pub dir: PathBuf,
     /// Local programs for container commands (`kdvc` -> the binary under test); others run as named.
     pub programs: BTreeMap<String, PathBuf>,
@@ -144,87 +145,121 @@ pub fn run(workflow: &Workflow, opts: &EmulatorOptions) -> Result<Value> {
         .map(|p| (p.name.clone(), p.value.clone().unwrap_or_default()))
         .collect();
 
-    // Topological order (validation has ruled out cycles and dangling names).
-    let mut order: Vec<usize> = Vec::new();
-    let mut done = vec![false; dag.tasks.len()];
-    while order.len() < dag.tasks.len() {
-        let before = order.len();
-        for (i, t) in dag.tasks.iter().enumerate() {
-            if !done[i]
-                && t.dependencies.iter().all(|d| {
-                    dag.tasks
-                        .iter()
-                        .position(|x| &x.name == d)
-                        .is_some_and(|j| done[j])
-                })
-            {
-                done[i] = true;
-                order.push(i);
-            }
-        }
-        if order.len() == before {
-            return Err(failed("the DAG cannot be ordered".into()));
-        }
-    }
-
+    // Tasks start as soon as their dependencies have succeeded, at most `spec.parallelism` at a time;
+    // after a failure no new task starts and the rest are omitted (Argo's `failFast`).
+    let limit = workflow
+        .spec
+        .parallelism
+        .map_or(usize::MAX, |p| (p as usize).max(1));
+    let tasks = &dag.tasks;
     let started = timestamp();
     let mut phases: BTreeMap<String, &'static str> = BTreeMap::new();
     let mut outputs: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut nodes = Map::new();
     let mut children = Vec::new();
     let mut failed_any = false;
-    for (n, &i) in order.iter().enumerate() {
-        let task = &dag.tasks[i];
-        let id = format!("{wf_name}-{}", n + 1);
-        children.push(Value::String(id.clone()));
-        let node_start = timestamp();
-        let mut node = json!({
-            "id": id,
-            "name": format!("{wf_name}.{}", task.name),
-            "displayName": task.name,
-            "type": "Pod",
-            "templateName": task.template,
-            "boundaryID": wf_name,
-        });
-        let upstream_ok = task
-            .dependencies
-            .iter()
-            .all(|d| phases.get(d) == Some(&"Succeeded"));
-        if failed_any || !upstream_ok {
-            node["type"] = json!("Skipped");
-            node["phase"] = json!("Omitted");
-            node["message"] = json!("omitted: a task failed");
-            phases.insert(task.name.clone(), "Omitted");
+    let mut waiting = vec![true; tasks.len()];
+    let mut count = 0;
+    let (wf_name_ref, wf_params_ref) = (&wf_name, &wf_params);
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut running = 0;
+        loop {
+            for (i, task) in tasks.iter().enumerate() {
+                if failed_any || running >= limit {
+                    break;
+                }
+                let ready = waiting[i]
+                    && task
+                        .dependencies
+                        .iter()
+                        .all(|d| phases.get(d) == Some(&"Succeeded"));
+                if !ready {
+                    continue;
+                }
+                waiting[i] = false;
+                running += 1;
+                count += 1;
+                let id = format!("{wf_name_ref}-{count}");
+                let upstream = outputs.clone();
+                let tx = tx.clone();
+                scope.spawn(move || {
+                    let start = timestamp();
+                    let result =
+                        run_task(workflow, task, wf_name_ref, wf_params_ref, &upstream, opts);
+                    let _ = tx.send((i, id, start, timestamp(), result));
+                });
+            }
+            if running == 0 {
+                break;
+            }
+            let Ok((i, id, start, end, result)) = rx.recv() else {
+                break;
+            };
+            running -= 1;
+            let task = &tasks[i];
+            children.push(Value::String(id.clone()));
+            let mut node = json!({
+                "id": id,
+                "name": format!("{wf_name_ref}.{}", task.name),
+                "displayName": task.name,
+                "type": "Pod",
+                "templateName": task.template,
+                "boundaryID": wf_name_ref,
+                "startedAt": start,
+                "finishedAt": end,
+            });
+            match result {
+                Ok((outs, attempts)) => {
+                    node["phase"] = json!("Succeeded");
+                    if attempts > 1 {
+                        node["message"] = json!(format!("succeeded after {attempts} attempts"));
+                    }
+                    let params: Vec<Value> = outs
+                        .iter()
+                        .map(|(k, v)| json!({"name": k, "value": v}))
+                        .collect();
+                    if !params.is_empty() {
+                        node["outputs"] = json!({"parameters": params});
+                    }
+                    phases.insert(task.name.clone(), "Succeeded");
+                    outputs.insert(task.name.clone(), outs);
+                }
+                Err(message) => {
+                    failed_any = true;
+                    node["phase"] = json!("Failed");
+                    node["message"] = json!(message);
+                    phases.insert(task.name.clone(), "Failed");
+                }
+            }
             nodes.insert(id, node);
-            continue;
         }
-        let result = run_task(workflow, task, &wf_name, &wf_params, &outputs, opts);
-        node["startedAt"] = json!(node_start);
-        node["finishedAt"] = json!(timestamp());
-        match result {
-            Ok((outs, attempts)) => {
-                node["phase"] = json!("Succeeded");
-                if attempts > 1 {
-                    node["message"] = json!(format!("succeeded after {attempts} attempts"));
-                }
-                let params: Vec<Value> = outs
-                    .iter()
-                    .map(|(k, v)| json!({"name": k, "value": v}))
-                    .collect();
-                if !params.is_empty() {
-                    node["outputs"] = json!({"parameters": params});
-                }
-                phases.insert(task.name.clone(), "Succeeded");
-                outputs.insert(task.name.clone(), outs);
-            }
-            Err(message) => {
-                failed_any = true;
-                node["phase"] = json!("Failed");
-                node["message"] = json!(message);
-                phases.insert(task.name.clone(), "Failed");
-            }
-        }
-        nodes.insert(id, node);
+    });
+    if waiting.iter().any(|w| *w) && !failed_any {
+        return Err(failed("the DAG cannot be ordered".into()));
+    }
+    for task in tasks
+        .iter()
+        .zip(&waiting)
+        .filter(|(_, w)| **w)
+        .map(|(t, _)| t)
+    {
+        count += 1;
+        let id = format!("{wf_name}-{count}");
+        children.push(Value::String(id.clone()));
+        nodes.insert(
+            id.clone(),
+            json!({
+                "id": id,
+                "name": format!("{wf_name}.{}", task.name),
+                "displayName": task.name,
+                "type": "Skipped",
+                "templateName": task.template,
+                "boundaryID": wf_name,
+                "phase": "Omitted",
+                "message": "omitted: a task failed",
+            }),
+        );
     }
     let phase = if failed_any { "Failed" } else { "Succeeded" };
     let finished = timestamp();
@@ -312,7 +347,7 @@ fn run_task(
         .map_err(|e| format!("retryStrategy.limit: {e}"))?;
     let mut last = String::new();
     for attempt in 1..=limit + 1 {
-        let dir = opts.dir.join(&task.name).join(format!("attempt-{attempt}"));
+        let dir = pod_dir(opts, wf_name, &task.name, attempt);
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let mut mounts: Vec<(String, PathBuf)> = container
             .volume_mounts
@@ -411,8 +446,9 @@ pub fn node_outputs(status: &Value, name: &str) -> BTreeMap<String, String> {
 }
 
 /// The local directory where a task's attempt ran (for reading its `pod.log` in a failing test).
-pub fn pod_dir(opts: &EmulatorOptions, task: &str, attempt: u32) -> PathBuf {
+pub fn pod_dir(opts: &EmulatorOptions, workflow: &str, task: &str, attempt: u32) -> PathBuf {
     Path::new(&opts.dir)
+        .join(workflow)
         .join(task)
         .join(format!("attempt-{attempt}"))
 }

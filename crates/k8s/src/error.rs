@@ -118,6 +118,14 @@ pub enum Error {
     /// No stage is selected (with the default selection: every stage is up to date).
     #[error("nothing to run: every selected stage is up to date")]
     NothingToRun,
+    /// A Workflow's status cannot be read (offloaded, compressed in a way kdvc does not read, no nodes).
+    #[error("cannot read the status of Workflow '{workflow}': {message}")]
+    Status {
+        /// The Workflow's name (empty when unknown).
+        workflow: String,
+        /// Why.
+        message: String,
+    },
     /// `dvc status` or `git` failed or printed something unexpected.
     #[error("{program} failed in '{}': {message}", dir.display())]
     Tool {

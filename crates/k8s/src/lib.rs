@@ -54,6 +54,7 @@
 //! - [`validate`](mod@validate) - schema validation and the semantic lint;
 //! - [`exec`](mod@exec) - the pod side: one stage in a fresh clone, its `dvc.lock` entry as output;
 //! - [`submit`] - a snapshot commit, `kubectl create`, the run record, and fetching it back;
+//! - [`status`] - a Workflow's node status (plain or compressed) and the phase of each stage;
 //! - [`results`] - a finished Workflow's results back into the repository, as an experiment;
 //! - [`emulator`] - a local stand-in for Argo's controller, for tests without a cluster.
 //!
@@ -74,6 +75,7 @@ pub mod names;
 pub mod project;
 pub mod render;
 pub mod results;
+pub mod status;
 pub mod submit;
 pub mod validate;
 pub mod workflow;
@@ -83,10 +85,17 @@ pub use error::{Error, Problem, Result};
 pub use exec::{ExecOptions, ExecReport, exec};
 pub use graph::{Selection, StageGraph, StageNode};
 pub use project::{
-    ProjectRequest, StageChoice, git_url, project_name, render_project, stale_stages,
+    ProjectRequest, StageChoice, git_url, project_name, render_project, stages_reading,
+    stale_stages,
 };
 pub use render::{RenderOptions, Rendered, render};
-pub use results::{Returned, WorkflowResults, bring_back, save_experiment, workflow_results};
-pub use submit::{RunRecord, Submitted, fetch_run, submit};
+pub use results::{
+    Returned, WorkflowResults, bring_back, bring_back_run, save_experiment, workflow_results,
+};
+pub use status::{RunStatus, StageStatus, decode_compressed_nodes, run_status};
+pub use submit::{
+    RunRecord, SubmitRequest, Submitted, check_experiment_name, fetch_record, fetch_run,
+    latest_run, snapshot_file, submit,
+};
 pub use validate::{lint, schema_problems, validate, validate_json};
 pub use workflow::Workflow;

@@ -36,6 +36,52 @@ pub struct ProjectRequest {
     pub stages: StageChoice,
     /// The revision pods check out (`HEAD` when they should take the pushed branch head).
     pub git_rev: String,
+    /// Files (relative to the project root) that the revision changes on top of the work tree, such
+    /// as parameter files edited by `-S`: with [`StageChoice::Stale`], the stages that read one of
+    /// them (as a dep, inside a dep directory, or as a params file) count as changed too.
+    pub changed_files: Vec<String>,
+}
+
+/// The stages of `dvc` that read one of `files` (paths relative to the project root): as a dep, inside
+/// a dep directory, or as a params file (`params.yaml` for bare keys). Stage `wdir`s are honoured.
+pub fn stages_reading(dvc: &DvcYaml, files: &[String]) -> BTreeSet<String> {
+    let norm = |p: &str| -> String {
+        let mut parts: Vec<&str> = Vec::new();
+        for part in p.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    parts.pop();
+                }
+                _ => parts.push(part),
+            }
+        }
+        parts.join("/")
+    };
+    let within = |file: &str, dep: &str| file == dep || file.starts_with(&format!("{dep}/"));
+    let mut out = BTreeSet::new();
+    for (name, def) in &dvc.stages {
+        // foreach/matrix stages cannot be rendered at all (the graph refuses them).
+        let kdvc_dvc_model::StageDef::Stage(stage) = def else {
+            continue;
+        };
+        let wdir = stage.wdir.as_deref().unwrap_or(".");
+        let at = |p: &str| norm(&format!("{wdir}/{p}"));
+        let mut read: Vec<String> = stage.deps.iter().map(|d| at(d)).collect();
+        for p in &stage.params {
+            match p {
+                kdvc_dvc_model::ParamDep::Key(_) => read.push(at("params.yaml")),
+                kdvc_dvc_model::ParamDep::Files(map) => read.extend(map.keys().map(|f| at(f))),
+            }
+        }
+        if files
+            .iter()
+            .any(|f| read.iter().any(|dep| within(&norm(f), dep)))
+        {
+            out.insert(name.clone());
+        }
+    }
+    out
 }
 
 /// The project name: `[project] name`, else `[tool.kedro] project_name`, else the directory name.
@@ -151,7 +197,11 @@ pub fn render_project(root: &Path, request: &ProjectRequest) -> Result<Rendered>
     let selection = match &request.stages {
         StageChoice::All => Selection::All,
         StageChoice::Named(names) => Selection::Stages(names.clone()),
-        StageChoice::Stale => Selection::Downstream(stale_stages(root, &dvc)?),
+        StageChoice::Stale => {
+            let mut stale = stale_stages(root, &dvc)?;
+            stale.extend(stages_reading(&dvc, &request.changed_files));
+            Selection::Downstream(stale)
+        }
     };
     // Unknown stage names are reported before anything else can fail.
     graph.select(&selection)?;

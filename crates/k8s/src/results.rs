@@ -2,7 +2,8 @@
 //!
 //! From the Workflow object with its status (`kubectl get wf NAME -o json`, or the emulator's result):
 //! the `lock` fragments of the succeeded tasks are merged into `dvc.lock`, their `uncached` outputs are
-//! restored (md5-checked), `dvc pull` fetches the cached outputs from the remote, and optionally
+//! restored (md5-checked), `dvc pull` fetches the cached outputs from the remote, `dvc status` must then
+//! report the merged stages as up to date, and optionally
 //! `dvc exp save` records the result as an experiment.
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::exec::{apply_lock_fragments, apply_uncached};
 use crate::project::TELEMETRY_OFF;
+use crate::submit::{RunRecord, snapshot_file};
 
 /// What the Workflow reported, read from its `status`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -51,60 +53,24 @@ fn bad(message: String) -> Error {
 
 /// Reads the results out of a Workflow object (a `WorkflowList` with one item is accepted too).
 pub fn workflow_results(doc: &Value) -> Result<WorkflowResults> {
-    let doc = match doc["kind"].as_str() {
-        Some("WorkflowList") => match doc["items"].as_array().map(Vec::as_slice) {
-            Some([one]) => one,
-            _ => return Err(bad("the WorkflowList must hold exactly one Workflow".into())),
-        },
-        _ => doc,
-    };
+    let doc = crate::status::single_workflow(doc)?;
+    let nodes = crate::status::workflow_nodes(doc, true)?;
     let status = &doc["status"];
-    if status["nodes"].as_object().is_none_or(|n| n.is_empty()) {
-        let why = if status["compressedNodes"].is_string() {
-            "its node status is compressed (status.compressedNodes), which kdvc cannot read yet"
-        } else if status["offloadNodeStatusVersion"].is_string() {
-            "its node status is offloaded to Argo's database; read it through the Argo Server"
-        } else {
-            "it has no status.nodes (not started yet?)"
-        };
-        return Err(bad(format!("cannot read the Workflow's results: {why}")));
-    }
     // Task name -> stage, from the DAG the Workflow ran.
-    let entry = doc["spec"]["entrypoint"].as_str().unwrap_or_default();
-    let mut stage_of = BTreeMap::new();
-    for t in doc["spec"]["templates"].as_array().into_iter().flatten() {
-        if t["name"] != entry {
-            continue;
-        }
-        for task in t["dag"]["tasks"].as_array().into_iter().flatten() {
-            let stage = task["arguments"]["parameters"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|p| p["name"] == "stage")
-                .and_then(|p| p["value"].as_str());
-            if let (Some(name), Some(stage)) = (task["name"].as_str(), stage) {
-                stage_of.insert(name.to_owned(), stage.to_owned());
-            }
-        }
-    }
+    let stage_of: BTreeMap<String, String> = crate::status::task_stages(doc).into_iter().collect();
     let mut out = WorkflowResults {
         phase: status["phase"].as_str().unwrap_or_default().to_owned(),
         ..WorkflowResults::default()
     };
     let mut seen = BTreeMap::new();
-    for node in status["nodes"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(_, n)| n)
-    {
+    for node in nodes.values() {
         let Some(stage) = node["displayName"].as_str().and_then(|t| stage_of.get(t)) else {
             continue;
         };
         let phase = node["phase"].as_str().unwrap_or_default();
-        // A retried task has one node per attempt; one success is enough.
-        if phase != "Succeeded" || node["type"] != "Pod" {
+        // The task's node: its Pod, or with retries Argo's Retry node, which carries the outputs of
+        // the attempt that succeeded.
+        if phase != "Succeeded" || !(node["type"] == "Pod" || node["type"] == "Retry") {
             seen.entry(stage.clone())
                 .or_insert_with(|| phase.to_owned());
             continue;
@@ -171,7 +137,8 @@ fn dvc(root: &Path, args: &[&str]) -> Result<()> {
 }
 
 /// Merges the results of the Workflow `doc` into the repository at `root` and `dvc pull`s the outputs
-/// of the stages that succeeded. Stages that did not succeed are reported, not touched.
+/// of the stages that succeeded, then checks with `dvc status` that those stages are up to date (an
+/// error otherwise). Stages that did not succeed are reported, not touched.
 pub fn bring_back(root: &Path, doc: &Value) -> Result<Returned> {
     let results = workflow_results(doc)?;
     let fragments: Vec<Value> = results.locks.values().cloned().collect();
@@ -182,6 +149,25 @@ pub fn bring_back(root: &Path, doc: &Value) -> Result<Returned> {
         let mut args = vec!["pull", "--quiet"];
         args.extend(stages.iter().map(String::as_str));
         dvc(root, &args)?;
+        // What was merged must now be up to date, as after a local `dvc repro`.
+        let dvc_yaml = kdvc_dvc_model::DvcYaml::read(&root.join("dvc.yaml"))?;
+        let stale = crate::project::stale_stages(root, &dvc_yaml)?;
+        let still: Vec<&str> = stages
+            .iter()
+            .filter(|s| stale.contains(*s))
+            .map(String::as_str)
+            .collect();
+        if !still.is_empty() {
+            return Err(Error::Tool {
+                program: "dvc",
+                dir: root.to_path_buf(),
+                message: format!(
+                    "after merging the run, `dvc status` still reports {} as changed (did the work \
+                     tree change since the run was submitted?)",
+                    still.join(", ")
+                ),
+            });
+        }
     }
     Ok(Returned {
         phase: results.phase,
@@ -191,10 +177,29 @@ pub fn bring_back(root: &Path, doc: &Value) -> Result<Returned> {
     })
 }
 
-/// Records the work tree as the DVC experiment `name` (`dvc exp save`), including the restored
-/// `cache: false` files, which DVC would otherwise leave out.
-pub fn save_experiment(root: &Path, name: &str, include: &[String]) -> Result<()> {
-    let mut args = vec!["exp", "save", "--quiet", "-n", name];
+/// [`bring_back`] for a recorded run: first the files the run's snapshot changed on top of the work
+/// tree (the parameter files `-S` edited) are taken from the snapshot, so that the work tree holds the
+/// parameters the pods ran with, as after a local `kdvc exp run -S`.
+pub fn bring_back_run(root: &Path, record: &RunRecord, doc: &Value) -> Result<Returned> {
+    // Read everything before writing anything.
+    workflow_results(doc)?;
+    let mut texts = Vec::new();
+    for file in &record.files {
+        texts.push((file, snapshot_file(root, record, file)?));
+    }
+    for (file, text) in texts {
+        kdvc_dvc_model::write_atomic(&root.join(file), text.as_bytes())?;
+    }
+    bring_back(root, doc)
+}
+
+/// Records the work tree as the DVC experiment `name` (`dvc exp save`; `None`: DVC generates the
+/// name), including the restored `cache: false` files, which DVC would otherwise leave out.
+pub fn save_experiment(root: &Path, name: Option<&str>, include: &[String]) -> Result<()> {
+    let mut args = vec!["exp", "save", "--quiet"];
+    if let Some(name) = name {
+        args.extend(["-n", name]);
+    }
     for f in include {
         args.push("-I");
         args.push(f);

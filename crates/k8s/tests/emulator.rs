@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use base64::Engine as _;
 use kdvc_dvc_model::DvcYaml;
 use kdvc_k8s::emulator::{EmulatorOptions, node_outputs, run};
 use kdvc_k8s::{K8sConfig, RenderOptions, Selection, StageGraph, names, render, workflow_results};
@@ -124,8 +125,10 @@ fn fail_fast_retries_and_outputs() {
     let locks = node_outputs(&status, "lock");
     let flaky: Value = serde_json::from_str(&locks[&t("flaky")]).unwrap();
     assert_eq!(flaky["upstream"][0]["stage"], "prepare");
-    let log =
-        std::fs::read_to_string(opts.dir.join(t("prepare")).join("attempt-1/pod.log")).unwrap();
+    let log = std::fs::read_to_string(
+        kdvc_k8s::emulator::pod_dir(&opts, "kdvc-emu-local", &t("prepare"), 1).join("pod.log"),
+    )
+    .unwrap();
     assert!(log.contains("EXTRA=yes"), "{log}");
     // Absent uncached files fall back to the declared default.
     assert_eq!(node_outputs(&status, "uncached")[&t("prepare")], "{}");
@@ -145,12 +148,22 @@ fn fail_fast_retries_and_outputs() {
             ("bad".to_owned(), "Failed".to_owned())
         ])
     );
-    // Status Argo compressed or offloaded cannot be read and says so.
+    // Status Argo compressed (base64 of gzip) reads the same; garbage or offloaded status says why.
     let mut compressed = status.clone();
-    compressed["status"]["nodes"] = Value::Null;
+    let nodes = compressed["status"]["nodes"].take();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, nodes.to_string().as_bytes()).unwrap();
+    compressed["status"]["compressedNodes"] =
+        Value::String(base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap()));
+    assert_eq!(workflow_results(&compressed).unwrap(), results);
     compressed["status"]["compressedNodes"] = Value::String("H4sI...".into());
     let err = workflow_results(&compressed).unwrap_err().to_string();
-    assert!(err.contains("compressed"), "{err}");
+    assert!(err.contains("compressedNodes is not base64"), "{err}");
+    let mut offloaded = status.clone();
+    offloaded["status"]["nodes"] = Value::Null;
+    offloaded["status"]["offloadNodeStatusVersion"] = Value::String("fnv:784".into());
+    let err = workflow_results(&offloaded).unwrap_err().to_string();
+    assert!(err.contains("offloaded"), "{err}");
 }
 
 #[test]

@@ -107,6 +107,12 @@ impl ParamEdits {
         &self.changes
     }
 
+    /// The new text of every edited file, keyed by its path relative to the project root. Nothing is
+    /// written: this is what [`ParamEdits::write`] would write (a remote run puts it in its snapshot).
+    pub fn files(&self) -> &BTreeMap<String, String> {
+        &self.texts
+    }
+
     /// Writes every edited file atomically.
     pub fn write(&self) -> Result<()> {
         write_all(&self.root, &self.texts)
@@ -151,9 +157,104 @@ impl ParamEdits {
     }
 }
 
+/// Expands parameter settings with sweeps into one list of settings per run, like `dvc exp run -S`:
+/// `KEY=V1,V2,V3` gives one run per value, and several swept keys give every combination (the first
+/// key varies slowest). Values are split at commas outside brackets, braces and quotes, so
+/// `KEY=[1, 2]` stays one YAML value. Settings without a comma stay as they are.
+pub fn sweep(items: &[String]) -> Result<Vec<Vec<String>>> {
+    let mut runs: Vec<Vec<String>> = vec![Vec::new()];
+    for item in items {
+        let (key, value) = item
+            .split_once('=')
+            .ok_or_else(|| Error::ParamSetting { item: item.clone() })?;
+        let values = split_top_level(value);
+        if values.iter().any(|v| v.trim().is_empty()) && values.len() > 1 {
+            return Err(Error::ParamSetting { item: item.clone() });
+        }
+        runs = runs
+            .into_iter()
+            .flat_map(|run| {
+                values.iter().map(move |v| {
+                    let mut next = run.clone();
+                    next.push(format!("{key}={}", v.trim()));
+                    next
+                })
+            })
+            .collect();
+    }
+    Ok(runs)
+}
+
+/// `value` split at the commas that are outside `[]`, `{}`, `()` and quotes.
+fn split_top_level(value: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut quote, mut start) = (0usize, None::<char>, 0);
+    for (i, c) in value.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '[' | '{' | '(') => depth += 1,
+            (None, ']' | '}' | ')') => depth = depth.saturating_sub(1),
+            (None, ',') if depth == 0 => {
+                parts.push(&value[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&value[start..]);
+    if parts.len() > 1 { parts } else { vec![value] }
+}
+
 fn write_all(root: &Path, files: &BTreeMap<String, String>) -> Result<()> {
     for (file, text) in files {
         kdvc_dvc_model::write_atomic(&root.join(file), text.as_bytes())?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn sweeps_expand_to_every_combination() {
+        assert_eq!(
+            sweep(&items(&["a=1"])).unwrap(),
+            [items(&["a=1"])],
+            "a plain setting is one run"
+        );
+        assert_eq!(
+            sweep(&items(&["a=1,2,3"])).unwrap(),
+            [items(&["a=1"]), items(&["a=2"]), items(&["a=3"])]
+        );
+        assert_eq!(
+            sweep(&items(&["a=1,2", "b=x", "c=[1, 2],{k: v, w: 1}"])).unwrap(),
+            [
+                items(&["a=1", "b=x", "c=[1, 2]"]),
+                items(&["a=1", "b=x", "c={k: v, w: 1}"]),
+                items(&["a=2", "b=x", "c=[1, 2]"]),
+                items(&["a=2", "b=x", "c={k: v, w: 1}"]),
+            ]
+        );
+        assert_eq!(
+            sweep(&items(&["s='x,y'", "t=\"p, q\""])).unwrap(),
+            [items(&["s='x,y'", "t=\"p, q\""])],
+            "commas inside quotes do not sweep"
+        );
+        assert_eq!(sweep(&[]).unwrap(), [Vec::<String>::new()]);
+    }
+
+    #[test]
+    fn malformed_sweeps_are_refused() {
+        for bad in ["novalue", "a=1,,2", "a=1,"] {
+            let err = sweep(&items(&[bad])).unwrap_err();
+            assert!(matches!(err, Error::ParamSetting { .. }), "{bad}: {err}");
+        }
+    }
 }

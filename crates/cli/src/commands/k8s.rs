@@ -19,15 +19,23 @@ pub(crate) enum K8sCommand {
     Render(K8sRenderArgs),
     /// Submit a run: snapshot the work tree into a commit pushed to `refs/kdvc/runs/<run-id>`, render
     /// the Workflow for it (the changed stages and their downstream by default) and `kubectl create` it.
-    /// Prints the run id; the run is recorded in `.kdvc/runs/<run-id>.json`.
+    /// Prints the run id (one per line for a sweep); the run is recorded in `.kdvc/runs/<run-id>.json`.
+    ///
+    /// `-S KEY=VALUE` sets Kedro parameters as `kdvc exp run -S` does, in the snapshot only: the work
+    /// tree is left as it is, and the stages reading the edited files count as changed. `-S KEY=V1,V2,V3` is a sweep: one run per value (several swept keys:
+    /// every combination), each coming back as its own experiment.
     Submit(K8sSubmitArgs),
+    /// Show a run's stages and their phases, read with `kubectl get wf NAME -o json`.
+    Status(K8sStatusArgs),
     /// Run one DVC stage the way a Workflow's pod does (inside the pod image; not for local use):
     /// clone, install the upstream results, `dvc repro --pull --single-item`, `dvc push`, and write
     /// the stage's dvc.lock entry and `cache: false` outputs for Argo to pick up.
     Exec(K8sExecArgs),
-    /// Bring a finished Workflow's results into the repository: merge the succeeded stages' dvc.lock
-    /// entries, restore their `cache: false` outputs, `dvc pull` the rest, and with `--exp NAME` save
-    /// the result as a DVC experiment.
+    /// Bring a finished Workflow's results into the repository: take the run's `-S` parameter edits
+    /// from its snapshot, merge the succeeded stages' dvc.lock entries, restore their `cache: false`
+    /// outputs, `dvc pull` the rest, and save the result as a DVC experiment (with `--run`: named
+    /// `--exp NAME`, else the run's `--name`, else by DVC; with `--status`: only with `--exp NAME`).
+    /// A run whose stages did not all succeed is merged as far as it got, not saved.
     ///
     /// Reads the Workflow with its status as `kubectl get wf NAME -o json` prints it.
     Pull(K8sPullArgs),
@@ -45,6 +53,28 @@ pub(crate) struct K8sSubmitArgs {
     /// Run this stage (repeatable).
     #[arg(long, value_name = "NAME")]
     pub(crate) stage: Vec<String>,
+    /// Set a Kedro parameter for the run (repeatable), as `kdvc exp run -S` does: KEY=VALUE, VALUE
+    /// read as YAML. `KEY=V1,V2,...` sweeps: one run per value, every combination of swept keys.
+    #[arg(short = 'S', long = "set-param", value_name = "KEY=VALUE")]
+    pub(crate) set: Vec<String>,
+    /// The experiment name the results come back under (`kdvc k8s pull`); a sweep's runs are named
+    /// NAME-1, NAME-2, ... Without it DVC generates the names.
+    #[arg(long, value_name = "EXP_NAME")]
+    pub(crate) name: Option<String>,
+    /// The Kedro environment whose parameter files `-S` edits, chosen as for `kdvc exp run`.
+    #[arg(long, short = 'e', value_name = "ENV")]
+    pub(crate) env: Option<String>,
+}
+
+/// Arguments of `kdvc k8s status`.
+#[derive(Debug, Args)]
+pub(crate) struct K8sStatusArgs {
+    /// The run id `kdvc k8s submit` printed (default: the latest submitted run).
+    #[arg(value_name = "RUN")]
+    pub(crate) run: Option<String>,
+    /// The project (the directory holding dvc.yaml). Defaults to the current directory.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub(crate) project: PathBuf,
 }
 
 /// Arguments of `kdvc k8s pull`.
@@ -64,7 +94,8 @@ pub(crate) struct K8sPullArgs {
     /// The Workflow JSON with its status, as `kubectl get wf NAME -o json` prints it (`-` for stdin).
     #[arg(long, value_name = "FILE")]
     pub(crate) status: Option<PathBuf>,
-    /// Save the result as the DVC experiment NAME.
+    /// Save the result as the DVC experiment NAME (default for `--run`: the name given to `submit
+    /// --name`, else one DVC generates). Only a run whose every stage succeeded is saved.
     #[arg(long, value_name = "NAME")]
     pub(crate) exp: Option<String>,
 }
@@ -93,6 +124,7 @@ pub(crate) fn run(command: &K8sCommand) -> anyhow::Result<ExitCode> {
         K8sCommand::Exec(args) => exec(args),
         K8sCommand::Submit(args) => submit(args),
         K8sCommand::Pull(args) => pull(args),
+        K8sCommand::Status(args) => status(args),
     }
 }
 
@@ -111,6 +143,7 @@ fn render(args: &K8sRenderArgs) -> anyhow::Result<ExitCode> {
     let request = ProjectRequest {
         stages,
         git_rev: args.rev.clone(),
+        changed_files: Vec::new(),
     };
     let root = std::path::absolute(&args.project).unwrap_or_else(|_| args.project.clone());
     match render_project(&root, &request) {
@@ -188,8 +221,15 @@ fn exec(args: &K8sExecArgs) -> anyhow::Result<ExitCode> {
 fn pull(args: &K8sPullArgs) -> anyhow::Result<ExitCode> {
     use anyhow::Context as _;
     let root = std::path::absolute(&args.project).unwrap_or_else(|_| args.project.clone());
-    let doc: serde_json::Value = match (&args.run, &args.status) {
-        (Some(run), _) => kdvc_k8s::fetch_run(&root, run)?,
+    let (returned, record) = match (&args.run, &args.status) {
+        (Some(run), _) => {
+            let record = kdvc_k8s::RunRecord::load(&root, run)?;
+            let doc = kdvc_k8s::fetch_record(&root, &record)?;
+            (
+                kdvc_k8s::bring_back_run(&root, &record, &doc)?,
+                Some(record),
+            )
+        }
         (None, Some(status)) => {
             let text = if status.as_os_str() == "-" {
                 std::io::read_to_string(std::io::stdin())
@@ -198,11 +238,12 @@ fn pull(args: &K8sPullArgs) -> anyhow::Result<ExitCode> {
                 std::fs::read_to_string(status)
                     .with_context(|| format!("cannot read {}", status.display()))?
             };
-            serde_json::from_str(&text).context("the Workflow is not valid JSON")?
+            let doc: serde_json::Value =
+                serde_json::from_str(&text).context("the Workflow is not valid JSON")?;
+            (kdvc_k8s::bring_back(&root, &doc)?, None)
         }
         (None, None) => anyhow::bail!("give --run RUN_ID or --status FILE"),
     };
-    let returned = kdvc_k8s::bring_back(&root, &doc)?;
     crate::render::info(&format!(
         "Workflow {}: {} stage(s) merged into dvc.lock, {} uncached file(s) restored",
         returned.phase,
@@ -211,12 +252,22 @@ fn pull(args: &K8sPullArgs) -> anyhow::Result<ExitCode> {
     ));
     for (stage, phase) in &returned.not_done {
         crate::render::warn(&format!(
-            "stage {stage} did not succeed ({phase}); run it again"
+            "stage {stage} did not succeed ({phase}); a new `kdvc k8s submit` runs it again"
         ));
     }
-    if let Some(name) = &args.exp {
-        kdvc_k8s::save_experiment(&root, name, &returned.files)?;
-        crate::render::info(&format!("saved as experiment {name}"));
+    let name = args
+        .exp
+        .clone()
+        .or_else(|| record.as_ref().and_then(|r| r.name.clone()));
+    let save = args.exp.is_some() || record.is_some();
+    if save && !returned.not_done.is_empty() {
+        crate::render::warn("not saved as an experiment: not every stage succeeded");
+    } else if save {
+        kdvc_k8s::save_experiment(&root, name.as_deref(), &returned.files)?;
+        match &name {
+            Some(name) => crate::render::info(&format!("saved as experiment {name}")),
+            None => crate::render::info("saved as an experiment (see `dvc exp show`)"),
+        }
     }
     Ok(if returned.not_done.is_empty() {
         ExitCode::SUCCESS
@@ -225,30 +276,105 @@ fn pull(args: &K8sPullArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+fn status(args: &K8sStatusArgs) -> anyhow::Result<ExitCode> {
+    let root = std::path::absolute(&args.project).unwrap_or_else(|_| args.project.clone());
+    let record = match &args.run {
+        Some(run) => kdvc_k8s::RunRecord::load(&root, run)?,
+        None => kdvc_k8s::latest_run(&root)?,
+    };
+    let doc = kdvc_k8s::fetch_record(&root, &record)?;
+    let status = kdvc_k8s::run_status(&doc)?;
+    let mut out = format!(
+        "run {} (Workflow {}): {}\n",
+        record.run_id, status.workflow, status.phase
+    );
+    let width = status
+        .stages
+        .iter()
+        .map(|s| s.stage.len())
+        .max()
+        .unwrap_or(0);
+    for s in &status.stages {
+        let times = match (&s.started_at, &s.finished_at) {
+            (Some(a), Some(b)) => format!("  {a} .. {b}"),
+            (Some(a), None) => format!("  {a} .."),
+            _ => String::new(),
+        };
+        out.push_str(&format!("  {:<width$}  {:<9}{times}\n", s.stage, s.phase));
+        if s.phase != "Succeeded"
+            && let Some(last) = s
+                .message
+                .as_deref()
+                .and_then(|m| m.lines().rev().find(|l| !l.trim().is_empty()))
+        {
+            out.push_str(&format!("  {:<width$}    {}\n", "", last.trim()));
+        }
+    }
+    super::emit(out.trim_end())?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn submit(args: &K8sSubmitArgs) -> anyhow::Result<ExitCode> {
     let root = std::path::absolute(&args.project).unwrap_or_else(|_| args.project.clone());
-    match kdvc_k8s::submit(&root, choice(args.all, &args.stage)) {
-        Ok(done) => {
-            for w in &done.warnings {
-                crate::render::warn(w);
+    let runs = kdvc_session::sweep(&args.set)?;
+    let session = if args.set.is_empty() {
+        None
+    } else {
+        let project = crate::args::ProjectArgs {
+            project: args.project.clone(),
+            env: args.env.clone(),
+        };
+        let options = kdvc_session::Options {
+            env_from_tool_config: true,
+            ..super::options(&project, None)
+        };
+        Some(super::open(&project, options)?)
+    };
+    let many = runs.len() > 1;
+    let mut ids = Vec::new();
+    for (i, settings) in runs.iter().enumerate() {
+        let mut request = kdvc_k8s::SubmitRequest::new(choice(args.all, &args.stage));
+        if let Some(session) = &session {
+            let mut edits = super::with_warnings(session, |s| Ok(s.param_edits()?))?;
+            for item in settings {
+                let change = edits.set(item)?;
+                crate::render::info(&format!(
+                    "set {} = {} in {} (was {}) for the run",
+                    change.key, change.value, change.file, change.old_value
+                ));
             }
-            let r = &done.record;
-            crate::render::info(&format!(
-                "submitted Workflow {} ({} stage(s), commit {}); later: kdvc k8s pull --run {} --exp NAME",
-                r.workflow,
-                r.stages.len(),
-                r.snapshot,
-                r.run_id
-            ));
-            super::emit(&r.run_id)?;
-            Ok(ExitCode::SUCCESS)
+            request.files = edits.files().clone();
+            request.params = settings.clone();
         }
-        Err(kdvc_k8s::Error::NothingToRun) => {
-            crate::render::info(
-                "nothing to run: every stage is up to date (use --all to run them anyway)",
-            );
-            Ok(ExitCode::SUCCESS)
+        request.name = match &args.name {
+            Some(name) if many => Some(format!("{name}-{}", i + 1)),
+            other => other.clone(),
+        };
+        match kdvc_k8s::submit(&root, &request) {
+            Ok(done) => {
+                for w in &done.warnings {
+                    crate::render::warn(w);
+                }
+                let r = &done.record;
+                crate::render::info(&format!(
+                    "submitted Workflow {} ({} stage(s), commit {}); later: kdvc k8s pull --run {}",
+                    r.workflow,
+                    r.stages.len(),
+                    r.snapshot,
+                    r.run_id
+                ));
+                ids.push(r.run_id.clone());
+            }
+            Err(kdvc_k8s::Error::NothingToRun) => {
+                crate::render::info(
+                    "nothing to run: every stage is up to date (use --all to run them anyway)",
+                );
+            }
+            Err(e) => return Err(e.into()),
         }
-        Err(e) => Err(e.into()),
     }
+    if !ids.is_empty() {
+        super::emit(&ids.join("\n"))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,7 @@
 //! A minimal fake kube-apiserver for the real `kubectl`: discovery for the core group and
 //! `argoproj.io/v1alpha1`, and create/get of Workflows. On create it hands the Workflow to a "controller"
-//! callback in a background thread and stores the status it returns. No watch support: tests wait for
+//! callback in a background thread (one Workflow at a time, `Running` meanwhile) and stores the status
+//! it returns. No watch support: tests wait for
 //! the controller, then read the Workflow.
 
 use std::collections::BTreeMap;
@@ -16,6 +17,7 @@ type Controller = dyn Fn(Value) -> Value + Send + Sync;
 #[derive(Default)]
 struct State {
     workflows: BTreeMap<(String, String), Value>,
+    created: usize,
     finished: usize,
 }
 
@@ -186,7 +188,16 @@ fn serve(
                 .as_str()
                 .unwrap_or("wf-")
                 .to_owned();
-            let name = format!("{prefix}x7k2q");
+            // The API server appends 5 random characters; here the first Workflow gets `x7k2q`,
+            // later ones a counter, so that tests know the names.
+            let name = {
+                let mut st = state.0.lock().unwrap();
+                st.created += 1;
+                match st.created {
+                    1 => format!("{prefix}x7k2q"),
+                    n => format!("{prefix}w{n:04}"),
+                }
+            };
             wf["metadata"]["name"] = json!(name);
             wf["metadata"]["namespace"] = json!(ns);
             wf["metadata"]["uid"] = json!("00000000-0000-0000-0000-000000000001");
@@ -203,6 +214,17 @@ fn serve(
             let state = Arc::clone(state);
             let controller = Arc::clone(controller);
             std::thread::spawn(move || {
+                // One Workflow at a time (the machine running the tests is small).
+                static CONTROLLER: Mutex<()> = Mutex::new(());
+                let _one = CONTROLLER
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                {
+                    let mut st = state.0.lock().unwrap();
+                    if let Some(wf) = st.workflows.get_mut(&key) {
+                        wf["status"] = json!({"phase": "Running"});
+                    }
+                }
                 let mut done = wf.clone();
                 let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| controller(wf)));
                 match run {

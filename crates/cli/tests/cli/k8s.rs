@@ -12,7 +12,7 @@ use crate::{kdvc, run, tool_with_kdvc};
 const DIGEST: &str = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
 
 /// A translated, committed copy of `project` whose pyproject.toml then gets `k8s` as `[tool.kdvc.k8s]`.
-fn translated(project: &str, k8s: &str) -> FixtureCopy {
+pub(crate) fn translated(project: &str, k8s: &str) -> FixtureCopy {
     let copy = if project.starts_with("examples/") {
         fixture_copy(workspace_root().join(project).to_str().unwrap())
     } else {
@@ -259,7 +259,13 @@ fn a_rendered_workflow_runs_in_the_emulator_and_comes_back() {
 /// A translated pipe-findpipes with a bare git `origin` (branch pushed) and a local-directory DVC remote
 /// holding the raw inputs.
 fn with_origin_and_remote() -> FixtureCopy {
-    let copy = translated("pipe-findpipes", &format!("image = \"fp-shop@{DIGEST}\"\n"));
+    with_origin_and_remote_for("pipe-findpipes")
+}
+
+/// A translated `project` (`image` configured) with a bare git `origin` (branch pushed) and a
+/// local-directory DVC remote holding the raw inputs.
+pub(crate) fn with_origin_and_remote_for(project: &str) -> FixtureCopy {
+    let copy = translated(project, &format!("image = \"kdvc-pods@{DIGEST}\"\n"));
     let (root, tmp) = (&copy.root, copy.tmp.path());
     let origin = tmp.join("origin.git");
     let store = tmp.join("dvc-store");
@@ -288,7 +294,7 @@ fn with_origin_and_remote() -> FixtureCopy {
 }
 
 /// Emulator options whose pods run the `kdvc` under test with the test venv's Kedro and DVC.
-fn emulator_options(tmp: &Path) -> kdvc_k8s::emulator::EmulatorOptions {
+pub(crate) fn emulator_options(tmp: &Path) -> kdvc_k8s::emulator::EmulatorOptions {
     let kdvc_bin = Path::new(env!("CARGO_BIN_EXE_kdvc"));
     let path = std::env::join_paths(
         [
@@ -370,4 +376,52 @@ fn submit_and_pull_through_kubectl() {
     assert_eq!(String::from_utf8_lossy(&status.stdout).trim(), "{}");
     let lock = std::fs::read_to_string(root.join("dvc.lock")).unwrap();
     assert!(lock.contains("rounding: 3"), "{lock}");
+}
+
+/// What `status` and `pull` say when Argo offloaded the node status to its database, and a `-S` that
+/// names no parameter: refused before anything is submitted, the work tree untouched.
+#[test]
+fn offloaded_status_and_a_bad_parameter_fail_clearly() {
+    let copy = with_origin_and_remote();
+    let (root, tmp) = (&copy.root, copy.tmp.path());
+    let kube = crate::fake_kube::FakeKube::start(
+        tmp,
+        "ml",
+        Box::new(|mut wf| {
+            wf["status"] = serde_json::json!({
+                "phase": "Succeeded",
+                "offloadNodeStatusVersion": "fnv:1234567",
+            });
+            wf
+        }),
+    );
+    let before = git(root, &["status", "--porcelain"]);
+    let r = run(kdvc(root)
+        .args(["k8s", "submit", "-S", "no_such_param=1"])
+        .env("KUBECONFIG", &kube.kubeconfig));
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""), "{}", r.stderr);
+    assert!(r.stderr.contains("no_such_param"), "{}", r.stderr);
+    assert!(!root.join(".kdvc/runs").exists(), "nothing was submitted");
+    assert_eq!(git(root, &["status", "--porcelain"]), before);
+
+    let r = run(kdvc(root)
+        .args(["k8s", "submit", "--all"])
+        .env("KUBECONFIG", &kube.kubeconfig));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let run_id = r.stdout.trim().to_owned();
+    kube.wait_finished(1);
+    for args in [
+        vec!["k8s", "status"],
+        vec!["k8s", "pull", "--run", run_id.as_str()],
+    ] {
+        let r = run(kdvc(root).args(&args).env("KUBECONFIG", &kube.kubeconfig));
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("kdvc-fp-shop-x7k2q")
+                && r.stderr.contains("offloaded")
+                && r.stderr.contains("Argo Server"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
 }

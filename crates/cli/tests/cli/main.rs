@@ -8,6 +8,7 @@ mod golden;
 mod hash;
 mod install;
 mod k8s;
+mod k8s_e2e;
 mod kill;
 mod project;
 mod translate_e2e;
