@@ -88,7 +88,7 @@ pub use project::{
     ProjectRequest, StageChoice, git_url, project_name, render_project, stages_reading,
     stale_stages,
 };
-pub use render::{RenderOptions, Rendered, render};
+pub use render::{RenderOptions, Rendered, render, render_unvalidated};
 pub use results::{
     Returned, WorkflowResults, bring_back, bring_back_run, save_experiment, workflow_results,
 };

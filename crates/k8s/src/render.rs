@@ -234,6 +234,18 @@ fn stage_template(cfg: &K8sConfig, name: &str, overrides: &[&StageOverride]) -> 
 /// the library's main entry point once a stage graph and a configuration are at hand; see
 /// [`crate::render_project`] for the whole of `kdvc k8s render`.
 pub fn render(graph: &StageGraph, cfg: &K8sConfig, opts: &RenderOptions) -> Result<Rendered> {
+    let rendered = render_unvalidated(graph, cfg, opts)?;
+    crate::validate::validate(&rendered.workflow)?;
+    Ok(rendered)
+}
+
+/// [`render`] without the validation: the Workflow as built, for callers that validate it later (or
+/// measure the two apart). Nothing built this way should be written or submitted unvalidated.
+pub fn render_unvalidated(
+    graph: &StageGraph,
+    cfg: &K8sConfig,
+    opts: &RenderOptions,
+) -> Result<Rendered> {
     let selected = graph.select(&opts.selection)?;
     let upstream = graph.selected_upstream(&selected);
     if selected.is_empty() {
@@ -364,7 +376,6 @@ pub fn render(graph: &StageGraph, cfg: &K8sConfig, opts: &RenderOptions) -> Resu
             templates,
         },
     };
-    crate::validate::validate(&workflow)?;
     let mut warnings = warnings;
     let size = workflow.to_json().len();
     if size > WORKFLOW_SIZE_WARNING {
