@@ -181,6 +181,20 @@ pub fn apply_uncached(root: &Path, items: &[Value]) -> Result<Vec<String>> {
     Ok(written)
 }
 
+/// The paths (relative to the repository root, through the stage's `wdir`) of a stage's `cache: false`
+/// outputs, metrics and plots.
+pub(crate) fn uncached_paths(st: &kdvc_dvc_model::Stage) -> impl Iterator<Item = String> + '_ {
+    st.outs
+        .iter()
+        .chain(&st.metrics)
+        .chain(&st.plots)
+        .filter(|o| o.flags.cache == Some(false))
+        .map(|o| match st.wdir.as_deref() {
+            Some(w) if !w.is_empty() && w != "." => format!("{w}/{}", o.path),
+            _ => o.path.clone(),
+        })
+}
+
 /// The `cache: false` outputs of `stage` in `<root>/dvc.yaml`, as the `uncached` output value.
 pub fn collect_uncached(root: &Path, stage: &str) -> Result<Value> {
     let file = root.join("dvc.yaml");
@@ -192,14 +206,7 @@ pub fn collect_uncached(root: &Path, stage: &str) -> Result<Value> {
         });
     };
     let mut out = Map::new();
-    for o in st.outs.iter().chain(&st.metrics).chain(&st.plots) {
-        if o.flags.cache != Some(false) {
-            continue;
-        }
-        let rel = match st.wdir.as_deref() {
-            Some(w) if !w.is_empty() && w != "." => format!("{w}/{}", o.path),
-            _ => o.path.clone(),
-        };
+    for rel in uncached_paths(st) {
         let path = root.join(&rel);
         let bytes = std::fs::read(&path).map_err(io(&path))?;
         if bytes.len() as u64 > MAX_UNCACHED_BYTES {

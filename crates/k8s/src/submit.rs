@@ -252,14 +252,7 @@ pub fn uncached_outputs(root: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
         let kdvc_dvc_model::StageDef::Stage(st) = def else {
             continue;
         };
-        for o in st.outs.iter().chain(&st.metrics).chain(&st.plots) {
-            if o.flags.cache != Some(false) {
-                continue;
-            }
-            let rel = match st.wdir.as_deref() {
-                Some(w) if !w.is_empty() && w != "." => format!("{w}/{}", o.path),
-                _ => o.path.clone(),
-            };
+        for rel in crate::exec::uncached_paths(st) {
             let path = root.join(&rel);
             if path.is_file() {
                 let bytes = std::fs::read(&path).map_err(|source| Error::Io {
