@@ -48,4 +48,7 @@ pub use grammar::GRAMMAR_VERSION;
 pub use literal::literal_string;
 pub use modules::{Module, ModuleTable};
 pub use signature::{Param, ParamKind, Signature};
-pub use syntax::{NodeExt, ParseError, line_col, named_kids, node_text, parse};
+pub use syntax::{
+    MAX_BRACKETS, MAX_SYNTAX_DEPTH, NodeExt, ParseError, line_col, named_kids, nesting_error,
+    node_text, parse,
+};
