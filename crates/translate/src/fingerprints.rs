@@ -335,9 +335,9 @@ pub fn update_from(
             .map(|p| {
                 let value = config
                     .parameters()
-                    .lookup(p)
-                    .unwrap_or(serde_json::Value::Null);
-                (p.clone(), value.to_string())
+                    .lookup_text(p)
+                    .unwrap_or_else(|| "null".to_owned());
+                (p.clone(), value)
             })
             .collect();
         let text = stage_file_text(&stage, &pairs, &values);
