@@ -137,7 +137,7 @@ impl Settings {
     /// gives Kedro's defaults; a file that nests deeper than CPython accepts
     /// ([`kdvc_python::nesting_error`]) is an [`Error::LimitExceeded`] at the place.
     pub fn read(path: &Path, display: &Path) -> Result<Self> {
-        match std::fs::read_to_string(path) {
+        match kdvc_python::read_source(path) {
             Ok(src) => {
                 if let Some((line, column, message)) = literal::too_deep(&src) {
                     return Err(Error::LimitExceeded {

@@ -41,6 +41,7 @@ pub mod grammar;
 pub mod literal;
 mod modules;
 mod signature;
+mod source;
 mod syntax;
 
 pub use builtins::is_builtin;
@@ -48,6 +49,7 @@ pub use grammar::GRAMMAR_VERSION;
 pub use literal::literal_string;
 pub use modules::{Module, ModuleTable};
 pub use signature::{Param, ParamKind, Signature};
+pub use source::read_source;
 pub use syntax::{
     MAX_BRACKETS, MAX_SYNTAX_DEPTH, NodeExt, ParseError, line_col, named_kids, nesting_error,
     node_text, parse,
