@@ -1,7 +1,8 @@
 //! `kdvc catalog` on every input of the configuration regression corpus
-//! (`crates/kedro-model/tests/regressions/<case>/`, laid over a fixture project): each stops with exit 2
-//! and an error that names the file, line and column and the limit, or succeeds, well within a second;
-//! never a stack overflow, an out-of-memory abort or a hang.
+//! (`crates/kedro-model/tests/regressions/<case>/`) and `kdvc pipelines` on every input of the pipeline
+//! code corpus (`crates/pipeline/tests/regressions/<case>/`), each laid over a fixture project: each stops
+//! with exit 2 and an error that names the file, line and column and the limit, or succeeds, well within
+//! a second; never a stack overflow, an out-of-memory abort or a hang.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,9 +29,10 @@ fn case_files(case: &Path) -> Vec<PathBuf> {
     out
 }
 
-#[test]
-fn every_regression_input_stops_with_a_located_error() {
-    let corpus = workspace_root().join("crates/kedro-model/tests/regressions");
+/// Runs `kdvc ARGS` on every case of the corpus at `corpus` (relative to the workspace root), each laid
+/// over the `exp-lab` fixture.
+fn replay(corpus: &str, args: &[&str]) {
+    let corpus = workspace_root().join(corpus);
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&corpus)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -45,13 +47,13 @@ fn every_regression_input_stops_with_a_located_error() {
         let files = case_files(&case);
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_kdvc"));
         kdvc_test_support::configure(&mut cmd);
-        cmd.current_dir(&copy.root).args(["catalog", "--json"]);
+        cmd.current_dir(&copy.root).args(args);
         let start = Instant::now();
         let out = cmd.output().expect("kdvc runs");
         let took = start.elapsed();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(took < GUARD, "{name}: took {took:?}");
-        if name.starts_with("long-name") {
+        if name.starts_with("long-") || name.starts_with("valid-") {
             assert_eq!(out.status.code(), Some(0), "{name}: {stderr}");
             continue;
         }
@@ -62,4 +64,20 @@ fn every_regression_input_stops_with_a_located_error() {
             "{name}: the error names {file} and the limit: {stderr}"
         );
     }
+}
+
+#[test]
+fn every_regression_input_stops_with_a_located_error() {
+    replay(
+        "crates/kedro-model/tests/regressions",
+        &["catalog", "--json"],
+    );
+}
+
+/// The pipeline code corpus (`crates/pipeline/tests/regressions/`): deep nesting and long loops in the
+/// Python the static reader evaluates. The limits are final: Kedro is not asked instead (the default
+/// `introspect = "auto"` applies).
+#[test]
+fn every_pipeline_code_regression_stops_with_a_located_error() {
+    replay("crates/pipeline/tests/regressions", &["pipelines"]);
 }

@@ -526,13 +526,19 @@ pub(crate) fn string_info_flat(src: &[u8], flat: &Flat<'_>, i: usize, k: &Kinds)
     StringInfo::from_start_token(src, flat.at(i).start as usize, start)
 }
 
-/// Structural hash of a whole Python source (a module), hex. Source that does not parse cleanly gets the
-/// raw-bytes fallback hash (prefixed `raw:`), so any edit to it changes the hash.
+/// Whether a tree parsed without errors and nests no deeper than CPython accepts (the normalizer
+/// recurses over it).
+pub(crate) fn parsed_cleanly(tree: &tree_sitter::Tree) -> bool {
+    let root = tree.root_node();
+    !root.has_error() && kdvc_python::nesting_error(root).is_none()
+}
+
+/// Structural hash of a whole Python source (a module), hex. Source that does not parse cleanly (or
+/// nests too deeply, [`kdvc_python::nesting_error`]) gets the raw-bytes fallback hash (prefixed
+/// `raw:`), so any edit to it changes the hash.
 pub fn normalize_source_hash(src: &str) -> String {
     match grammar::parse(src.as_bytes()) {
-        Some(tree) if !tree.root_node().has_error() => {
-            hex(&digest(src.as_bytes(), tree.root_node()))
-        }
+        Some(tree) if parsed_cleanly(&tree) => hex(&digest(src.as_bytes(), tree.root_node())),
         _ => format!("raw:{}", hex(&raw_digest(src.as_bytes()))),
     }
 }
@@ -548,9 +554,7 @@ pub fn normalize_expression_hash(src: &str) -> String {
 pub fn normalize_arguments_hash(src: &str) -> String {
     let wrapped = format!("__kdvc_partial__(\n{src}\n)");
     match grammar::parse(wrapped.as_bytes()) {
-        Some(tree) if !tree.root_node().has_error() => {
-            hex(&digest(wrapped.as_bytes(), tree.root_node()))
-        }
+        Some(tree) if parsed_cleanly(&tree) => hex(&digest(wrapped.as_bytes(), tree.root_node())),
         _ => format!("raw:{}", hex(&raw_digest(src.as_bytes()))),
     }
 }

@@ -208,6 +208,10 @@ pub fn summarize(src: &[u8]) -> FileSummary {
         return s;
     };
     let root = tree.root_node();
+    // Syntax nesting deeper than CPython accepts: not walked (the walkers recurse), the raw bytes hashed.
+    if kdvc_python::nesting_error(root).is_some() {
+        return s;
+    }
     s.parse_ok = !root.has_error();
     let mut w = ModuleWalker {
         src,

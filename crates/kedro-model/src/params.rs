@@ -66,6 +66,16 @@ impl Parameters {
         self.get(key).map(Node::to_json)
     }
 
+    /// [`Self::lookup`] as JSON text ([`Value::json_text`]): `Infinity`, `-Infinity` and `NaN` as Python's
+    /// `json.dumps` writes them, so that they do not all read `null`.
+    pub fn lookup_text(&self, dataset_name: &str) -> Option<String> {
+        if dataset_name == "parameters" {
+            return Some(Value::Map(self.tree.clone()).json_text());
+        }
+        let key = dataset_name.strip_prefix("params:")?;
+        self.get(key).map(|n| n.value.json_text())
+    }
+
     /// Every `params:` dataset name Kedro registers, in its order: each top-level key, recursing into
     /// mappings with `.`-joined keys (lists are leaves).
     pub fn dataset_names(&self) -> Vec<String> {

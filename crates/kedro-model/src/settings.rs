@@ -134,10 +134,27 @@ impl Default for Settings {
 
 impl Settings {
     /// Reads `settings.py` at `path` (`display` is its path relative to the project root). A missing file
-    /// gives Kedro's defaults.
+    /// gives Kedro's defaults; a file that nests deeper than CPython accepts
+    /// ([`kdvc_python::nesting_error`]) is an [`Error::LimitExceeded`] at the place.
     pub fn read(path: &Path, display: &Path) -> Result<Self> {
-        match std::fs::read_to_string(path) {
-            Ok(src) => Ok(Self::parse(&src, display)),
+        match kdvc_python::read_source(path) {
+            Ok(src) => {
+                if let Some((line, column, message)) = literal::too_deep(&src) {
+                    return Err(Error::LimitExceeded {
+                        location: Location::new(display, line, column),
+                        message,
+                        limit: format!(
+                            "{} open brackets, {} levels of syntax",
+                            kdvc_python::MAX_BRACKETS,
+                            kdvc_python::MAX_SYNTAX_DEPTH
+                        ),
+                        hint: "Kedro cannot import settings.py either: split the expression into \
+                               smaller named parts"
+                            .into(),
+                    });
+                }
+                Ok(Self::parse(&src, display))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
             Err(e) => Err(Error::io(display, e)),
         }

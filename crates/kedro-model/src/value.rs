@@ -139,6 +139,47 @@ impl Value {
         }
     }
 
+    /// JSON text as `serde_json` writes [`Value::to_json`] (compact), except for the floats JSON numbers
+    /// cannot hold, written as Python's `json.dumps` writes them: `Infinity`, `-Infinity`, `NaN` (not
+    /// `null`, which is `~`). What fingerprint files record, so that each value changes the file.
+    pub fn json_text(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
+    }
+
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Self::Float(f) if f.is_nan() => out.push_str("NaN"),
+            Self::Float(f) if f.is_infinite() => {
+                out.push_str(if *f > 0.0 { "Infinity" } else { "-Infinity" });
+            }
+            Self::List(l) => {
+                out.push('[');
+                for (i, n) in l.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    n.value.write_json(out);
+                }
+                out.push(']');
+            }
+            Self::Map(m) => {
+                out.push('{');
+                for (i, (k, v)) in m.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&serde_json::Value::String(k.clone()).to_string());
+                    out.push(':');
+                    v.value.write_json(out);
+                }
+                out.push('}');
+            }
+            other => out.push_str(&other.to_json().to_string()),
+        }
+    }
+
     /// A short name of the kind of value, for messages.
     pub fn kind(&self) -> &'static str {
         match self {

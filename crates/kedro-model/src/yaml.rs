@@ -33,6 +33,30 @@ pub fn parse(text: &str, file: &Path) -> Result<Option<Node>> {
     }
 }
 
+/// Reads a YAML file as text (`rel` is its path in messages). Bytes that are not UTF-8 are an
+/// [`Error::Yaml`] at the line and column of the first one (PyYAML refuses them too).
+pub fn read_text(path: &Path, rel: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(rel, e))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(e) => {
+            let bytes = e.as_bytes();
+            let valid = e.utf8_error().valid_up_to();
+            let before = String::from_utf8_lossy(bytes.get(..valid).unwrap_or_default());
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let byte = bytes.get(valid).copied().unwrap_or_default();
+            Err(Error::Yaml {
+                location: Location::new(rel, line, column),
+                message: format!(
+                    "the file is not valid UTF-8 (byte 0x{byte:02x}); Kedro reads configuration \
+                     files as UTF-8: save it as UTF-8"
+                ),
+            })
+        }
+    }
+}
+
 /// Parses a YAML document that must be a mapping (a Kedro config file). An empty file is an empty mapping.
 pub fn parse_mapping(text: &str, file: &Path) -> Result<Node> {
     let origin = Origin {
@@ -189,6 +213,23 @@ mod tests {
 
     fn json(text: &str) -> serde_json::Value {
         parse(text, Path::new("t.yml")).unwrap().unwrap().to_json()
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_an_error_at_the_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("catalog.yml");
+        std::fs::write(&path, b"a: 1\nname: caf\xe9\n").unwrap();
+        let e = read_text(&path, Path::new("conf/base/catalog.yml")).unwrap_err();
+        let Error::Yaml { location, message } = &e else {
+            panic!("{e}")
+        };
+        assert_eq!((location.line, location.column), (2, 10), "{e}");
+        assert!(message.contains("not valid UTF-8 (byte 0xe9)"), "{e}");
+        assert!(
+            e.to_string().starts_with("conf/base/catalog.yml:2:10: "),
+            "{e}"
+        );
     }
 
     #[test]

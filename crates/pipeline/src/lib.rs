@@ -178,6 +178,10 @@ pub enum ExtractError {
     /// A Python file Kedro would import has a syntax error.
     #[error("{0}\n  hint: fix the syntax error; Kedro could not import this file either")]
     Parse(#[from] ParseError),
+    /// Reading the pipelines hit one of the evaluator's depth or work limits (`docs/limits.md`): the
+    /// diagnostic is where.
+    #[error("{}:{}:{}: {}\n  hint: {}", .0.file.display(), .0.line, .0.col, .0.message, .0.hint)]
+    Limit(Diagnostic),
     /// The project has no `pipeline_registry.py`.
     #[error("no pipeline registry at {}: a Kedro project defines `register_pipelines()` in `<package>/pipeline_registry.py`", path.display())]
     NoRegistry {
@@ -224,15 +228,18 @@ pub fn extract_from_table(
     if let Err(e) = module.tree() {
         return Err(ExtractError::Parse(e.clone()));
     }
-    let mut ev = eval::Evaluator::new(table, layout);
-    let result = ev.register_pipelines(&registry_module);
-    let mut diagnostics = ev.take_warnings();
+    let (result, mut diagnostics) = on_eval_stack(|| {
+        let mut ev = eval::Evaluator::new(table, layout);
+        let result = ev.register_pipelines(&registry_module);
+        (result, ev.take_warnings())
+    });
     match result {
         Ok(registry) => Ok(Extraction {
             registry: Some(registry),
             diagnostics,
         }),
         Err(eval::Stop::Parse(e)) => Err(ExtractError::Parse(e)),
+        Err(eval::Stop::Limit(d)) => Err(ExtractError::Limit(d)),
         Err(eval::Stop::Diags(mut ds)) => {
             ds.append(&mut diagnostics);
             Ok(Extraction {
@@ -240,6 +247,38 @@ pub fn extract_from_table(
                 diagnostics: ds,
             })
         }
+    }
+}
+
+/// The stack the evaluator runs on. It recurses over expressions and statements, at most
+/// [`kdvc_python::MAX_SYNTAX_DEPTH`] syntax levels per file and a fixed nesting across calls
+/// (`docs/limits.md`); in debug builds one level can take tens of KiB, more than the 2 MiB of a test or
+/// rayon thread allows. Only the pages used are ever touched.
+const EVAL_STACK: usize = 64 << 20;
+
+/// Runs `f` on a thread of its own with [`EVAL_STACK`] bytes of stack (on this thread if none can be
+/// started).
+fn on_eval_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    let slot = std::sync::Mutex::new(Some(f));
+    let take = || slot.lock().ok().and_then(|mut f| f.take());
+    let ran = std::thread::scope(|s| {
+        let spawned = std::thread::Builder::new()
+            .name("kdvc-pipeline-eval".into())
+            .stack_size(EVAL_STACK)
+            .spawn_scoped(s, || take().map(|f| f()));
+        match spawned.map(std::thread::ScopedJoinHandle::join) {
+            Ok(Ok(out)) => out,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => None,
+        }
+    });
+    match ran {
+        Some(out) => out,
+        // The thread could not be started: run here.
+        None => match take() {
+            Some(f) => f(),
+            None => unreachable!("`f` either ran on the thread or is still here"),
+        },
     }
 }
 

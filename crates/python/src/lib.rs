@@ -6,8 +6,11 @@
 //!
 //! - [`grammar`]: the one Python grammar, a parser per thread ([`grammar::parse`]) and the node kind and
 //!   field ids that tree walkers compare;
-//! - [`parse`]: a parse that reports the first syntax error's position ([`ParseError`]), plus
-//!   [`node_text`], [`line_col`] and cheap node accessors ([`NodeExt`], [`named_kids`]);
+//! - [`read_source`]: a source file decoded as Python decodes it (UTF-8, or latin-1 under a coding line);
+//! - [`parse`]: a parse that reports the first syntax error's position ([`ParseError`]), or where the code
+//!   nests deeper than CPython and kdvc's tree walkers accept ([`nesting_error`], [`MAX_BRACKETS`],
+//!   [`MAX_SYNTAX_DEPTH`]), plus [`node_text`], [`line_col`] and cheap node accessors ([`NodeExt`],
+//!   [`named_kids`]);
 //! - Python literals, one implementation each: string prefixes and escapes ([`literal`],
 //!   [`literal_string`]), string formatting ([`format`](mod@format): `str.format`, `%`, f-string fields), the builtins
 //!   table ([`is_builtin`]) and function signatures with Python's argument binding ([`Signature`]).
@@ -41,6 +44,7 @@ pub mod grammar;
 pub mod literal;
 mod modules;
 mod signature;
+mod source;
 mod syntax;
 
 pub use builtins::is_builtin;
@@ -48,4 +52,8 @@ pub use grammar::GRAMMAR_VERSION;
 pub use literal::literal_string;
 pub use modules::{Module, ModuleTable};
 pub use signature::{Param, ParamKind, Signature};
-pub use syntax::{NodeExt, ParseError, line_col, named_kids, node_text, parse};
+pub use source::read_source;
+pub use syntax::{
+    MAX_BRACKETS, MAX_SYNTAX_DEPTH, NodeExt, ParseError, line_col, named_kids, nesting_error,
+    node_text, parse,
+};

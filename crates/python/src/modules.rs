@@ -81,7 +81,7 @@ impl ModuleTable {
         let modules: Vec<std::io::Result<Module>> = files
             .par_iter()
             .map(|(rel, path)| {
-                let src = std::fs::read_to_string(path)?;
+                let src = crate::source::read_source(path)?;
                 let mut parts: Vec<String> = rel
                     .components()
                     .map(|c| c.as_os_str().to_string_lossy().into_owned())

@@ -88,6 +88,10 @@ pub struct ParamLeaf {
     pub key: String,
     /// Its value (`None` when it cannot be looked up by its dotted key).
     pub value: Option<serde_json::Value>,
+    /// Its value as JSON text, as fingerprint files record it: `Infinity`, `-Infinity` and `NaN` written as
+    /// Python's `json.dumps` writes them (JSON values have no such numbers).
+    #[serde(skip)]
+    pub text: Option<String>,
     /// Where it is defined.
     pub origin: ParamOrigin,
 }
@@ -191,6 +195,7 @@ impl Session {
             .into_iter()
             .map(|p| ParamLeaf {
                 value: params.lookup(&format!("params:{}", p.key)),
+                text: params.lookup_text(&format!("params:{}", p.key)),
                 origin: if p.runtime {
                     ParamOrigin::Runtime
                 } else {

@@ -11,6 +11,17 @@ pub enum Error {
     /// Code fingerprints could not be computed or recorded.
     #[error("code fingerprints: {0}")]
     Fingerprint(String),
+    /// `kdvc fingerprint` found no `dvc.yaml` to read the fingerprinted stages from.
+    #[error(
+        "{}: no dvc.yaml here; `kdvc fingerprint` updates the fingerprint files that the stages of \
+         dvc.yaml depend on\n  hint: run `kdvc translate` first to write dvc.yaml (or run kdvc in the \
+         project that has it)",
+        file.display()
+    )]
+    NoDvcYaml {
+        /// Where dvc.yaml was expected.
+        file: PathBuf,
+    },
     /// `[tool.kdvc]` in pyproject.toml is invalid (unknown key, wrong type, bad glob).
     #[error("{file}:{line}:{col}: {message}")]
     Config {

@@ -283,6 +283,11 @@ pub fn update_from(
     let catalog = config.catalog();
     let root = &project.root;
     let dvc_yaml_path = root.join("dvc.yaml");
+    if !dvc_yaml_path.exists() {
+        return Err(Error::NoDvcYaml {
+            file: dvc_yaml_path,
+        });
+    }
     let dvc_yaml = DvcYaml::read(&dvc_yaml_path).map_err(|e| Error::Fingerprint(e.to_string()))?;
     let staged = fingerprinted_stages(&dvc_yaml, wiring);
     let by_name: BTreeMap<&str, &Node> = nodes.iter().map(|n| (n.name.as_str(), *n)).collect();
@@ -335,9 +340,9 @@ pub fn update_from(
             .map(|p| {
                 let value = config
                     .parameters()
-                    .lookup(p)
-                    .unwrap_or(serde_json::Value::Null);
-                (p.clone(), value.to_string())
+                    .lookup_text(p)
+                    .unwrap_or_else(|| "null".to_owned());
+                (p.clone(), value)
             })
             .collect();
         let text = stage_file_text(&stage, &pairs, &values);

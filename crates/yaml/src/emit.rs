@@ -58,6 +58,21 @@ pub fn is_ambiguous(s: &str) -> bool {
 /// ruamel's default line width, which DVC keeps.
 const BEST_WIDTH: usize = 80;
 
+/// ruamel's `MAX_SIMPLE_KEY_LENGTH`: longer keys are written as explicit `? key` entries.
+const MAX_SIMPLE_KEY_LENGTH: usize = 128;
+
+/// ruamel's `check_simple_key` for the keys kdvc writes: shorter than [`MAX_SIMPLE_KEY_LENGTH`]
+/// characters and on one line (collections as keys are written as their JSON text).
+fn is_simple_key(k: &Value) -> bool {
+    let text = match k {
+        Value::Str(s) => std::borrow::Cow::Borrowed(s.as_str()),
+        Value::Seq(_) | Value::Map(_) => std::borrow::Cow::Owned(k.to_json().to_string()),
+        // Null, booleans and numbers are short and on one line.
+        _ => return true,
+    };
+    text.chars().count() < MAX_SIMPLE_KEY_LENGTH && !text.chars().any(is_break)
+}
+
 struct Analysis {
     multiline: bool,
     allow_block_plain: bool,
@@ -294,9 +309,39 @@ impl Emitter {
             if i > 0 || !inline_first {
                 self.write_indent();
             }
-            self.scalar(k, true);
-            self.indicator(":", false, false, false);
-            self.node(v, indent, true, false);
+            if is_simple_key(k) {
+                self.scalar(k, true);
+                self.indicator(":", false, false, false);
+                self.node(v, indent, true, false);
+            } else {
+                // ruamel's explicit key: `? key` (written like a value, folded), then `: value`
+                // on the next line at the mapping's indent.
+                self.indicator("?", true, false, true);
+                self.indent = indent + 2;
+                self.scalar(k, false);
+                self.indent = indent;
+                self.write_indent();
+                self.indicator(":", true, false, true);
+                self.after_indicator(v, indent);
+            }
+        }
+    }
+
+    /// The node after a `- ` or an explicit key's `: ` at `indent`: a collection starts on the same
+    /// line, indented by 2 (ruamel indents a sequence there, unlike under a simple key).
+    fn after_indicator(&mut self, v: &Value, indent: usize) {
+        match v {
+            Value::Map(m) if !m.is_empty() => {
+                self.write(" ");
+                self.whitespace = true;
+                self.mapping(m, indent + 2, true);
+            }
+            Value::Seq(s) if !s.is_empty() => {
+                self.write(" ");
+                self.whitespace = true;
+                self.sequence(s, indent + 2, true);
+            }
+            other => self.node(other, indent, false, true),
         }
     }
 
@@ -308,19 +353,9 @@ impl Emitter {
             }
             self.indicator("-", true, false, true);
             match v {
-                Value::Map(m) if !m.is_empty() => {
-                    self.write(" ");
-                    self.whitespace = true;
-                    self.mapping(m, indent + 2, true);
-                }
-                Value::Seq(s) if !s.is_empty() => {
-                    self.write(" ");
-                    self.whitespace = true;
-                    self.sequence(s, indent + 2, true);
-                }
                 // ruamel leaves "- " for a null item.
                 Value::Null => self.write(" "),
-                other => self.node(other, indent, false, true),
+                other => self.after_indicator(other, indent),
             }
         }
     }
@@ -347,7 +382,7 @@ impl Emitter {
                 return;
             }
         };
-        self.plain(&text, false);
+        self.plain(&text, !simple_key);
     }
 
     fn string(&mut self, s: &str, simple_key: bool) {
@@ -402,9 +437,12 @@ impl Emitter {
                 // (Only after a single space: with more, the spaces before the break would be lost.)
                 let single_space_before = start == 0
                     || (chars[start - 1] == ' ' && (start < 2 || chars[start - 2] != ' '));
+                // Never in a simple key (`split` is off there): ruamel breaks the key's line there
+                // too, and the key no longer reads back.
                 if data.chars().count().saturating_add(self.column) > self.width
                     && self.column > self.indent
                     && single_space_before
+                    && split
                 {
                     self.write_indent();
                 }
@@ -680,6 +718,90 @@ mod tests {
             to_yaml_string(&v),
             "schema: '2.0'\nstages:\n  s:\n    cmd: echo\n    deps:\n    - path: a\n      size: 3\n    params:\n      p.yaml:\n        x:\n"
         );
+    }
+
+    #[test]
+    fn long_and_multiline_keys_are_explicit_as_ruamel_writes_them() {
+        // Expected texts: DVC's `dumps_yaml` (ruamel 0.18) on the same data.
+        let long = "k".repeat(130);
+        let v = Value::map([
+            (
+                "top",
+                Value::map([
+                    (
+                        long.as_str(),
+                        Value::map([
+                            ("a", Value::Int(1)),
+                            ("b", Value::Seq(vec![Value::Int(1), Value::Int(2)])),
+                        ]),
+                    ),
+                    (
+                        "m\nl",
+                        Value::Seq(vec![Value::Int(1), Value::map([("x", Value::Null)])]),
+                    ),
+                    ("n\nn", Value::Null),
+                    ("e\ne", Value::Map(vec![])),
+                    ("f\nf", Value::Seq(vec![])),
+                    ("s\ns", Value::from("v w")),
+                    (
+                        "z\nz",
+                        Value::Seq(vec![Value::Seq(vec![Value::Int(1), Value::Int(2)])]),
+                    ),
+                ]),
+            ),
+            (
+                "seq",
+                Value::Seq(vec![
+                    Value::map([(long.as_str(), Value::Int(1)), ("x", Value::Int(2))]),
+                    Value::map([(
+                        "a\nb",
+                        Value::map([("c", Value::map([("d\ne", Value::Int(1))]))]),
+                    )]),
+                ]),
+            ),
+            (
+                "t",
+                Value::Seq(vec![
+                    Value::Null,
+                    Value::map([("q\nr", Value::from("s\nt"))]),
+                ]),
+            ),
+        ]);
+        let k = &long;
+        let expected = format!(
+            "top:\n  ? {k}\n  : a: 1\n    b:\n    - 1\n    - 2\n  ? \"m\\nl\"\n  : - 1\n    - x:\n  ? \"n\\nn\"\n  :\n  ? \"e\\ne\"\n  : {{}}\n  ? \"f\\nf\"\n  : []\n  ? \"s\\ns\"\n  : v w\n  ? \"z\\nz\"\n  : - - 1\n      - 2\nseq:\n- ? {k}\n  : 1\n  x: 2\n- ? \"a\\nb\"\n  : c:\n      ? \"d\\ne\"\n      : 1\nt:\n- \n- ? \"q\\nr\"\n  : \"s\\nt\"\n"
+        );
+        assert_eq!(to_yaml_string(&v), expected);
+        assert_eq!(parse_core(&expected), v);
+
+        let v = Value::map([
+            ("a: b\nc", Value::Int(1)),
+            ("x #y", Value::Int(2)),
+            ("a\tb", Value::Int(3)),
+            ("- a", Value::Int(6)),
+            ("a\x02", Value::Int(7)),
+        ]);
+        let expected = "? \"a: b\\nc\"\n: 1\n'x #y': 2\n\"a\\tb\": 3\n'- a': 6\n\"a\\x02\": 7\n";
+        assert_eq!(to_yaml_string(&v), expected);
+        assert_eq!(parse_core(expected), v);
+    }
+
+    #[test]
+    fn a_long_key_with_spaces_reads_back() {
+        // Found by fuzzing: a 134-character plain key with a space was folded as a simple key. ruamel
+        // writes it as an explicit key, folded there.
+        let key = format!("ab :${{prod_{}ustampb'vb'v", "(".repeat(111));
+        let v = Value::map([(key.as_str(), Value::from("${a}"))]);
+        let expected = format!("? ab \n  :{}\n: ${{a}}\n", &key[4..]);
+        assert_eq!(to_yaml_string(&v), expected);
+        assert_eq!(parse_core(&expected), v);
+        // Under 128 characters the key stays simple and is never folded (ruamel would break its line
+        // and write YAML that does not read back); the value moves to the next line.
+        let key = format!("ab {}", "x".repeat(100));
+        let v = Value::map([(key.as_str(), Value::Int(1))]);
+        let text = to_yaml_string(&v);
+        assert_eq!(text, format!("{key}: \n  1\n"));
+        assert_eq!(parse_core(&text), v);
     }
 
     #[test]

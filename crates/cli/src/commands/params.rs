@@ -19,7 +19,7 @@ pub(crate) fn run(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
     } else {
         let mut out = String::new();
         for leaf in &params.leaves {
-            let value = leaf.value.as_ref().map(ToString::to_string);
+            let value = leaf.text.clone();
             let place = match &leaf.origin {
                 ParamOrigin::Runtime => "--params".to_owned(),
                 ParamOrigin::File { file, line } => format!("{}:{line}", file.display()),

@@ -10,10 +10,16 @@ pub(crate) fn run(args: &PipelinesArgs) -> anyhow::Result<ExitCode> {
         &args.project,
         super::options(&args.project, Some(&args.read)),
     )?;
-    let view = super::with_warnings(
-        &session,
-        |s| Ok(s.pipelines_view(args.pipeline.as_deref())?),
-    )?;
+    let view = super::with_warnings(&session, |s| {
+        // `pipelines` reads `[tool.kdvc]` (`introspect`): a key it does not know is an error there as for
+        // `translate`; an environment asked for must exist, as for the commands that read the
+        // configuration.
+        s.kdvc_config()?;
+        if args.project.env.is_some() {
+            s.kedro_config()?;
+        }
+        Ok(s.pipelines_view(args.pipeline.as_deref())?)
+    })?;
     if args.json {
         super::emit_json(&view)?;
     } else {

@@ -216,3 +216,66 @@ fn check_annotates_a_stale_dvc_yaml_for_github() {
     insta::assert_snapshot!("check_github", annotations.join("\n"));
     assert!(r.stdout.contains("+++ b/dvc.yaml"), "the diff follows");
 }
+
+#[test]
+fn fingerprint_without_dvc_yaml_says_to_translate_first() {
+    let err = failure("exp-lab", |_| {}, &["fingerprint"]);
+    assert!(
+        err.contains("[PROJECT]/dvc.yaml: no dvc.yaml here"),
+        "{err}"
+    );
+    assert!(err.contains("run `kdvc translate` first"), "{err}");
+    assert!(!err.contains("os error"), "{err}");
+}
+
+#[test]
+fn pipelines_rejects_a_missing_environment_and_unknown_tool_kdvc_keys() {
+    let err = failure("exp-lab", |_| {}, &["pipelines", "--env", "nope"]);
+    assert!(
+        err.contains("configuration environment 'nope' does not exist"),
+        "{err}"
+    );
+    let err = failure(
+        "exp-lab",
+        |root| append(root, "pyproject.toml", "\n[tool.kdvc]\nbogus = 1\n"),
+        &["pipelines"],
+    );
+    assert!(err.contains("unknown key 'bogus' in [tool.kdvc]"), "{err}");
+    assert!(err.contains("pyproject.toml:"), "{err}");
+}
+
+#[test]
+fn sources_that_are_not_utf8_are_errors_at_their_place() {
+    let nodes = "src/exp_lab/pipelines/training/nodes.py";
+    let err = failure(
+        "exp-lab",
+        |root| {
+            let mut text = std::fs::read(root.join(nodes)).unwrap();
+            text.extend_from_slice(b"\nNAME = 'caf\xe9'\n");
+            std::fs::write(root.join(nodes), text).unwrap();
+        },
+        &["pipelines"],
+    );
+    assert!(err.contains(&format!("{nodes}:")), "{err}");
+    assert!(err.contains("not valid UTF-8 (byte 0xe9)"), "{err}");
+    let err = failure(
+        "exp-lab",
+        |root| {
+            let mut text = std::fs::read(root.join("conf/base/catalog.yml")).unwrap();
+            text.extend_from_slice(b"\n# caf\xe9\n");
+            std::fs::write(root.join("conf/base/catalog.yml"), text).unwrap();
+        },
+        &["catalog"],
+    );
+    assert!(err.contains("conf/base/catalog.yml:"), "{err}");
+    assert!(err.contains("not valid UTF-8 (byte 0xe9)"), "{err}");
+
+    // Latin-1 under a PEP 263 coding line is valid Python.
+    let copy = fixture_copy("exp-lab");
+    let mut text = b"# -*- coding: latin-1 -*-\n".to_vec();
+    text.extend_from_slice(&std::fs::read(copy.root.join(nodes)).unwrap());
+    text.extend_from_slice(b"\nNAME = 'caf\xe9'\n");
+    std::fs::write(copy.root.join(nodes), text).unwrap();
+    let r = run(kdvc(&copy.root).args(["pipelines"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}

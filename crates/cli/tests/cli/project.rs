@@ -163,3 +163,56 @@ fn introspect_auto_reads_a_refused_project_through_kedro_with_one_warning() {
     let r = run(kdvc(&copy.root).args(["pipelines"]));
     assert_eq!((r.code, r.stderr), (2, never));
 }
+
+/// `.inf`, `-.inf`, `.nan` and `~` are four different parameter values: `kdvc params` shows them apart
+/// and the fingerprint file that records a parameter DVC cannot track (one holding a date) changes when
+/// one replaces another (each was written `null`).
+#[test]
+fn infinities_and_nan_are_not_null() {
+    let copy = fixture_copy("exp-lab");
+    let params = copy.root.join("conf/base/parameters.yml");
+    let base = std::fs::read_to_string(&params).unwrap();
+    assert!(base.contains("\nsince: 2024-01-01\n"));
+    let with = |v: &str| {
+        let since = format!("\nsince:\n  day: 2024-01-01\n  cut: {v}\n  l: [.inf, ~]\n");
+        std::fs::write(&params, base.replace("\nsince: 2024-01-01\n", &since)).unwrap();
+    };
+    with(".inf");
+    let r = run(kdvc(&copy.root).args(["params"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("since.l = [Infinity,null]"),
+        "{}",
+        r.stdout
+    );
+    let r = run(kdvc(&copy.root).args(["params", "--json"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    serde_json::from_str::<Value>(&r.stdout).expect("--json stays JSON");
+
+    let r = run(kdvc(&copy.root).args(["translate"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut seen = Vec::new();
+    for (v, shown) in [
+        (".inf", "Infinity"),
+        ("-.inf", "-Infinity"),
+        (".nan", "NaN"),
+        ("~", "null"),
+    ] {
+        with(v);
+        let r = run(kdvc(&copy.root).args(["fingerprint"]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let fp = std::fs::read_to_string(copy.root.join(".kdvc/fp/select_recent.txt")).unwrap();
+        assert!(fp.contains(&format!("\"cut\":{shown}")), "{v}: {fp}");
+        assert!(
+            !seen.contains(&fp),
+            "{v}: the fingerprint file did not change:\n{fp}"
+        );
+        seen.push(fp);
+        let r = run(kdvc(&copy.root).args(["params"]));
+        assert!(
+            r.stdout.contains(&format!("since.cut = {shown} ")),
+            "{v}: {}",
+            r.stdout
+        );
+    }
+}

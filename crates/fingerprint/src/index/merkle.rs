@@ -44,7 +44,7 @@ pub(crate) fn short_hex(d: &Digest) -> String {
 pub(super) fn expression_refs(source: &str) -> (String, Vec<Ref>) {
     let bytes = source.as_bytes();
     match grammar::parse(bytes) {
-        Some(tree) if !tree.root_node().has_error() => {
+        Some(tree) if crate::normalize::parsed_cleanly(&tree) => {
             let root = tree.root_node();
             let hash = hex(&crate::normalize::digest(bytes, root));
             let c = summary::collect(bytes, root, false);

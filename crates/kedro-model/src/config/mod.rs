@@ -496,7 +496,7 @@ impl<'p> Loader<'p> {
         let mut parsed = Vec::with_capacity(paths.len());
         for path in paths {
             let rel = self.rel(&path);
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&rel, e))?;
+            let text = crate::yaml::read_text(&path, &rel)?;
             let mut node = crate::yaml::parse_mapping(&text, &rel)?;
             if key == "credentials" {
                 // Kedro resolves each credentials file on its own (to apply oc.env).

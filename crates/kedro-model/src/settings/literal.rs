@@ -98,11 +98,32 @@ pub(crate) fn assignments(src: &str) -> IndexMap<String, Assignment> {
     read(src).assignments
 }
 
+/// Where a module first nests too deeply ([`kdvc_python::nesting_error`]: 1-based line and column, and
+/// the message), if it does: CPython refuses such a file, and [`read`] reads nothing of it.
+pub(crate) fn too_deep(src: &str) -> Option<(usize, usize, String)> {
+    let tree = grammar::parse(src.as_bytes())?;
+    let (deep, message) = kdvc_python::nesting_error(tree.root_node())?;
+    let (line, column) = line_col(src, deep);
+    Some((line, column, message))
+}
+
 /// Reads a module: its top-level assignments and its first syntax error.
 pub(crate) fn read(src: &str) -> Module {
     let Some(tree) = grammar::parse(src.as_bytes()) else {
         return Module::default();
     };
+    // The reader recurses over the tree: a file nested deeper than CPython accepts is not read.
+    if let Some((deep, message)) = kdvc_python::nesting_error(tree.root_node()) {
+        let (line, column) = line_col(src, deep);
+        return Module {
+            assignments: IndexMap::new(),
+            syntax_error: Some(SyntaxError {
+                line,
+                column,
+                message,
+            }),
+        };
+    }
     let syntax_error = kdvc_python::parse(std::path::Path::new(""), src)
         .err()
         .map(|e| SyntaxError {
@@ -480,6 +501,37 @@ if True:
         );
         let e = m.syntax_error.expect("a syntax error");
         assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn literals_nested_within_the_syntax_limit_read_and_deeper_ones_are_refused() {
+        let max = kdvc_python::MAX_SYNTAX_DEPTH;
+        for (open, close) in [
+            ("[", "]"),
+            ("{'a': ", "}"),
+            ("(", ",)"),
+            ("-", ""),
+            ("((", "))"),
+        ] {
+            let src = |n: usize| format!("A = 1\nX = {}1{}\n", open.repeat(n), close.repeat(n));
+            // The deepest that parses (in the test thread's 2 MiB stack, debug builds included).
+            let n = (1..=max)
+                .rev()
+                .find(|&n| too_deep(&src(n)).is_none())
+                .unwrap();
+            assert!(n >= max / 4, "{open}: {n}");
+            let m = read(&src(n));
+            assert_eq!(m.syntax_error, None, "{open} x{n}");
+            assert!(m.assignments.contains_key("X"), "{open} x{n}");
+            let (line, _, _) = too_deep(&src(n + 1)).expect("too deep");
+            assert_eq!(line, 2);
+            let m = read(&src(n + 1));
+            assert!(
+                m.assignments.is_empty() && m.syntax_error.is_some(),
+                "{open}"
+            );
+        }
+        assert_eq!(read("2").syntax_error, None);
     }
 
     #[test]

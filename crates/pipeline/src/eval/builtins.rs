@@ -187,6 +187,14 @@ impl<'a> Evaluator<'a> {
                     [a, b, s] if *s != 0 => (*a, *b, *s),
                     _ => return self.fail(m, n, "range() takes 1 to 3 integers"),
                 };
+                // Its items count as steps, before any is made: `range(10**9)` stops at once.
+                let len = if step > 0 {
+                    (i128::from(stop) - i128::from(start) + i128::from(step) - 1) / i128::from(step)
+                } else {
+                    (i128::from(start) - i128::from(stop) - i128::from(step) - 1)
+                        / -i128::from(step)
+                };
+                self.spend(m, n, usize::try_from(len.max(0)).unwrap_or(usize::MAX))?;
                 let mut out = Vec::new();
                 let mut i = start;
                 while (step > 0 && i < stop) || (step < 0 && i > stop) {

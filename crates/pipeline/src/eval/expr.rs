@@ -13,7 +13,8 @@ use super::{Evaluator, Frame, MAX_ITEMS, R, dedup, dict_set};
 use crate::value::{LambdaDef, Value};
 
 impl<'a> Evaluator<'a> {
-    pub(super) fn eval(&mut self, f: &mut Frame<'a>, n: TsNode<'a>) -> R<Value<'a>> {
+    /// [`Self::eval`] without counting the step.
+    pub(super) fn eval_node(&mut self, f: &mut Frame<'a>, n: TsNode<'a>) -> R<Value<'a>> {
         let m = f.module;
         match n.kind_str() {
             "identifier" => self.lookup(f, self.text(m, n), n),
@@ -627,6 +628,12 @@ impl<'a> Evaluator<'a> {
             ("+", Value::Int(a), Value::Int(b)) => Ok(Value::Int(a.wrapping_add(b))),
             ("-", Value::Int(a), Value::Int(b)) => Ok(Value::Int(a.wrapping_sub(b))),
             ("*", Value::Int(a), Value::Int(b)) => Ok(Value::Int(a.wrapping_mul(b))),
+            ("**", Value::Int(a), Value::Int(b)) if b >= 0 => {
+                match u32::try_from(b).ok().and_then(|b| a.checked_pow(b)) {
+                    Some(v) => Ok(Value::Int(v)),
+                    None => self.fail(m, n, "the power does not fit in 64 bits"),
+                }
+            }
             ("//", Value::Int(a), Value::Int(b)) if b != 0 => Ok(Value::Int(a.div_euclid(b))),
             ("%", Value::Int(a), Value::Int(b)) if b != 0 => Ok(Value::Int(a.rem_euclid(b))),
             ("+", Value::Str(a), Value::Str(b)) => Ok(Value::Str(a + &b)),
@@ -638,9 +645,13 @@ impl<'a> Evaluator<'a> {
                 a.extend(b);
                 Ok(Value::Tuple(a))
             }
-            ("*", Value::Str(s), Value::Int(k)) | ("*", Value::Int(k), Value::Str(s)) => Ok(
-                Value::Str(s.repeat(usize::try_from(k).unwrap_or(0).min(MAX_ITEMS))),
-            ),
+            ("*", Value::Str(s), Value::Int(k)) | ("*", Value::Int(k), Value::Str(s)) => {
+                let k = usize::try_from(k).unwrap_or(0);
+                if s.len().saturating_mul(k) > MAX_ITEMS {
+                    return self.fail(m, n, "the string is too large");
+                }
+                Ok(Value::Str(s.repeat(k)))
+            }
             ("*", Value::List(v), Value::Int(k)) | ("*", Value::Int(k), Value::List(v)) => {
                 let k = usize::try_from(k).unwrap_or(0);
                 if v.len().saturating_mul(k) > MAX_ITEMS {

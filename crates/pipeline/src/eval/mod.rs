@@ -29,6 +29,7 @@ mod decorators;
 mod diagnostics;
 mod discovery;
 mod expr;
+mod limits;
 mod llm;
 mod modules;
 mod stmt;
@@ -40,6 +41,8 @@ pub(crate) enum Stop {
     Parse(ParseError),
     /// Things that could not be decided (or that Kedro rejects).
     Diags(Vec<Diagnostic>),
+    /// A depth or work limit stopped evaluation ([`limits`]).
+    Limit(Diagnostic),
 }
 
 type R<T> = Result<T, Stop>;
@@ -99,6 +102,10 @@ pub(crate) struct Evaluator<'a> {
     cache: HashMap<&'a str, HashMap<String, Value<'a>>>,
     in_progress: HashSet<(String, String)>,
     depth: usize,
+    /// Expressions and statements being evaluated inside one another ([`limits::MAX_NESTING`]).
+    nesting: usize,
+    /// Steps taken so far ([`limits::MAX_STEPS`]).
+    steps: usize,
     warnings: Vec<Diagnostic>,
 }
 
@@ -119,6 +126,8 @@ impl<'a> Evaluator<'a> {
             cache: HashMap::new(),
             in_progress: HashSet::new(),
             depth: 0,
+            nesting: 0,
+            steps: 0,
             warnings: Vec::new(),
         }
     }

@@ -21,7 +21,8 @@ impl<'a> Evaluator<'a> {
         Ok(Flow::Normal)
     }
 
-    pub(super) fn exec_stmt(&mut self, f: &mut Frame<'a>, s: TsNode<'a>) -> R<Flow<'a>> {
+    /// [`Self::exec_stmt`] without counting the step.
+    pub(super) fn exec_node(&mut self, f: &mut Frame<'a>, s: TsNode<'a>) -> R<Flow<'a>> {
         let m = f.module;
         match s.kind_str() {
             "comment" | "pass_statement" => Ok(Flow::Normal),
