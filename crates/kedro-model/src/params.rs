@@ -66,8 +66,8 @@ impl Parameters {
         self.get(key).map(Node::to_json)
     }
 
-    /// [`Self::lookup`] as JSON text ([`Value::json_text`]): `Infinity`, `-Infinity` and `NaN` as Python's
-    /// `json.dumps` writes them, so that they do not all read `null`.
+    /// [`Self::lookup`] as JSON text ([`Value::json_text`]): `Infinity`, `-Infinity`, `NaN` and integers
+    /// beyond 64 bits as Python's `json.dumps` writes them, so that each distinct value has its own text.
     pub fn lookup_text(&self, dataset_name: &str) -> Option<String> {
         if dataset_name == "parameters" {
             return Some(Value::Map(self.tree.clone()).json_text());

@@ -17,9 +17,11 @@ pub enum Value {
     Null,
     /// A boolean (`true`, `yes`, `on`, ...).
     Bool(bool),
-    /// An integer (decimal, `0x`, `0b`, leading-zero octal, `1_000`, sexagesimal). One beyond 64 bits is
-    /// read as the nearest [`Value::Float`].
+    /// An integer (decimal, `0x`, `0b`, leading-zero octal, `1_000`, sexagesimal) that fits 64 bits.
     Int(i64),
+    /// An integer beyond 64 bits but within 128 (Python's `int` is exact; one beyond 128 bits is read as
+    /// the nearest [`Value::Float`]).
+    BigInt(i128),
     /// A float.
     Float(f64),
     /// A string (quoted scalars, dates and everything else).
@@ -132,6 +134,11 @@ impl Value {
             Self::Null => J::Null,
             Self::Bool(b) => J::Bool(*b),
             Self::Int(i) => J::from(*i),
+            // Exact up to 2^64; beyond, JSON tools read the nearest float.
+            Self::BigInt(i) => u64::try_from(*i).map_or_else(
+                |_| serde_json::Number::from_f64(*i as f64).map_or(J::Null, J::Number),
+                J::from,
+            ),
             Self::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
             Self::Str(s) => J::String(s.clone()),
             Self::List(l) => J::Array(l.iter().map(Node::to_json).collect()),
@@ -139,9 +146,9 @@ impl Value {
         }
     }
 
-    /// JSON text as `serde_json` writes [`Value::to_json`] (compact), except for the floats JSON numbers
-    /// cannot hold, written as Python's `json.dumps` writes them: `Infinity`, `-Infinity`, `NaN` (not
-    /// `null`, which is `~`). What fingerprint files record, so that each value changes the file.
+    /// JSON text as `serde_json` writes [`Value::to_json`] (compact), except for what JSON numbers cannot
+    /// hold, written as Python's `json.dumps` writes them: `Infinity`, `-Infinity`, `NaN`, and integers
+    /// beyond 64 bits exactly. What fingerprint files record, so that each value changes the file.
     pub fn json_text(&self) -> String {
         let mut out = String::new();
         self.write_json(&mut out);
@@ -154,6 +161,7 @@ impl Value {
             Self::Float(f) if f.is_infinite() => {
                 out.push_str(if *f > 0.0 { "Infinity" } else { "-Infinity" });
             }
+            Self::BigInt(i) => out.push_str(&i.to_string()),
             Self::List(l) => {
                 out.push('[');
                 for (i, n) in l.iter().enumerate() {
@@ -185,7 +193,7 @@ impl Value {
         match self {
             Self::Null => "null",
             Self::Bool(_) => "a boolean",
-            Self::Int(_) => "an integer",
+            Self::Int(_) | Self::BigInt(_) => "an integer",
             Self::Float(_) => "a float",
             Self::Str(_) => "a string",
             Self::List(_) => "a list",
@@ -200,6 +208,7 @@ impl Value {
             Self::Bool(true) => "True".into(),
             Self::Bool(false) => "False".into(),
             Self::Int(i) => i.to_string(),
+            Self::BigInt(i) => i.to_string(),
             Self::Float(f) => python_float(*f),
             Self::Str(s) => s.clone(),
             Self::List(l) => format!(

@@ -80,7 +80,47 @@ pub fn parse_mapping(text: &str, file: &Path) -> Result<Node> {
 
 /// Converts a plain scalar as Kedro would (used for `--params` values as well).
 pub fn scalar_value(text: &str) -> Value {
-    value_of(Schema::Kedro.resolve_plain(text))
+    exact_int(value_of(Schema::Kedro.resolve_plain(text)), text)
+}
+
+/// An integer beyond 64 bits that the schema read as the nearest float: exact when it fits 128 bits
+/// (Python's `int` is exact), else the float.
+fn exact_int(value: Value, text: &str) -> Value {
+    match value {
+        Value::Float(f) => wide_int(text).map_or(Value::Float(f), Value::BigInt),
+        other => other,
+    }
+}
+
+/// PyYAML's `construct_yaml_int` in 128 bits (decimal, `0b`, `0x`, leading-zero octal, sexagesimal, `_`
+/// separators, a sign); `None` for any other text.
+fn wide_int(text: &str) -> Option<i128> {
+    let v: String = text.chars().filter(|c| *c != '_').collect();
+    let (negative, v) = match v.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, v.strip_prefix('+').unwrap_or(&v)),
+    };
+    let digits = |d: &str, radix: u32| {
+        (!d.is_empty() && d.chars().all(|c| c.is_digit(radix)))
+            .then(|| i128::from_str_radix(d, radix).ok())
+            .flatten()
+    };
+    let n = if let Some(d) = v.strip_prefix("0b") {
+        digits(d, 2)?
+    } else if let Some(d) = v.strip_prefix("0x") {
+        digits(d, 16)?
+    } else if v.len() > 1 && v.starts_with('0') {
+        digits(v, 8)?
+    } else if v.contains(':') {
+        let mut total: i128 = 0;
+        for part in v.split(':') {
+            total = total.checked_mul(60)?.checked_add(digits(part, 10)?)?;
+        }
+        total
+    } else {
+        digits(v, 10)?
+    };
+    Some(if negative { n.checked_neg()? } else { n })
 }
 
 fn value_of(s: Scalar) -> Value {
@@ -146,12 +186,19 @@ impl Constructor<'_> {
     fn construct(&self, tree: &kdvc_yaml::Node, at: Option<Span>) -> Result<Node> {
         let origin = self.origin(at.unwrap_or(tree.span));
         match &tree.content {
-            Content::Scalar { .. } => {
+            Content::Scalar { text, style } => {
                 let scalar = Schema::Kedro
                     .resolve(tree)
                     .expect("a scalar")
                     .map_err(|e| convert_error(self.file, e))?;
-                Ok(Node::new(value_of(scalar), origin))
+                let mut value = value_of(scalar);
+                if matches!(value, Value::Float(_))
+                    && Schema::Kedro.scalar_type(text, *style, tree.tag.as_ref())
+                        == Ok(kdvc_yaml::Type::Int)
+                {
+                    value = exact_int(value, text);
+                }
+                Ok(Node::new(value, origin))
             }
             Content::Seq { items, .. } => {
                 if let Some(e) = self.tag_error(tree, "seq") {
@@ -213,6 +260,24 @@ mod tests {
 
     fn json(text: &str) -> serde_json::Value {
         parse(text, Path::new("t.yml")).unwrap().unwrap().to_json()
+    }
+
+    #[test]
+    fn integers_beyond_64_bits_stay_exact() {
+        let big = scalar_value("123456789012345678901234567890");
+        assert_eq!(big, Value::BigInt(123_456_789_012_345_678_901_234_567_890));
+        assert_eq!(big.json_text(), "123456789012345678901234567890");
+        // One digit apart: two texts, so a fingerprint file changes with it.
+        assert_ne!(
+            scalar_value("12345678901234567890").json_text(),
+            scalar_value("12345678901234567891").json_text()
+        );
+        assert_eq!(
+            scalar_value("-0x1_0000_0000_0000_0000").json_text(),
+            "-18446744073709551616"
+        );
+        assert_eq!(scalar_value("1.5"), Value::Float(1.5));
+        assert!(matches!(scalar_value("1e400"), Value::Float(f) if f.is_infinite()));
     }
 
     #[test]

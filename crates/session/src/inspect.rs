@@ -88,8 +88,9 @@ pub struct ParamLeaf {
     pub key: String,
     /// Its value (`None` when it cannot be looked up by its dotted key).
     pub value: Option<serde_json::Value>,
-    /// Its value as JSON text, as fingerprint files record it: `Infinity`, `-Infinity` and `NaN` written as
-    /// Python's `json.dumps` writes them (JSON values have no such numbers).
+    /// Its value as JSON text, as fingerprint files record it: `Infinity`, `-Infinity`, `NaN` and
+    /// integers beyond 64 bits written as Python's `json.dumps` writes them (JSON values have no such
+    /// numbers).
     #[serde(skip)]
     pub text: Option<String>,
     /// Where it is defined.
