@@ -7,7 +7,7 @@ use kdvc_python::grammar::fields;
 use kdvc_python::{Module, NodeExt, named_kids, node_text};
 use tree_sitter::Node as TsNode;
 
-use super::builtins::{OPAQUE_BUILTINS, builtin_name, builtin_qualified};
+use super::builtins::{builtin_name, builtin_qualified, is_opaque_builtin};
 use super::{Binding, Evaluator, Frame, MAX_DEPTH, R, Scope, Stop, identifiers, tree_root};
 use crate::value::{FuncDef, Value};
 
@@ -256,7 +256,7 @@ impl<'a> Evaluator<'a> {
                 if let Some(b) = builtin_name(name) {
                     return Ok(b);
                 }
-                if OPAQUE_BUILTINS.contains(&name) {
+                if is_opaque_builtin(name) {
                     return Ok(Value::External(format!("builtins.{name}")));
                 }
                 return self.fail(
