@@ -534,48 +534,47 @@ fn is_yaml_float(t: &str) -> bool {
         }
         c.i = save;
     };
+    // [-+]?[0-9][0-9_]*
+    let signed_digits = |c: &mut Cur<'_>| {
+        c.sign();
+        c.eat(digit) && {
+            c.many(digit_);
+            true
+        }
+    };
     // [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
-    let mut c = Cur {
-        b: t.as_bytes(),
-        i: 0,
-    };
-    c.sign();
-    if c.eat(digit) {
-        c.many(digit_);
-        if c.eat(|x| x == b'.') {
-            c.many(digit_);
-            exp(&mut c);
-            if c.end() {
-                return true;
-            }
+    let dotted = |c: &mut Cur<'_>| {
+        if !(signed_digits(c) && c.eat(|x| x == b'.')) {
+            return false;
         }
-    }
+        c.many(digit_);
+        exp(c);
+        c.end()
+    };
     // \.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
-    let mut c = Cur {
-        b: t.as_bytes(),
-        i: 0,
-    };
-    if c.eat(|x| x == b'.') && c.eat(digit) {
-        c.many(digit_);
-        exp(&mut c);
-        if c.end() {
-            return true;
+    let leading_dot = |c: &mut Cur<'_>| {
+        if !(c.eat(|x| x == b'.') && c.eat(digit)) {
+            return false;
         }
-    }
+        c.many(digit_);
+        exp(c);
+        c.end()
+    };
     // [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
-    let mut c = Cur {
-        b: t.as_bytes(),
-        i: 0,
-    };
-    c.sign();
-    if c.eat(digit) {
-        c.many(digit_);
-        if sexagesimal_tail(&mut c) && c.eat(|x| x == b'.') {
-            c.many(digit_);
-            return c.end();
+    let sexagesimal = |c: &mut Cur<'_>| {
+        if !(signed_digits(c) && sexagesimal_tail(c) && c.eat(|x| x == b'.')) {
+            return false;
         }
-    }
-    false
+        c.many(digit_);
+        c.end()
+    };
+    let alternatives: [&dyn Fn(&mut Cur<'_>) -> bool; 3] = [&dotted, &leading_dot, &sexagesimal];
+    alternatives.iter().any(|alt| {
+        alt(&mut Cur {
+            b: t.as_bytes(),
+            i: 0,
+        })
+    })
 }
 
 /// PyYAML's int resolver.
