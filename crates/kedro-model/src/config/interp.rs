@@ -435,8 +435,9 @@ impl Resolver<'_, '_> {
         }
     }
 
-    /// Counts one more evaluation inside the ones in progress.
-    fn enter(&mut self, raw: &Node) -> Result<()> {
+    /// Runs `f` as one more evaluation inside the ones in progress (a limit error past
+    /// [`MAX_INTERPOLATION_DEPTH`]).
+    fn nested<T>(&mut self, raw: &Node, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         if self.depth >= MAX_INTERPOLATION_DEPTH {
             return Err(self.limit(
                 raw,
@@ -449,7 +450,9 @@ impl Resolver<'_, '_> {
             ));
         }
         self.depth += 1;
-        Ok(())
+        let result = f(self);
+        self.depth -= 1;
+        result
     }
 
     /// Accounts for a value produced by interpolation: refuses one that is too large, or more work in
@@ -481,10 +484,7 @@ impl Resolver<'_, '_> {
     }
 
     fn eval_string(&mut self, s: &str, raw: &Node, path: &[Seg]) -> Result<Node> {
-        self.enter(raw)?;
-        let result = self.eval_string_inner(s, raw, path);
-        self.depth -= 1;
-        result
+        self.nested(raw, |this| this.eval_string_inner(s, raw, path))
     }
 
     fn eval_string_inner(&mut self, s: &str, raw: &Node, path: &[Seg]) -> Result<Node> {
@@ -636,10 +636,7 @@ impl Resolver<'_, '_> {
     }
 
     fn eval_arg(&mut self, arg: &str, raw: &Node, path: &[Seg]) -> Result<Node> {
-        self.enter(raw)?;
-        let result = self.eval_arg_inner(arg, raw, path);
-        self.depth -= 1;
-        result
+        self.nested(raw, |this| this.eval_arg_inner(arg, raw, path))
     }
 
     fn eval_arg_inner(&mut self, arg: &str, raw: &Node, path: &[Seg]) -> Result<Node> {
