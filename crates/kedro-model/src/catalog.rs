@@ -727,7 +727,11 @@ fn substitute(v: &serde_json::Value, fields: &IndexMap<String, String>) -> serde
 }
 
 fn format_map(s: &str, fields: &IndexMap<String, String>) -> String {
-    let fill = |field: &str| fields.get(field.split([':', '!']).next().unwrap_or("")).cloned();
+    let fill = |field: &str| {
+        fields
+            .get(field.split([':', '!']).next().unwrap_or(""))
+            .cloned()
+    };
     format_fields(s, MissingField::Keep, fill).unwrap_or_else(|| s.to_owned())
 }
 
