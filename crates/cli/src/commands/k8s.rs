@@ -113,12 +113,22 @@ fn render(args: &K8sRenderArgs) -> anyhow::Result<ExitCode> {
         git_rev: args.rev.clone(),
     };
     let root = std::path::absolute(&args.project).unwrap_or_else(|_| args.project.clone());
-    match render_project(&root, &request) {
-        Ok(rendered) => {
-            for w in &rendered.warnings {
-                crate::render::warn(w);
-            }
-            super::emit(&rendered.to_json())?;
+    unless_nothing_to_run(render_project(&root, &request), |rendered| {
+        for w in &rendered.warnings {
+            crate::render::warn(w);
+        }
+        super::emit(&rendered.to_json())
+    })
+}
+
+/// Runs `done` on what a run-producing command returned; "nothing to run" is said, not an error.
+fn unless_nothing_to_run<T>(
+    result: Result<T, kdvc_k8s::Error>,
+    done: impl FnOnce(T) -> anyhow::Result<()>,
+) -> anyhow::Result<ExitCode> {
+    match result {
+        Ok(v) => {
+            done(v)?;
             Ok(ExitCode::SUCCESS)
         }
         Err(kdvc_k8s::Error::NothingToRun) => {
@@ -227,8 +237,9 @@ fn pull(args: &K8sPullArgs) -> anyhow::Result<ExitCode> {
 
 fn submit(args: &K8sSubmitArgs) -> anyhow::Result<ExitCode> {
     let root = std::path::absolute(&args.project).unwrap_or_else(|_| args.project.clone());
-    match kdvc_k8s::submit(&root, choice(args.all, &args.stage)) {
-        Ok(done) => {
+    unless_nothing_to_run(
+        kdvc_k8s::submit(&root, choice(args.all, &args.stage)),
+        |done| {
             for w in &done.warnings {
                 crate::render::warn(w);
             }
@@ -240,15 +251,7 @@ fn submit(args: &K8sSubmitArgs) -> anyhow::Result<ExitCode> {
                 r.snapshot,
                 r.run_id
             ));
-            super::emit(&r.run_id)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(kdvc_k8s::Error::NothingToRun) => {
-            crate::render::info(
-                "nothing to run: every stage is up to date (use --all to run them anyway)",
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => Err(e.into()),
-    }
+            super::emit(&r.run_id)
+        },
+    )
 }
