@@ -455,17 +455,22 @@ impl Resolver<'_, '_> {
         result
     }
 
+    /// The limit error of an interpolated `what` (a value, a string) beyond [`MAX_INTERPOLATED_SIZE`].
+    fn too_large(&self, raw: &Node, what: &str) -> Error {
+        self.limit(
+            raw,
+            format!("an interpolated {what} grows beyond {MAX_INTERPOLATED_SIZE} bytes"),
+            format!("{MAX_INTERPOLATED_SIZE} bytes per value"),
+            "interpolations that repeat other interpolated values multiply in size; write the value \
+             directly",
+        )
+    }
+
     /// Accounts for a value produced by interpolation: refuses one that is too large, or more work in
     /// total than the budget.
     fn charge(&mut self, size: usize, raw: &Node) -> Result<()> {
         if size > MAX_INTERPOLATED_SIZE {
-            return Err(self.limit(
-                raw,
-                format!("an interpolated value grows beyond {MAX_INTERPOLATED_SIZE} bytes"),
-                format!("{MAX_INTERPOLATED_SIZE} bytes per value"),
-                "interpolations that repeat other interpolated values multiply in size; write the value \
-                 directly",
-            ));
+            return Err(self.too_large(raw, "value"));
         }
         self.work += size;
         if self.work > MAX_INTERPOLATION_WORK {
@@ -511,13 +516,7 @@ impl Resolver<'_, '_> {
                 }
             }
             if text.len() + NODE_WEIGHT * refs.len() > MAX_INTERPOLATED_SIZE {
-                return Err(self.limit(
-                    raw,
-                    format!("an interpolated string grows beyond {MAX_INTERPOLATED_SIZE} bytes"),
-                    format!("{MAX_INTERPOLATED_SIZE} bytes per value"),
-                    "interpolations that repeat other interpolated values multiply in size; write the value \
-                     directly",
-                ));
+                return Err(self.too_large(raw, "string"));
             }
         }
         self.charge(text.len() + NODE_WEIGHT * refs.len(), raw)?;
