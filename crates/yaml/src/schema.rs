@@ -322,23 +322,24 @@ pub fn is_timestamp(s: &str) -> bool {
     {
         return true;
     }
+    // Three digit groups of the given (min, max) widths separated by `sep`: where they end.
+    let groups = |from: usize, sep: u8, widths: [(usize, usize); 3]| -> Option<usize> {
+        let mut i = from;
+        for (k, (min, max)) in widths.into_iter().enumerate() {
+            if k > 0 {
+                if b.get(i) != Some(&sep) {
+                    return None;
+                }
+                i += 1;
+            }
+            i = digits(i, min, max)?;
+        }
+        Some(i)
+    };
     // Full timestamp: YYYY-M-D(T|t|[ \t]+)H:MM:SS(.f)?([ \t]*(Z|[-+]H(:MM)?))?
-    let Some(mut i) = digits(0, 4, 4) else {
+    let Some(mut i) = groups(0, b'-', [(4, 4), (1, 2), (1, 2)]) else {
         return false;
     };
-    if b.get(i) != Some(&b'-') {
-        return false;
-    }
-    let Some(j) = digits(i + 1, 1, 2) else {
-        return false;
-    };
-    if b.get(j) != Some(&b'-') {
-        return false;
-    }
-    let Some(j) = digits(j + 1, 1, 2) else {
-        return false;
-    };
-    i = j;
     match b.get(i) {
         Some(b'T' | b't') => i += 1,
         Some(b' ' | b'\t') => {
@@ -348,19 +349,7 @@ pub fn is_timestamp(s: &str) -> bool {
         }
         _ => return false,
     }
-    let Some(j) = digits(i, 1, 2) else {
-        return false;
-    };
-    if b.get(j) != Some(&b':') {
-        return false;
-    }
-    let Some(j) = digits(j + 1, 2, 2) else {
-        return false;
-    };
-    if b.get(j) != Some(&b':') {
-        return false;
-    }
-    let Some(mut i) = digits(j + 1, 2, 2) else {
+    let Some(mut i) = groups(i, b':', [(1, 2), (2, 2), (2, 2)]) else {
         return false;
     };
     if b.get(i) == Some(&b'.') {
