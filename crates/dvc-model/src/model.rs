@@ -36,6 +36,11 @@ impl MapBuilder {
             self.put(k, s(v));
         }
     }
+    fn opt_strs(&mut self, k: &str, v: &Option<Vec<String>>) {
+        if let Some(v) = v {
+            self.put(k, Value::Seq(v.iter().map(|x| s(x)).collect()));
+        }
+    }
     fn opt_bool(&mut self, k: &str, v: Option<bool>) {
         if let Some(v) = v {
             self.put(k, Value::Bool(v));
@@ -357,12 +362,8 @@ impl DvcYaml {
         if !self.stages.is_empty() {
             m.put("stages", named(&self.stages, StageDef::to_value));
         }
-        if let Some(p) = &self.params {
-            m.put("params", Value::Seq(p.iter().map(|x| s(x)).collect()));
-        }
-        if let Some(p) = &self.metrics {
-            m.put("metrics", Value::Seq(p.iter().map(|x| s(x)).collect()));
-        }
+        m.opt_strs("params", &self.params);
+        m.opt_strs("metrics", &self.metrics);
         if let Some(p) = &self.plots {
             m.put(
                 "plots",
@@ -462,9 +463,7 @@ impl Artifact {
         m.put("path", s(&self.path));
         m.opt_str("type", &self.type_);
         m.opt_str("desc", &self.desc);
-        if let Some(l) = &self.labels {
-            m.put("labels", Value::Seq(l.iter().map(|x| s(x)).collect()));
-        }
+        m.opt_strs("labels", &self.labels);
         m.opt_value("meta", &self.meta);
         m.done()
     }
@@ -715,9 +714,7 @@ impl Out {
         let mut m = MapBuilder::new();
         m.opt_str("desc", &f.desc);
         m.opt_str("type", &f.type_);
-        if let Some(l) = &f.labels {
-            m.put("labels", Value::Seq(l.iter().map(|x| s(x)).collect()));
-        }
+        m.opt_strs("labels", &f.labels);
         m.opt_value("meta", &f.meta);
         m.opt_bool("cache", f.cache);
         m.opt_bool("persist", f.persist);
@@ -886,9 +883,7 @@ impl Entry {
                 m.opt_value("db", &self.db);
                 m.opt_str("desc", &self.desc);
                 m.opt_str("type", &self.type_);
-                if let Some(l) = &self.labels {
-                    m.put("labels", Value::Seq(l.iter().map(|x| s(x)).collect()));
-                }
+                m.opt_strs("labels", &self.labels);
                 m.opt_value("meta", &self.meta);
                 m.opt_bool("cache", self.cache);
                 m.opt_bool("persist", self.persist);
