@@ -33,12 +33,17 @@ pub(crate) fn plural(n: usize, noun: &str) -> String {
 
 /// `a, b, c`, or with more than a few names and not `verbose`, `a, b, c, d, e and 1,996 more`.
 pub(crate) fn names(list: &[String], verbose: bool) -> String {
+    names_joined(list, verbose, ", ")
+}
+
+/// The names joined by `sep`, shortened as [`names`] says.
+fn names_joined(list: &[String], verbose: bool, sep: &str) -> String {
     if verbose || list.len() <= NAMES_SHOWN {
-        return list.join(", ");
+        return list.join(sep);
     }
     format!(
         "{} and {} more",
-        list[..NAMES_SHOWN].join(", "),
+        list[..NAMES_SHOWN].join(sep),
         count(list.len() - NAMES_SHOWN)
     )
 }
@@ -143,14 +148,7 @@ pub(crate) fn translation_summary(t: &Translation, dry_run: bool, verbose: bool)
 
 /// Like [`names`], separated by spaces (ignore-file lines).
 fn names_spaced(list: &[String], verbose: bool) -> String {
-    if verbose || list.len() <= NAMES_SHOWN {
-        return list.join(" ");
-    }
-    format!(
-        "{} and {} more",
-        list[..NAMES_SHOWN].join(" "),
-        count(list.len() - NAMES_SHOWN)
-    )
+    names_joined(list, verbose, " ")
 }
 
 #[cfg(test)]

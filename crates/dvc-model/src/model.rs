@@ -36,6 +36,11 @@ impl MapBuilder {
             self.put(k, s(v));
         }
     }
+    fn opt_strs(&mut self, k: &str, v: &Option<Vec<String>>) {
+        if let Some(v) = v {
+            self.put(k, Value::Seq(v.iter().map(|x| s(x)).collect()));
+        }
+    }
     fn opt_bool(&mut self, k: &str, v: Option<bool>) {
         if let Some(v) = v {
             self.put(k, Value::Bool(v));
@@ -51,10 +56,45 @@ impl MapBuilder {
             self.put(k, v.clone());
         }
     }
+    /// `key: [entries]` when there are entries.
+    fn entries(&mut self, k: &str, es: &[Entry], style: EntryStyle) {
+        if !es.is_empty() {
+            self.put(
+                k,
+                Value::Seq(es.iter().map(|e| e.to_value(style)).collect()),
+            );
+        }
+    }
     fn done(self) -> Value {
         Value::Map(self.0)
     }
 }
+
+/// A mapping of names to `value(item)`, in order.
+fn named<T>(items: &IndexMap<String, T>, value: impl Fn(&T) -> Value) -> Value {
+    Value::Map(items.iter().map(|(k, v)| (s(k), value(v))).collect())
+}
+
+/// `to_yaml` and `write` for a file type that has a `to_value`.
+macro_rules! yaml_file_io {
+    ($t:ty) => {
+        impl $t {
+            /// The YAML text, deterministic, with DVC's layout.
+            pub fn to_yaml(&self) -> String {
+                to_yaml_string(&self.to_value())
+            }
+
+            /// Writes the file atomically.
+            pub fn write(&self, path: &Path) -> Result<()> {
+                crate::fsutil::write_atomic(path, self.to_yaml().as_bytes())
+            }
+        }
+    };
+}
+
+yaml_file_io!(DvcYaml);
+yaml_file_io!(DvcLock);
+yaml_file_io!(DvcFile);
 
 // ---------------------------------------------------------------------------------------------------------
 // dvc.yaml
@@ -320,22 +360,10 @@ impl DvcYaml {
             m.put("vars", Value::Seq(v.clone()));
         }
         if !self.stages.is_empty() {
-            m.put(
-                "stages",
-                Value::Map(
-                    self.stages
-                        .iter()
-                        .map(|(k, v)| (s(k), v.to_value()))
-                        .collect(),
-                ),
-            );
+            m.put("stages", named(&self.stages, StageDef::to_value));
         }
-        if let Some(p) = &self.params {
-            m.put("params", Value::Seq(p.iter().map(|x| s(x)).collect()));
-        }
-        if let Some(p) = &self.metrics {
-            m.put("metrics", Value::Seq(p.iter().map(|x| s(x)).collect()));
-        }
+        m.opt_strs("params", &self.params);
+        m.opt_strs("metrics", &self.metrics);
         if let Some(p) = &self.plots {
             m.put(
                 "plots",
@@ -352,23 +380,10 @@ impl DvcYaml {
             );
         }
         if let Some(a) = &self.artifacts {
-            m.put(
-                "artifacts",
-                Value::Map(a.iter().map(|(k, v)| (s(k), v.to_value())).collect()),
-            );
+            m.put("artifacts", named(a, Artifact::to_value));
         }
         m.opt_value("datasets", &self.datasets);
         m.done()
-    }
-
-    /// The YAML text, deterministic, with DVC's layout.
-    pub fn to_yaml(&self) -> String {
-        to_yaml_string(&self.to_value())
-    }
-
-    /// Writes the file atomically.
-    pub fn write(&self, path: &Path) -> Result<()> {
-        crate::fsutil::write_atomic(path, self.to_yaml().as_bytes())
     }
 }
 
@@ -448,9 +463,7 @@ impl Artifact {
         m.put("path", s(&self.path));
         m.opt_str("type", &self.type_);
         m.opt_str("desc", &self.desc);
-        if let Some(l) = &self.labels {
-            m.put("labels", Value::Seq(l.iter().map(|x| s(x)).collect()));
-        }
+        m.opt_strs("labels", &self.labels);
         m.opt_value("meta", &self.meta);
         m.done()
     }
@@ -488,14 +501,8 @@ fn read_stage_def(cx: &Cx<'_>, n: &Node) -> Result<StageDef> {
 
 fn read_stage(cx: &Cx<'_>, n: &Node) -> Result<Stage> {
     let mut st = Stage::default();
-    let mut has_cmd = false;
-    for (k, kn, v) in cx.map(n)? {
-        let c = cx.key(k);
+    let cmd = read_cmd_stage(cx, n, |c, k, kn, v| {
         match k {
-            "cmd" => {
-                st.cmd = Cmd::read(&c, v)?;
-                has_cmd = true;
-            }
             "matrix" => {
                 st.matrix = Some(c.string_map(v, |c2, mv| {
                     if !is_seq(mv) {
@@ -511,7 +518,7 @@ fn read_stage(cx: &Cx<'_>, n: &Node) -> Result<Stage> {
                     st.params.push(read_param_dep(&c.index(i), it)?);
                 }
             }
-            "vars" => st.vars = Some(read_vars(&c, v)?),
+            "vars" => st.vars = Some(read_vars(c, v)?),
             "frozen" => st.frozen = Some(c.bool(v)?),
             "meta" => st.meta = Some(c.value(v)),
             "desc" => st.desc = Some(c.str(v)?),
@@ -529,11 +536,28 @@ fn read_stage(cx: &Cx<'_>, n: &Node) -> Result<Stage> {
             }
             _ => return Err(c.extra(kn)),
         }
+        Ok(())
+    })?;
+    Ok(Stage { cmd, ..st })
+}
+
+/// Reads a stage mapping: `cmd` (required) with [`Cmd::read`], every other key with `other` (the key's
+/// context, the key, the key's node and the value).
+fn read_cmd_stage<'n>(
+    cx: &Cx<'n>,
+    n: &'n Node,
+    mut other: impl FnMut(&Cx<'n>, &'n str, &'n Node, &'n Node) -> Result<()>,
+) -> Result<Cmd> {
+    let mut cmd = None;
+    for (k, kn, v) in cx.map(n)? {
+        let c = cx.key(k);
+        if k == "cmd" {
+            cmd = Some(Cmd::read(&c, v)?);
+        } else {
+            other(&c, k, kn, v)?;
+        }
     }
-    if !has_cmd {
-        return Err(cx.required(n, "cmd"));
-    }
-    Ok(st)
+    cmd.ok_or_else(|| cx.required(n, "cmd"))
 }
 
 fn read_param_dep(cx: &Cx<'_>, n: &Node) -> Result<ParamDep> {
@@ -690,9 +714,7 @@ impl Out {
         let mut m = MapBuilder::new();
         m.opt_str("desc", &f.desc);
         m.opt_str("type", &f.type_);
-        if let Some(l) = &f.labels {
-            m.put("labels", Value::Seq(l.iter().map(|x| s(x)).collect()));
-        }
+        m.opt_strs("labels", &f.labels);
         m.opt_value("meta", &f.meta);
         m.opt_bool("cache", f.cache);
         m.opt_bool("persist", f.persist);
@@ -861,9 +883,7 @@ impl Entry {
                 m.opt_value("db", &self.db);
                 m.opt_str("desc", &self.desc);
                 m.opt_str("type", &self.type_);
-                if let Some(l) = &self.labels {
-                    m.put("labels", Value::Seq(l.iter().map(|x| s(x)).collect()));
-                }
+                m.opt_strs("labels", &self.labels);
                 m.opt_value("meta", &self.meta);
                 m.opt_bool("cache", self.cache);
                 m.opt_bool("persist", self.persist);
@@ -957,27 +977,9 @@ impl DvcLock {
     pub fn to_value(&self) -> Value {
         let mut m = MapBuilder::new();
         m.put("schema", s(&self.schema));
-        m.put(
-            "stages",
-            Value::Map(
-                self.stages
-                    .iter()
-                    .map(|(k, v)| (s(k), v.to_value()))
-                    .collect(),
-            ),
-        );
+        m.put("stages", named(&self.stages, LockStage::to_value));
         m.opt_value("datasets", &self.datasets);
         m.done()
-    }
-
-    /// The YAML text with DVC's layout.
-    pub fn to_yaml(&self) -> String {
-        to_yaml_string(&self.to_value())
-    }
-
-    /// Writes the file atomically.
-    pub fn write(&self, path: &Path) -> Result<()> {
-        crate::fsutil::write_atomic(path, self.to_yaml().as_bytes())
     }
 
     /// Removes the entries of stages not in `keep` (DVC never prunes them). Returns the removed names.
@@ -990,14 +992,8 @@ impl DvcLock {
 
 fn read_lock_stage(cx: &Cx<'_>, n: &Node) -> Result<LockStage> {
     let mut st = LockStage::default();
-    let mut has_cmd = false;
-    for (k, kn, v) in cx.map(n)? {
-        let c = cx.key(k);
+    let cmd = read_cmd_stage(cx, n, |c, k, kn, v| {
         match k {
-            "cmd" => {
-                st.cmd = Cmd::read(&c, v)?;
-                has_cmd = true;
-            }
             "deps" | "outs" => {
                 let mut es = Vec::new();
                 for (i, it) in c.seq(v)?.iter().enumerate() {
@@ -1015,11 +1011,9 @@ fn read_lock_stage(cx: &Cx<'_>, n: &Node) -> Result<LockStage> {
             }
             _ => return Err(c.extra(kn)),
         }
-    }
-    if !has_cmd {
-        return Err(cx.required(n, "cmd"));
-    }
-    Ok(st)
+        Ok(())
+    })?;
+    Ok(LockStage { cmd, ..st })
 }
 
 fn to_value_node(n: &Node) -> Value {
@@ -1030,17 +1024,7 @@ impl LockStage {
     fn to_value(&self) -> Value {
         let mut m = MapBuilder::new();
         m.put("cmd", self.cmd.to_value());
-        if !self.deps.is_empty() {
-            m.put(
-                "deps",
-                Value::Seq(
-                    self.deps
-                        .iter()
-                        .map(|e| e.to_value(EntryStyle::Lock))
-                        .collect(),
-                ),
-            );
-        }
+        m.entries("deps", &self.deps, EntryStyle::Lock);
         if !self.params.is_empty() {
             m.put(
                 "params",
@@ -1057,17 +1041,7 @@ impl LockStage {
                 ),
             );
         }
-        if !self.outs.is_empty() {
-            m.put(
-                "outs",
-                Value::Seq(
-                    self.outs
-                        .iter()
-                        .map(|e| e.to_value(EntryStyle::Lock))
-                        .collect(),
-                ),
-            );
-        }
+        m.entries("outs", &self.outs, EntryStyle::Lock);
         m.done()
     }
 }
@@ -1154,40 +1128,10 @@ impl DvcFile {
         m.opt_str("wdir", &self.wdir);
         m.opt_bool("frozen", self.frozen);
         m.opt_bool("locked", self.locked);
-        if !self.deps.is_empty() {
-            m.put(
-                "deps",
-                Value::Seq(
-                    self.deps
-                        .iter()
-                        .map(|e| e.to_value(EntryStyle::DvcFile))
-                        .collect(),
-                ),
-            );
-        }
-        if !self.outs.is_empty() {
-            m.put(
-                "outs",
-                Value::Seq(
-                    self.outs
-                        .iter()
-                        .map(|e| e.to_value(EntryStyle::DvcFile))
-                        .collect(),
-                ),
-            );
-        }
+        m.entries("deps", &self.deps, EntryStyle::DvcFile);
+        m.entries("outs", &self.outs, EntryStyle::DvcFile);
         m.opt_bool("always_changed", self.always_changed);
         m.opt_value("meta", &self.meta);
         m.done()
-    }
-
-    /// The YAML text with DVC's layout.
-    pub fn to_yaml(&self) -> String {
-        to_yaml_string(&self.to_value())
-    }
-
-    /// Writes the file atomically.
-    pub fn write(&self, path: &Path) -> Result<()> {
-        crate::fsutil::write_atomic(path, self.to_yaml().as_bytes())
     }
 }

@@ -88,12 +88,22 @@ impl<'a> Cx<'a> {
 
     /// A string (a quoted scalar, or a plain one that YAML 1.2 reads as a string).
     pub(crate) fn str(&self, n: &Node) -> Result<String> {
+        self.scalar(n, "expected str", |v| match v {
+            Value::Str(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// The scalar `n` as `pick` takes its value; `expected` is the error otherwise.
+    fn scalar<T>(
+        &self,
+        n: &Node,
+        expected: &str,
+        pick: impl FnOnce(Value) -> Option<T>,
+    ) -> Result<T> {
         match &n.content {
-            Content::Scalar { .. } => match to_value(n) {
-                Value::Str(s) => Ok(s),
-                _ => Err(self.err(n, "expected str")),
-            },
-            _ => Err(self.err(n, "expected str")),
+            Content::Scalar { .. } => pick(to_value(n)).ok_or_else(|| self.err(n, expected)),
+            _ => Err(self.err(n, expected)),
         }
     }
 
@@ -107,23 +117,17 @@ impl<'a> Cx<'a> {
     }
 
     pub(crate) fn bool(&self, n: &Node) -> Result<bool> {
-        match &n.content {
-            Content::Scalar { .. } => match to_value(n) {
-                Value::Bool(b) => Ok(b),
-                _ => Err(self.err(n, "expected bool")),
-            },
-            _ => Err(self.err(n, "expected bool")),
-        }
+        self.scalar(n, "expected bool", |v| match v {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        })
     }
 
     pub(crate) fn uint(&self, n: &Node) -> Result<u64> {
-        match &n.content {
-            Content::Scalar { .. } => match to_value(n) {
-                Value::Int(i) if i >= 0 => Ok(i as u64),
-                _ => Err(self.err(n, "expected int")),
-            },
-            _ => Err(self.err(n, "expected int")),
-        }
+        self.scalar(n, "expected int", |v| match v {
+            Value::Int(i) if i >= 0 => Some(i as u64),
+            _ => None,
+        })
     }
 
     /// A checksum (`md5`, `etag`, `checksum`): a string or an integer (DVC coerces), empty means none.

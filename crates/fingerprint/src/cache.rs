@@ -1,5 +1,5 @@
 //! kdvc's caches in `<project>/.kdvc/cache/` (git-ignored through `.kdvc/.gitignore`), three files written
-//! atomically (temp + rename):
+//! atomically (temp + fsync + rename):
 //!
 //! - `summaries.json`: every file summary, keyed by the blake3 of the file's bytes and the summary, tool,
 //!   normalizer and grammar versions, in one packed file. Entries unused for [`MAX_AGE`] writes are
@@ -38,20 +38,26 @@ const RACY_NS: i64 = 2_000_000_000;
 
 /// The summary cache key of a file whose bytes hash to `content`.
 pub(crate) fn summary_key(content: &Digest) -> String {
-    let mut h = blake3::Hasher::new();
-    for part in [
+    let mut h = versioned(&[
         SUMMARY_VERSION,
         TOOL_VERSION,
         NORMALIZER_VERSION,
         GRAMMAR_VERSION,
-    ] {
-        h.update(part.as_bytes());
-        h.update(b"\0");
-    }
+    ]);
     h.update(content);
     let mut key = h.finalize().to_hex().to_string();
     key.truncate(32);
     key
+}
+
+/// A hasher that has taken `versions`, each followed by a NUL byte.
+fn versioned(versions: &[&str]) -> blake3::Hasher {
+    let mut h = blake3::Hasher::new();
+    for part in versions {
+        h.update(part.as_bytes());
+        h.update(b"\0");
+    }
+    h
 }
 
 /// blake3 of a file's bytes.
@@ -285,19 +291,14 @@ pub(crate) struct KeyHasher(blake3::Hasher);
 
 impl KeyHasher {
     pub(crate) fn new() -> Self {
-        let mut h = blake3::Hasher::new();
-        for part in [
+        Self(versioned(&[
             CACHE_VERSION,
             SUMMARY_VERSION,
             SCHEMA_VERSION,
             TOOL_VERSION,
             NORMALIZER_VERSION,
             GRAMMAR_VERSION,
-        ] {
-            h.update(part.as_bytes());
-            h.update(b"\0");
-        }
-        Self(h)
+        ]))
     }
 
     pub(crate) fn part(&mut self, bytes: &[u8]) {
@@ -310,25 +311,10 @@ impl KeyHasher {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let io = |e: std::io::Error| Error::Io {
+/// Writes `bytes` to `path` atomically ([`kdvc_fsutil::write_atomic`]); an error names `path`.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    kdvc_fsutil::write_atomic(path, bytes).map_err(|e| Error::Io {
         path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(
-        ".{name}.tmp.{}.{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(e)
+        message: e.source.to_string(),
     })
 }

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use indexmap::IndexMap;
+use kdvc_python::format::{MissingField, format_fields};
 
 use crate::error::{Error, Result};
 use crate::value::{Map, Node, Value};
@@ -726,40 +727,12 @@ fn substitute(v: &serde_json::Value, fields: &IndexMap<String, String>) -> serde
 }
 
 fn format_map(s: &str, fields: &IndexMap<String, String>) -> String {
-    let mut out = String::new();
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' if chars.peek() == Some(&'{') => {
-                chars.next();
-                out.push('{');
-            }
-            '}' if chars.peek() == Some(&'}') => {
-                chars.next();
-                out.push('}');
-            }
-            '{' => {
-                let mut name = String::new();
-                for f in chars.by_ref() {
-                    if f == '}' {
-                        break;
-                    }
-                    name.push(f);
-                }
-                let key = name.split([':', '!']).next().unwrap_or("");
-                match fields.get(key) {
-                    Some(v) => out.push_str(v),
-                    None => {
-                        out.push('{');
-                        out.push_str(&name);
-                        out.push('}');
-                    }
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    let fill = |field: &str| {
+        fields
+            .get(field.split([':', '!']).next().unwrap_or(""))
+            .cloned()
+    };
+    format_fields(s, MissingField::Keep, fill).unwrap_or_else(|| s.to_owned())
 }
 
 fn placeholders(s: &str, out: &mut Vec<String>) {

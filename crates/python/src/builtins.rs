@@ -2,10 +2,24 @@
 
 /// Whether `name` is one of Python's builtins (or a module dunder such as `__name__`).
 pub fn is_builtin(name: &str) -> bool {
-    BUILTINS.binary_search(&name).is_ok()
+    BUILTINS.binary_search(&name).is_ok() || MODULE_DUNDERS.binary_search(&name).is_ok()
 }
 
-/// Python's builtin names (the `builtins` module of Python 3.9-3.13) and the module dunders, sorted.
+/// The names every module defines for itself (`__name__`, `__file__`, ...), sorted: free references to them
+/// need no import, but they are not members of the `builtins` module.
+pub const MODULE_DUNDERS: &[&str] = &[
+    "__annotations__",
+    "__builtins__",
+    "__doc__",
+    "__file__",
+    "__loader__",
+    "__name__",
+    "__package__",
+    "__path__",
+    "__spec__",
+];
+
+/// Python's builtin names (the members of the `builtins` module of Python 3.9-3.13), sorted.
 pub const BUILTINS: &[&str] = &[
     "ArithmeticError",
     "AssertionError",
@@ -82,18 +96,9 @@ pub const BUILTINS: &[&str] = &[
     "ValueError",
     "Warning",
     "ZeroDivisionError",
-    "__annotations__",
     "__build_class__",
-    "__builtins__",
     "__debug__",
-    "__doc__",
-    "__file__",
     "__import__",
-    "__loader__",
-    "__name__",
-    "__package__",
-    "__path__",
-    "__spec__",
     "abs",
     "aiter",
     "all",
@@ -178,6 +183,7 @@ mod tests {
     #[test]
     fn the_table_is_sorted() {
         assert!(BUILTINS.windows(2).all(|w| w[0] < w[1]));
+        assert!(MODULE_DUNDERS.windows(2).all(|w| w[0] < w[1]));
         assert!(is_builtin("len") && is_builtin("__name__") && !is_builtin("kedro"));
     }
 }

@@ -74,11 +74,26 @@ pub fn percent_format<V: FormatValue + ?Sized>(fmt: &str, args: &[&V]) -> Option
     Some(out)
 }
 
-/// `fmt.format(*pos, **kw)` with automatic, numbered and named fields and the `!s`/`!r` conversions (no
-/// format specifications, attributes or indexing in fields).
-pub fn str_format<V: FormatValue>(fmt: &str, pos: &[V], kw: &[(String, V)]) -> Option<String> {
+/// What [`format_fields`] does with a replacement field it cannot fill, and with braces that do not pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MissingField {
+    /// Python's `str.format`: the whole result is `None`, as it is for a lone `}` or an unclosed `{`.
+    Fail,
+    /// Kedro's catalog factories (`str.format_map` on what a pattern matched): the field stays as written
+    /// (`{name}`), a lone `}` stays, and an unclosed `{` reads to the end of the string.
+    Keep,
+}
+
+/// Python's `{}` field syntax: `{{` and `}}` are braces, and each `{field}` is replaced by `fill(field)` (the
+/// text between the braces, conversion and specification included). Where `fill` gives `None`, `missing`
+/// decides. With [`MissingField::Keep`] the result is always `Some`.
+pub fn format_fields(
+    fmt: &str,
+    missing: MissingField,
+    mut fill: impl FnMut(&str) -> Option<String>,
+) -> Option<String> {
+    let strict = missing == MissingField::Fail;
     let mut out = String::new();
-    let mut auto = 0usize;
     let mut chars = fmt.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -93,33 +108,52 @@ pub fn str_format<V: FormatValue>(fmt: &str, pos: &[V], kw: &[(String, V)]) -> O
             '{' => {
                 let mut field = String::new();
                 loop {
-                    match chars.next()? {
-                        '}' => break,
-                        ch => field.push(ch),
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(ch) => field.push(ch),
+                        None if strict => return None,
+                        None => break,
                     }
                 }
-                let (field, conv) = match field.split_once('!') {
-                    Some((f, c)) => (f.to_owned(), Some(c.to_owned())),
-                    None => (field, None),
-                };
-                if field.contains(':') || field.contains('.') || field.contains('[') {
-                    return None;
+                match fill(&field) {
+                    Some(v) => out.push_str(&v),
+                    None if strict => return None,
+                    None => {
+                        out.push('{');
+                        out.push_str(&field);
+                        out.push('}');
+                    }
                 }
-                let v = if field.is_empty() {
-                    auto += 1;
-                    pos.get(auto - 1)?
-                } else if let Ok(i) = field.parse::<usize>() {
-                    pos.get(i)?
-                } else {
-                    &kw.iter().find(|(k, _)| *k == field)?.1
-                };
-                out.push_str(&convert(v, conv.as_deref())?);
             }
-            '}' => return None,
+            '}' if strict => return None,
             c => out.push(c),
         }
     }
     Some(out)
+}
+
+/// `fmt.format(*pos, **kw)` with automatic, numbered and named fields and the `!s`/`!r` conversions (no
+/// format specifications, attributes or indexing in fields).
+pub fn str_format<V: FormatValue>(fmt: &str, pos: &[V], kw: &[(String, V)]) -> Option<String> {
+    let mut auto = 0usize;
+    format_fields(fmt, MissingField::Fail, |field| {
+        let (field, conv) = match field.split_once('!') {
+            Some((f, c)) => (f, Some(c)),
+            None => (field, None),
+        };
+        if field.contains(':') || field.contains('.') || field.contains('[') {
+            return None;
+        }
+        let v = if field.is_empty() {
+            auto += 1;
+            pos.get(auto - 1)?
+        } else if let Ok(i) = field.parse::<usize>() {
+            pos.get(i)?
+        } else {
+            &kw.iter().find(|(k, _)| *k == field)?.1
+        };
+        convert(v, conv)
+    })
 }
 
 #[cfg(test)]
@@ -169,6 +203,17 @@ mod tests {
         assert_eq!(str_format("{:3}", &[V::Int(1)], &[]), None);
         assert_eq!(str_format("{}{}", &[V::Int(1)], &[]), None);
         assert_eq!(str_format("}", &[V::Int(1)], &[]), None);
+    }
+
+    #[test]
+    fn missing_fields_kept() {
+        let fill = |f: &str| (f == "a").then(|| "1".to_owned());
+        let keep = |s| format_fields(s, MissingField::Keep, fill);
+        assert_eq!(keep("{a}-{b:x}-}-{{").as_deref(), Some("1-{b:x}-}-{"));
+        assert_eq!(keep("x{b").as_deref(), Some("x{b}"));
+        assert_eq!(keep("x{a").as_deref(), Some("x1"));
+        assert_eq!(format_fields("{b}", MissingField::Fail, fill), None);
+        assert_eq!(format_fields("{a", MissingField::Fail, fill), None);
     }
 
     #[test]

@@ -180,14 +180,7 @@ impl Error {
                     _ => loc,
                 })
             }
-            Self::Translate(
-                kdvc_translate::Error::Config {
-                    file, line, col, ..
-                }
-                | kdvc_translate::Error::Yaml {
-                    file, line, col, ..
-                },
-            ) => Some(Location::new(file.clone(), *line, *col)),
+            Self::Translate(err) => err.location(),
             Self::StaticPipelines { diagnostics, root } => diagnostics
                 .first()
                 .map(|d| Location::new(root.join(&d.file), d.line, d.col)),

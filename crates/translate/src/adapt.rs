@@ -45,29 +45,25 @@ pub fn dataset_info(info: &kdvc_kedro_model::DatasetInfo) -> DatasetInfo {
 }
 
 fn sources_of(p: &Provenance, out: &mut Vec<ParamSource>) {
-    if !p.runtime {
+    let mut add = |file: &Path, key: &str| {
         let s = ParamSource {
-            file: posix(&p.file),
-            key: split_key(&p.key),
+            file: posix(file),
+            key: split_key(key),
             issue: None,
         };
         if !out.contains(&s) {
             out.push(s);
         }
+    };
+    if !p.runtime {
+        add(&p.file, &p.key);
     }
     for r in &p.interpolated_from {
         let Some(origin) = &r.origin else { continue };
         if origin.file.as_os_str() == "--params" {
             continue;
         }
-        let s = ParamSource {
-            file: posix(&origin.file),
-            key: split_key(&r.key),
-            issue: None,
-        };
-        if !out.contains(&s) {
-            out.push(s);
-        }
+        add(&origin.file, &r.key);
     }
 }
 

@@ -84,6 +84,19 @@ pub enum Error {
 }
 
 impl Error {
+    /// The place in a file this error points at: the entry of `[tool.kdvc]` or the YAML position.
+    pub fn location(&self) -> Option<kdvc_kedro_model::Location> {
+        match self {
+            Self::Config {
+                file, line, col, ..
+            }
+            | Self::Yaml {
+                file, line, col, ..
+            } => Some(kdvc_kedro_model::Location::new(file.clone(), *line, *col)),
+            _ => None,
+        }
+    }
+
     /// An I/O error on `path`.
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {

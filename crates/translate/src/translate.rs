@@ -123,6 +123,33 @@ fn stale_temp_files(dirs: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
     out
 }
 
+/// Planned texts of `.gitignore` files: path -> (the text on disk, the planned text).
+type Texts = BTreeMap<String, (Option<String>, String)>;
+
+/// The texts of `path` (taken out of `texts`), or its text on disk when nothing is planned for it yet.
+fn take_text(texts: &mut Texts, root: &Path, path: &str) -> Result<(Option<String>, String)> {
+    if let Some(e) = texts.remove(path) {
+        return Ok(e);
+    }
+    let old = read_opt(&root.join(path))?;
+    let cur = old.clone().unwrap_or_default();
+    Ok((old, cur))
+}
+
+/// The `.dvc` files git would still ignore with the planned texts written.
+fn still_ignored<'f>(root: &Path, texts: &Texts, dvc_files: &'f [String]) -> Vec<&'f String> {
+    let snapshot: BTreeMap<String, String> = texts
+        .iter()
+        .map(|(k, (_, v))| (k.clone(), v.clone()))
+        .collect();
+    let lookup = move |p: &str| snapshot.get(p).cloned();
+    let view = IgnoreView::new(root, &lookup);
+    dvc_files
+        .iter()
+        .filter(|f| view.is_ignored(f, false))
+        .collect()
+}
+
 fn read_opt(path: &Path) -> Result<Option<String>> {
     match std::fs::read_to_string(path) {
         Ok(t) => Ok(Some(t)),
@@ -294,7 +321,7 @@ pub fn prepare_with(
     };
     let mut changes: Vec<FileChange> = Vec::new();
     // Planned texts of files several steps touch (.gitignore files).
-    let mut texts: BTreeMap<String, (Option<String>, String)> = BTreeMap::new();
+    let mut texts = Texts::new();
     let mut cache_objects = Vec::new();
     let cache = cache_dir(root);
     if cache.is_none() && !plan.raw_inputs.is_empty() {
@@ -409,15 +436,7 @@ pub fn prepare_with(
             format!("{dir}/.gitignore")
         };
         let line = format!("/{}", gitignore::escape(&name));
-        let entry = match texts.remove(&gi) {
-            Some(e) => e,
-            None => {
-                let old = read_opt(&root.join(&gi))?;
-                let cur = old.clone().unwrap_or_default();
-                (old, cur)
-            }
-        };
-        let (old, cur) = entry;
+        let (old, cur) = take_text(&mut texts, root, &gi)?;
         let cur = gitignore::with_line(&cur, &line).unwrap_or(cur);
         texts.insert(gi, (old, cur));
     }
@@ -443,14 +462,7 @@ pub fn prepare_with(
             Some((dir, _)) => format!("{dir}/.gitignore"),
             None => ".gitignore".to_string(),
         };
-        let (old, cur) = match texts.remove(&gi) {
-            Some(e) => e,
-            None => {
-                let old = read_opt(&root.join(&gi))?;
-                let cur = old.clone().unwrap_or_default();
-                (old, cur)
-            }
-        };
+        let (old, cur) = take_text(&mut texts, root, &gi)?;
         let gone: BTreeSet<String> = file
             .outs
             .iter()
@@ -476,26 +488,9 @@ pub fn prepare_with(
 
     // Root .gitignore negation when a .dvc file would be ignored.
     {
-        let snapshot: BTreeMap<String, String> = texts
-            .iter()
-            .map(|(k, (_, v))| (k.clone(), v.clone()))
-            .collect();
-        let lookup = move |p: &str| snapshot.get(p).cloned();
-        let view = IgnoreView::new(root, &lookup);
-        let ignored: Vec<&String> = dvc_files
-            .iter()
-            .filter(|f| view.is_ignored(f, false))
-            .collect();
-        if !ignored.is_empty() {
+        if !still_ignored(root, &texts, &dvc_files).is_empty() {
             let gi = ".gitignore".to_string();
-            let (old, cur) = match texts.remove(&gi) {
-                Some(e) => e,
-                None => {
-                    let old = read_opt(&root.join(&gi))?;
-                    let cur = old.clone().unwrap_or_default();
-                    (old, cur)
-                }
-            };
+            let (old, cur) = take_text(&mut texts, root, &gi)?;
             let mut new = cur.clone();
             if !new.contains(NEGATION_BLOCK) {
                 if !new.is_empty() && !new.ends_with('\n') {
@@ -507,13 +502,7 @@ pub fn prepare_with(
                 new.push_str(NEGATION_BLOCK);
             }
             texts.insert(gi, (old, new));
-            let snapshot: BTreeMap<String, String> = texts
-                .iter()
-                .map(|(k, (_, v))| (k.clone(), v.clone()))
-                .collect();
-            let lookup = move |p: &str| snapshot.get(p).cloned();
-            let view = IgnoreView::new(root, &lookup);
-            for f in dvc_files.iter().filter(|f| view.is_ignored(f, false)) {
+            for f in still_ignored(root, &texts, &dvc_files) {
                 report.notes.push(format!(
                     "{f} is still git-ignored (a parent directory is ignored): DVC will refuse it; \
                      un-ignore its directory in .gitignore"

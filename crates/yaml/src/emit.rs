@@ -137,34 +137,18 @@ fn analyze(s: &str) -> Analysis {
                 special = true;
             }
         }
+        let (first, last) = (i == 0, i == n - 1);
         if ch == ' ' {
-            if i == 0 {
-                leading_space = true;
-            }
-            if i == n - 1 {
-                trailing_space = true;
-            }
-            if prev_break {
-                break_space = true;
-            }
-            prev_space = true;
-            prev_break = false;
+            leading_space |= first;
+            trailing_space |= last;
+            break_space |= prev_break;
         } else if is_break(ch) {
-            if i == 0 {
-                leading_break = true;
-            }
-            if i == n - 1 {
-                trailing_break = true;
-            }
-            if prev_space {
-                space_break = true;
-            }
-            prev_space = false;
-            prev_break = true;
-        } else {
-            prev_space = false;
-            prev_break = false;
+            leading_break |= first;
+            trailing_break |= last;
+            space_break |= prev_space;
         }
+        prev_space = ch == ' ';
+        prev_break = is_break(ch);
         preceded_by_ws = is_ws_or_break(ch);
         followed_by_ws = i + 2 >= n || is_ws_or_break(chars[i + 2]);
     }

@@ -322,23 +322,24 @@ pub fn is_timestamp(s: &str) -> bool {
     {
         return true;
     }
+    // Three digit groups of the given (min, max) widths separated by `sep`: where they end.
+    let groups = |from: usize, sep: u8, widths: [(usize, usize); 3]| -> Option<usize> {
+        let mut i = from;
+        for (k, (min, max)) in widths.into_iter().enumerate() {
+            if k > 0 {
+                if b.get(i) != Some(&sep) {
+                    return None;
+                }
+                i += 1;
+            }
+            i = digits(i, min, max)?;
+        }
+        Some(i)
+    };
     // Full timestamp: YYYY-M-D(T|t|[ \t]+)H:MM:SS(.f)?([ \t]*(Z|[-+]H(:MM)?))?
-    let Some(mut i) = digits(0, 4, 4) else {
+    let Some(mut i) = groups(0, b'-', [(4, 4), (1, 2), (1, 2)]) else {
         return false;
     };
-    if b.get(i) != Some(&b'-') {
-        return false;
-    }
-    let Some(j) = digits(i + 1, 1, 2) else {
-        return false;
-    };
-    if b.get(j) != Some(&b'-') {
-        return false;
-    }
-    let Some(j) = digits(j + 1, 1, 2) else {
-        return false;
-    };
-    i = j;
     match b.get(i) {
         Some(b'T' | b't') => i += 1,
         Some(b' ' | b'\t') => {
@@ -348,19 +349,7 @@ pub fn is_timestamp(s: &str) -> bool {
         }
         _ => return false,
     }
-    let Some(j) = digits(i, 1, 2) else {
-        return false;
-    };
-    if b.get(j) != Some(&b':') {
-        return false;
-    }
-    let Some(j) = digits(j + 1, 2, 2) else {
-        return false;
-    };
-    if b.get(j) != Some(&b':') {
-        return false;
-    }
-    let Some(mut i) = digits(j + 1, 2, 2) else {
+    let Some(mut i) = groups(i, b':', [(1, 2), (2, 2), (2, 2)]) else {
         return false;
     };
     if b.get(i) == Some(&b'.') {
@@ -534,48 +523,47 @@ fn is_yaml_float(t: &str) -> bool {
         }
         c.i = save;
     };
+    // [-+]?[0-9][0-9_]*
+    let signed_digits = |c: &mut Cur<'_>| {
+        c.sign();
+        c.eat(digit) && {
+            c.many(digit_);
+            true
+        }
+    };
     // [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
-    let mut c = Cur {
-        b: t.as_bytes(),
-        i: 0,
-    };
-    c.sign();
-    if c.eat(digit) {
-        c.many(digit_);
-        if c.eat(|x| x == b'.') {
-            c.many(digit_);
-            exp(&mut c);
-            if c.end() {
-                return true;
-            }
+    let dotted = |c: &mut Cur<'_>| {
+        if !(signed_digits(c) && c.eat(|x| x == b'.')) {
+            return false;
         }
-    }
+        c.many(digit_);
+        exp(c);
+        c.end()
+    };
     // \.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
-    let mut c = Cur {
-        b: t.as_bytes(),
-        i: 0,
-    };
-    if c.eat(|x| x == b'.') && c.eat(digit) {
-        c.many(digit_);
-        exp(&mut c);
-        if c.end() {
-            return true;
+    let leading_dot = |c: &mut Cur<'_>| {
+        if !(c.eat(|x| x == b'.') && c.eat(digit)) {
+            return false;
         }
-    }
+        c.many(digit_);
+        exp(c);
+        c.end()
+    };
     // [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
-    let mut c = Cur {
-        b: t.as_bytes(),
-        i: 0,
-    };
-    c.sign();
-    if c.eat(digit) {
-        c.many(digit_);
-        if sexagesimal_tail(&mut c) && c.eat(|x| x == b'.') {
-            c.many(digit_);
-            return c.end();
+    let sexagesimal = |c: &mut Cur<'_>| {
+        if !(signed_digits(c) && sexagesimal_tail(c) && c.eat(|x| x == b'.')) {
+            return false;
         }
-    }
-    false
+        c.many(digit_);
+        c.end()
+    };
+    let alternatives: [&dyn Fn(&mut Cur<'_>) -> bool; 3] = [&dotted, &leading_dot, &sexagesimal];
+    alternatives.iter().any(|alt| {
+        alt(&mut Cur {
+            b: t.as_bytes(),
+            i: 0,
+        })
+    })
 }
 
 /// PyYAML's int resolver.

@@ -146,12 +146,22 @@ fn render(args: &K8sRenderArgs) -> anyhow::Result<ExitCode> {
         changed_files: Vec::new(),
     };
     let root = std::path::absolute(&args.project).unwrap_or_else(|_| args.project.clone());
-    match render_project(&root, &request) {
-        Ok(rendered) => {
-            for w in &rendered.warnings {
-                crate::render::warn(w);
-            }
-            super::emit(&rendered.to_json())?;
+    unless_nothing_to_run(render_project(&root, &request), |rendered| {
+        for w in &rendered.warnings {
+            crate::render::warn(w);
+        }
+        super::emit(&rendered.to_json())
+    })
+}
+
+/// Runs `done` on what a run-producing command returned; "nothing to run" is said, not an error.
+fn unless_nothing_to_run<T>(
+    result: Result<T, kdvc_k8s::Error>,
+    done: impl FnOnce(T) -> anyhow::Result<()>,
+) -> anyhow::Result<ExitCode> {
+    match result {
+        Ok(v) => {
+            done(v)?;
             Ok(ExitCode::SUCCESS)
         }
         Err(kdvc_k8s::Error::NothingToRun) => {

@@ -115,21 +115,14 @@ impl Index {
         let mut symbols = Vec::with_capacity(sorted.len());
         for n in &sorted {
             let node = &self.nodes[*n];
-            let file = node.file.as_deref().map(|f| {
-                *file_id.entry(f).or_insert_with(|| {
-                    files.push(f.to_owned());
-                    u32::try_from(files.len() - 1).unwrap_or(u32::MAX)
-                })
-            });
+            let file = node
+                .file
+                .as_deref()
+                .map(|f| intern(&mut file_id, &mut files, f));
             let ext: Vec<u32> = node
                 .externals
                 .iter()
-                .map(|d| {
-                    *dist_id.entry(d.as_str()).or_insert_with(|| {
-                        dists.push(d.clone());
-                        u32::try_from(dists.len() - 1).unwrap_or(u32::MAX)
-                    })
-                })
+                .map(|d| intern(&mut dist_id, &mut dists, d))
                 .collect();
             let mut deps: Vec<u32> = node.deps.iter().map(|d| id[*d]).collect();
             deps.sort_unstable();
@@ -149,12 +142,7 @@ impl Index {
             let ext: Vec<u32> = e
                 .externals
                 .iter()
-                .map(|d| {
-                    *dist_id.entry(d.as_str()).or_insert_with(|| {
-                        dists.push(d.clone());
-                        u32::try_from(dists.len() - 1).unwrap_or(u32::MAX)
-                    })
-                })
+                .map(|d| intern(&mut dist_id, &mut dists, d))
                 .collect();
             nodes.insert(
                 key.clone(),
@@ -299,4 +287,12 @@ impl Index {
             })
             .collect()
     }
+}
+
+/// The index of `s` in `list`, appending it (and remembering its index in `ids`) the first time.
+fn intern<'s>(ids: &mut HashMap<&'s str, u32>, list: &mut Vec<String>, s: &'s str) -> u32 {
+    *ids.entry(s).or_insert_with(|| {
+        list.push(s.to_owned());
+        u32::try_from(list.len() - 1).unwrap_or(u32::MAX)
+    })
 }

@@ -30,7 +30,7 @@ pub(super) fn import_targets(r: &mut Resolver<'_>, m: ModuleId, b: &Binding, tg:
             module,
             name,
             line,
-        } => tg.extend(r.import_from(m, *level, module, name, *line)),
+        } => tg.extend(r.import_from(m, *level, module, name, *line, 0)),
         _ => {}
     }
 }

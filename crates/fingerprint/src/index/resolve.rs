@@ -203,7 +203,7 @@ impl<'a> Resolver<'a> {
                                 });
                             }
                         }
-                        Some(n) => out.extend(self.import_from(m, 0, &abs, n, 0)),
+                        Some(n) => out.extend(self.import_from(m, 0, &abs, n, 0, 0)),
                     },
                     None => out.push(Tgt::Node(self.whole(m))),
                 }
@@ -304,14 +304,7 @@ impl<'a> Resolver<'a> {
                         name,
                         line,
                     } => {
-                        out.extend(self.import_from_depth(
-                            m,
-                            *level,
-                            module,
-                            name,
-                            *line,
-                            depth + 1,
-                        ));
+                        out.extend(self.import_from(m, *level, module, name, *line, depth + 1));
                     }
                     _ => {}
                 }
@@ -381,19 +374,9 @@ impl<'a> Resolver<'a> {
         vec![Tgt::Ext(pins::dist_of(top))]
     }
 
+    /// `from <level/module> import name` written in module `m`; `depth` counts the lookups that led here
+    /// (0 for an import read directly) and bounds re-export chains.
     pub(super) fn import_from(
-        &mut self,
-        m: ModuleId,
-        level: u32,
-        module: &str,
-        name: &str,
-        line: u32,
-    ) -> Vec<Tgt> {
-        self.import_from_depth(m, level, module, name, line, 0)
-    }
-
-    /// `from <level/module> import name` written in module `m`.
-    pub(super) fn import_from_depth(
         &mut self,
         m: ModuleId,
         level: u32,

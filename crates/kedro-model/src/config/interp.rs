@@ -435,8 +435,9 @@ impl Resolver<'_, '_> {
         }
     }
 
-    /// Counts one more evaluation inside the ones in progress.
-    fn enter(&mut self, raw: &Node) -> Result<()> {
+    /// Runs `f` as one more evaluation inside the ones in progress (a limit error past
+    /// [`MAX_INTERPOLATION_DEPTH`]).
+    fn nested<T>(&mut self, raw: &Node, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         if self.depth >= MAX_INTERPOLATION_DEPTH {
             return Err(self.limit(
                 raw,
@@ -449,20 +450,27 @@ impl Resolver<'_, '_> {
             ));
         }
         self.depth += 1;
-        Ok(())
+        let result = f(self);
+        self.depth -= 1;
+        result
+    }
+
+    /// The limit error of an interpolated `what` (a value, a string) beyond [`MAX_INTERPOLATED_SIZE`].
+    fn too_large(&self, raw: &Node, what: &str) -> Error {
+        self.limit(
+            raw,
+            format!("an interpolated {what} grows beyond {MAX_INTERPOLATED_SIZE} bytes"),
+            format!("{MAX_INTERPOLATED_SIZE} bytes per value"),
+            "interpolations that repeat other interpolated values multiply in size; write the value \
+             directly",
+        )
     }
 
     /// Accounts for a value produced by interpolation: refuses one that is too large, or more work in
     /// total than the budget.
     fn charge(&mut self, size: usize, raw: &Node) -> Result<()> {
         if size > MAX_INTERPOLATED_SIZE {
-            return Err(self.limit(
-                raw,
-                format!("an interpolated value grows beyond {MAX_INTERPOLATED_SIZE} bytes"),
-                format!("{MAX_INTERPOLATED_SIZE} bytes per value"),
-                "interpolations that repeat other interpolated values multiply in size; write the value \
-                 directly",
-            ));
+            return Err(self.too_large(raw, "value"));
         }
         self.work += size;
         if self.work > MAX_INTERPOLATION_WORK {
@@ -481,10 +489,7 @@ impl Resolver<'_, '_> {
     }
 
     fn eval_string(&mut self, s: &str, raw: &Node, path: &[Seg]) -> Result<Node> {
-        self.enter(raw)?;
-        let result = self.eval_string_inner(s, raw, path);
-        self.depth -= 1;
-        result
+        self.nested(raw, |this| this.eval_string_inner(s, raw, path))
     }
 
     fn eval_string_inner(&mut self, s: &str, raw: &Node, path: &[Seg]) -> Result<Node> {
@@ -511,13 +516,7 @@ impl Resolver<'_, '_> {
                 }
             }
             if text.len() + NODE_WEIGHT * refs.len() > MAX_INTERPOLATED_SIZE {
-                return Err(self.limit(
-                    raw,
-                    format!("an interpolated string grows beyond {MAX_INTERPOLATED_SIZE} bytes"),
-                    format!("{MAX_INTERPOLATED_SIZE} bytes per value"),
-                    "interpolations that repeat other interpolated values multiply in size; write the value \
-                     directly",
-                ));
+                return Err(self.too_large(raw, "string"));
             }
         }
         self.charge(text.len() + NODE_WEIGHT * refs.len(), raw)?;
@@ -636,10 +635,7 @@ impl Resolver<'_, '_> {
     }
 
     fn eval_arg(&mut self, arg: &str, raw: &Node, path: &[Seg]) -> Result<Node> {
-        self.enter(raw)?;
-        let result = self.eval_arg_inner(arg, raw, path);
-        self.depth -= 1;
-        result
+        self.nested(raw, |this| this.eval_arg_inner(arg, raw, path))
     }
 
     fn eval_arg_inner(&mut self, arg: &str, raw: &Node, path: &[Seg]) -> Result<Node> {

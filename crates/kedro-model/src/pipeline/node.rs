@@ -427,30 +427,6 @@ impl Node {
         })
     }
 
-    /// Builds a node from Kedro's own view (introspection), trusting its name and lists.
-    #[allow(clippy::too_many_arguments)]
-    pub fn from_kedro(
-        name: String,
-        namespace: Option<String>,
-        inputs: Vec<String>,
-        outputs: Vec<String>,
-        tags: BTreeSet<String>,
-        confirms: Vec<String>,
-        func: FuncRef,
-        raw: RawNodeArgs,
-    ) -> Self {
-        Self {
-            name,
-            namespace,
-            inputs,
-            outputs,
-            tags,
-            confirms,
-            func,
-            raw,
-        }
-    }
-
     /// The explicit name (without namespace), if the node was given one.
     pub fn explicit_name(&self) -> Option<&str> {
         self.raw.explicit_name.as_deref()
@@ -719,34 +695,15 @@ mod tests {
     #[test]
     fn node_checks() {
         let f = || FuncRef::plain("m", "f");
-        assert!(
-            Node::new(
-                NodeSpec::new(f(), DatasetArg::None, DatasetArg::List(vec![])),
-                NameStyle::Kedro1
-            )
-            .is_err()
-        );
-        assert!(
-            Node::new(
-                NodeSpec::new(f(), list(&["a@x"]), list(&["a@y"])),
-                NameStyle::Kedro1
-            )
-            .is_err()
-        );
-        assert!(
-            Node::new(
-                NodeSpec::new(f(), list(&["a"]), list(&["b", "b"])),
-                NameStyle::Kedro1
-            )
-            .is_err()
-        );
-        assert!(
-            Node::new(
-                NodeSpec::new(f(), list(&["a@b@c"]), list(&["b"])),
-                NameStyle::Kedro1
-            )
-            .is_err()
-        );
+        let bad = [
+            NodeSpec::new(f(), DatasetArg::None, DatasetArg::List(vec![])),
+            NodeSpec::new(f(), list(&["a@x"]), list(&["a@y"])),
+            NodeSpec::new(f(), list(&["a"]), list(&["b", "b"])),
+            NodeSpec::new(f(), list(&["a@b@c"]), list(&["b"])),
+        ];
+        for spec in bad {
+            assert!(Node::new(spec, NameStyle::Kedro1).is_err());
+        }
         let mut spec = NodeSpec::new(f(), list(&["a"]), list(&["b"]));
         spec.name = Some("bad name".into());
         assert!(Node::new(spec, NameStyle::Kedro1).is_err());

@@ -13,7 +13,7 @@ use tree_sitter::Node as TsNode;
 
 use super::{Evaluator, KEDRO_HINT, R, Stop, unwrap_rc};
 use crate::span;
-use crate::value::Value;
+use crate::value::{FuncDef, Value};
 
 impl<'a> Evaluator<'a> {
     /// The [`FuncRef`] and signature of a node's callable.
@@ -30,29 +30,12 @@ impl<'a> Evaluator<'a> {
                     return self.func_ref(m, n, &v);
                 }
                 let (sig, _) = Signature::from_node(&def.module.src, def.node.field(fields().parameters));
-                Ok((
-                    FuncRef {
-                        module: def.module.name.clone(),
-                        name: def.name.clone(),
-                        kind: FuncKind::Plain,
-                        span: Some(span(&def.module.path, &def.module.src, def.node)),
-                    },
-                    sig,
-                ))
+                Ok((plain_ref(def), sig))
             }
             Value::Wrapped(w) => {
                 let (sig, _) =
                     Signature::from_node(&w.wrapper.module.src, w.wrapper.node.field(fields().parameters));
-                let def = &w.original;
-                Ok((
-                    FuncRef {
-                        module: def.module.name.clone(),
-                        name: def.name.clone(),
-                        kind: FuncKind::Plain,
-                        span: Some(span(&def.module.path, &def.module.src, def.node)),
-                    },
-                    sig,
-                ))
+                Ok((plain_ref(&w.original), sig))
             }
             Value::Lambda(l) => {
                 let (sig, _) = Signature::from_node(&l.module.src, l.node.field(fields().parameters));
@@ -136,23 +119,13 @@ impl<'a> Evaluator<'a> {
             Value::None => Ok(DatasetArg::None),
             Value::Str(s) => Ok(DatasetArg::Str(s)),
             Value::List(items) => Ok(DatasetArg::List(names(items)?)),
-            Value::Dict(d) => {
-                let mut out = IndexMap::new();
-                for (k, v) in d {
-                    match (k, v) {
-                        (Value::Str(k), Value::Str(v)) => {
-                            out.insert(k, v);
-                        }
-                        (_, other) => {
-                            return Err(kedro(format!(
-                                "names of variables used as {what} must be of 'String' type, but got a '{}'.",
-                                other.type_name()
-                            )));
-                        }
-                    }
-                }
-                Ok(DatasetArg::Dict(out))
-            }
+            Value::Dict(d) => match str_dict(d) {
+                Ok(out) => Ok(DatasetArg::Dict(out)),
+                Err(other) => Err(kedro(format!(
+                    "names of variables used as {what} must be of 'String' type, but got a '{}'.",
+                    other.type_name()
+                ))),
+            },
             other if other.truthy() == Some(false) => Ok(DatasetArg::None),
             other => Err(kedro(format!(
                 "'{what}' type must be one of [String, List, Dict, None], not '{}'.",
@@ -193,6 +166,19 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// An optional string argument (`None` or a str); `what` names it in the error.
+    fn opt_str(&self, m: &Module, n: TsNode<'_>, what: &str, v: Value<'a>) -> R<Option<String>> {
+        match v {
+            Value::None => Ok(None),
+            Value::Str(s) => Ok(Some(s)),
+            other => self.fail(
+                m,
+                n,
+                format!("{what} must be a str, not a {}", other.type_name()),
+            ),
+        }
+    }
+
     pub(super) fn make_node(
         &mut self,
         m: &'a Module,
@@ -213,9 +199,9 @@ impl<'a> Evaluator<'a> {
         for (i, v) in pos.into_iter().enumerate() {
             slots[i] = Some(v);
         }
-        let (mut name, mut tags, mut confirms, mut namespace) =
-            (Value::None, Value::None, Value::None, Value::None);
+        let mut opts = NodeOptions::new();
         for (k, v) in kw {
+            let Some(v) = opts.take(&k, v) else { continue };
             match k.as_str() {
                 "func" | "inputs" | "outputs" => {
                     let i = ["func", "inputs", "outputs"]
@@ -231,11 +217,6 @@ impl<'a> Evaluator<'a> {
                     }
                     slots[i] = Some(v);
                 }
-                "name" => name = v,
-                "tags" => tags = v,
-                "confirms" => confirms = v,
-                "namespace" => namespace = v,
-                "preview_fn" => {}
                 other => {
                     return self.fail(
                         m,
@@ -256,9 +237,7 @@ impl<'a> Evaluator<'a> {
         };
         let (func, sig) = self.func_ref(m, n, &func)?;
         let inputs = self.dataset_arg(m, n, "inputs", inputs)?;
-        self.finish_node(
-            m, n, func, sig, inputs, outputs, confirms, name, tags, namespace,
-        )
+        self.finish_node(m, n, func, sig, inputs, outputs, opts)
     }
 
     /// The checks and the [`Node`] common to `node()` and `llm_context_node()`.
@@ -271,11 +250,14 @@ impl<'a> Evaluator<'a> {
         sig: Signature,
         inputs: DatasetArg,
         outputs: Value<'a>,
-        confirms: Value<'a>,
-        name: Value<'a>,
-        tags: Value<'a>,
-        namespace: Value<'a>,
+        opts: NodeOptions<'a>,
     ) -> R<Value<'a>> {
+        let NodeOptions {
+            name,
+            tags,
+            confirms,
+            namespace,
+        } = opts;
         let outputs = self.dataset_arg(m, n, "outputs", outputs)?;
         let confirms = self.dataset_arg(m, n, "confirms", confirms)?;
         let (positional, keywords): (usize, Vec<String>) = match &inputs {
@@ -302,28 +284,8 @@ impl<'a> Evaluator<'a> {
                 );
             }
         };
-        let name = match name {
-            Value::None => None,
-            Value::Str(s) => Some(s),
-            other => {
-                return self.fail(
-                    m,
-                    n,
-                    format!("node name must be a str, not a {}", other.type_name()),
-                );
-            }
-        };
-        let namespace = match namespace {
-            Value::None => None,
-            Value::Str(s) => Some(s),
-            other => {
-                return self.fail(
-                    m,
-                    n,
-                    format!("node namespace must be a str, not a {}", other.type_name()),
-                );
-            }
-        };
+        let name = self.opt_str(m, n, "node name", name)?;
+        let namespace = self.opt_str(m, n, "node namespace", namespace)?;
         let tags = self.str_list(m, n, "tags", tags)?;
         let spec = NodeSpec {
             input_key_order: matches!(inputs, DatasetArg::Dict(_)).then_some(bound),
@@ -354,18 +316,10 @@ impl<'a> Evaluator<'a> {
             Value::List(_) | Value::Tuple(_) | Value::Set(_) => {
                 Ok(Some(NameArg::Names(self.str_list(m, n, what, v)?)))
             }
-            Value::Dict(d) => {
-                let mut out = IndexMap::new();
-                for (k, v) in d {
-                    match (k, v) {
-                        (Value::Str(k), Value::Str(v)) => {
-                            out.insert(k, v);
-                        }
-                        _ => return self.fail(m, n, format!("`{what}=` must map str to str")),
-                    }
-                }
-                Ok(Some(NameArg::Dict(out)))
-            }
+            Value::Dict(d) => match str_dict(d) {
+                Ok(out) => Ok(Some(NameArg::Dict(out))),
+                Err(_) => self.fail(m, n, format!("`{what}=` must map str to str")),
+            },
             other => self.fail(
                 m,
                 n,
@@ -406,19 +360,7 @@ impl<'a> Evaluator<'a> {
                 "outputs" => args.outputs = self.name_arg(m, n, "outputs", v)?,
                 "parameters" => args.parameters = self.name_arg(m, n, "parameters", v)?,
                 "tags" => args.tags = self.str_list(m, n, "tags", v)?,
-                "namespace" => {
-                    args.namespace = match v {
-                        Value::None => None,
-                        Value::Str(s) => Some(s),
-                        other => {
-                            return self.fail(
-                                m,
-                                n,
-                                format!("namespace must be a str, not a {}", other.type_name()),
-                            );
-                        }
-                    }
-                }
+                "namespace" => args.namespace = self.opt_str(m, n, "namespace", v)?,
                 "prefix_datasets_with_namespace" if first == "nodes" => {
                     args.prefix_datasets_with_namespace = match v.truthy() {
                         Some(b) => b,
@@ -518,4 +460,63 @@ pub(super) fn describe_arg(a: &DatasetArg) -> String {
             format!("{{{}}}", parts.join(", "))
         }
     }
+}
+
+/// The keyword arguments that `node()` and `llm_context_node()` share (`preview_fn` is accepted and
+/// ignored).
+pub(super) struct NodeOptions<'a> {
+    name: Value<'a>,
+    tags: Value<'a>,
+    confirms: Value<'a>,
+    namespace: Value<'a>,
+}
+
+impl<'a> NodeOptions<'a> {
+    /// All `None`, as when no keyword is given.
+    pub(super) fn new() -> Self {
+        Self {
+            name: Value::None,
+            tags: Value::None,
+            confirms: Value::None,
+            namespace: Value::None,
+        }
+    }
+
+    /// Takes `k=v` when `k` is one of the shared keywords; gives `v` back otherwise.
+    pub(super) fn take(&mut self, k: &str, v: Value<'a>) -> Option<Value<'a>> {
+        match k {
+            "name" => self.name = v,
+            "tags" => self.tags = v,
+            "confirms" => self.confirms = v,
+            "namespace" => self.namespace = v,
+            "preview_fn" => {}
+            _ => return Some(v),
+        }
+        None
+    }
+}
+
+/// The [`FuncRef`] of a plain function of the project.
+fn plain_ref(def: &FuncDef<'_>) -> FuncRef {
+    FuncRef {
+        module: def.module.name.clone(),
+        name: def.name.clone(),
+        kind: FuncKind::Plain,
+        span: Some(span(&def.module.path, &def.module.src, def.node)),
+    }
+}
+
+/// A dict whose keys and values are all strings, in order; else the value of the first pair that is not
+/// two strings.
+fn str_dict<'a>(d: Vec<(Value<'a>, Value<'a>)>) -> Result<IndexMap<String, String>, Value<'a>> {
+    let mut out = IndexMap::new();
+    for (k, v) in d {
+        match (k, v) {
+            (Value::Str(k), Value::Str(v)) => {
+                out.insert(k, v);
+            }
+            (_, other) => return Err(other),
+        }
+    }
+    Ok(out)
 }

@@ -11,6 +11,7 @@ use kdvc_kedro_model::pipeline::{DatasetArg, FuncKind, FuncRef, PipelineError};
 use kdvc_python::{Module, Param, ParamKind, Signature};
 use tree_sitter::Node as TsNode;
 
+use super::construct::NodeOptions;
 use super::{Evaluator, R};
 use crate::value::{ToolVal, Value};
 
@@ -101,19 +102,14 @@ impl<'a> Evaluator<'a> {
             return self.fail(m, n, "llm_context_node() takes keyword arguments only");
         }
         let (mut outputs, mut llm, mut prompts, mut tools) = (None, None, None, Value::None);
-        let (mut name, mut tags, mut confirms, mut namespace) =
-            (Value::None, Value::None, Value::None, Value::None);
+        let mut opts = NodeOptions::new();
         for (k, v) in kw {
+            let Some(v) = opts.take(&k, v) else { continue };
             match k.as_str() {
                 "outputs" => outputs = Some(v),
                 "llm" => llm = Some(v),
                 "prompts" => prompts = Some(v),
                 "tools" => tools = v,
-                "name" => name = v,
-                "tags" => tags = v,
-                "confirms" => confirms = v,
-                "namespace" => namespace = v,
-                "preview_fn" => {}
                 other => {
                     return self.fail(
                         m,
@@ -217,17 +213,6 @@ impl<'a> Evaluator<'a> {
                 },
             ],
         };
-        self.finish_node(
-            m,
-            n,
-            func,
-            sig,
-            DatasetArg::Dict(inputs),
-            outputs,
-            confirms,
-            name,
-            tags,
-            namespace,
-        )
+        self.finish_node(m, n, func, sig, DatasetArg::Dict(inputs), outputs, opts)
     }
 }

@@ -16,6 +16,7 @@ use std::rc::Rc;
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use kdvc_kedro_model::pipeline::{NameStyle, Registry};
+use kdvc_python::grammar::fields;
 use kdvc_python::{Module, ModuleTable, NodeExt, ParseError, node_text};
 use tree_sitter::Node as TsNode;
 
@@ -198,6 +199,21 @@ impl<T> Pipe for T {}
 /// The value behind `rc`, without a copy when nothing else holds it.
 pub(super) fn unwrap_rc<T: Clone>(rc: Rc<T>) -> T {
     Rc::try_unwrap(rc).unwrap_or_else(|rc| (*rc).clone())
+}
+
+/// The targets of a (chained) assignment `a = b = value`, left to right, and its value.
+pub(super) fn assignment_chain(e: TsNode<'_>) -> (Vec<TsNode<'_>>, Option<TsNode<'_>>) {
+    let mut targets = Vec::new();
+    let mut cur = e;
+    loop {
+        if let Some(l) = cur.field(fields().left) {
+            targets.push(l);
+        }
+        match cur.field(fields().right) {
+            Some(r) if r.kind_str() == "assignment" => cur = r,
+            other => return (targets, other),
+        }
+    }
 }
 
 pub(super) fn identifiers(n: TsNode<'_>) -> Vec<TsNode<'_>> {

@@ -7,8 +7,10 @@ use kdvc_python::grammar::fields;
 use kdvc_python::{Module, NodeExt, named_kids, node_text};
 use tree_sitter::Node as TsNode;
 
-use super::builtins::{OPAQUE_BUILTINS, builtin_name, builtin_qualified};
-use super::{Binding, Evaluator, Frame, MAX_DEPTH, R, Scope, Stop, identifiers, tree_root};
+use super::builtins::{builtin_name, builtin_qualified, is_opaque_builtin};
+use super::{
+    Binding, Evaluator, Frame, MAX_DEPTH, R, Scope, Stop, assignment_chain, identifiers, tree_root,
+};
 use crate::value::{FuncDef, Value};
 
 impl<'a> Evaluator<'a> {
@@ -125,17 +127,7 @@ impl<'a> Evaluator<'a> {
                 let Some(e) = stmt.named_child(0) else { return };
                 match e.kind_str() {
                     "assignment" => {
-                        let mut targets = Vec::new();
-                        let mut cur = e;
-                        let value = loop {
-                            if let Some(l) = cur.field(fields().left) {
-                                targets.push(l);
-                            }
-                            match cur.field(fields().right) {
-                                Some(r) if r.kind_str() == "assignment" => cur = r,
-                                other => break other,
-                            }
-                        };
+                        let (targets, value) = assignment_chain(e);
                         for t in targets {
                             if t.kind_str() == "identifier" {
                                 if let Some(v) = value {
@@ -256,7 +248,7 @@ impl<'a> Evaluator<'a> {
                 if let Some(b) = builtin_name(name) {
                     return Ok(b);
                 }
-                if OPAQUE_BUILTINS.contains(&name) {
+                if is_opaque_builtin(name) {
                     return Ok(Value::External(format!("builtins.{name}")));
                 }
                 return self.fail(

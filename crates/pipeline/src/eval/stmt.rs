@@ -7,7 +7,7 @@ use kdvc_python::grammar::fields;
 use kdvc_python::{NodeExt, named_kids};
 use tree_sitter::Node as TsNode;
 
-use super::{Binding, Evaluator, Flow, Frame, R, Scope, dedup, dict_set};
+use super::{Binding, Evaluator, Flow, Frame, R, Scope, assignment_chain, dedup, dict_set};
 use crate::value::{FuncDef, Value};
 
 impl<'a> Evaluator<'a> {
@@ -32,17 +32,7 @@ impl<'a> Evaluator<'a> {
                 };
                 match e.kind_str() {
                     "assignment" => {
-                        let mut targets = Vec::new();
-                        let mut cur = e;
-                        let value = loop {
-                            if let Some(l) = cur.field(fields().left) {
-                                targets.push(l);
-                            }
-                            match cur.field(fields().right) {
-                                Some(r) if r.kind_str() == "assignment" => cur = r,
-                                other => break other,
-                            }
-                        };
+                        let (targets, value) = assignment_chain(e);
                         let Some(value) = value else {
                             return Ok(Flow::Normal);
                         };

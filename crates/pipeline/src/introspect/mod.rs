@@ -254,20 +254,21 @@ fn registry_from_dump(json: &str, style: NameStyle) -> Result<Registry, DumpErro
                     ),
                     _ => None,
                 };
-                Node::from_kedro(
-                    n.name,
-                    n.namespace,
-                    n.inputs,
-                    n.outputs,
-                    n.tags,
-                    n.confirms,
-                    FuncRef {
+                // Kedro's own view: its name and lists are trusted as they are.
+                Node {
+                    name: n.name,
+                    namespace: n.namespace,
+                    inputs: n.inputs,
+                    outputs: n.outputs,
+                    tags: n.tags,
+                    confirms: n.confirms,
+                    func: FuncRef {
                         module: n.func.module.unwrap_or_default(),
                         name: n.func.name.unwrap_or_else(|| "<unknown>".into()),
                         kind,
                         span,
                     },
-                    RawNodeArgs {
+                    raw: RawNodeArgs {
                         inputs: raw_inputs,
                         input_key_order,
                         outputs: raw_arg(n.raw_outputs),
@@ -275,7 +276,7 @@ fn registry_from_dump(json: &str, style: NameStyle) -> Result<Registry, DumpErro
                         explicit_name: n.explicit_name,
                         style,
                     },
-                )
+                }
             })
             .collect();
         let p = Pipeline::from_nodes(nodes).map_err(|e| DumpError::Model(name.clone(), e))?;
