@@ -62,7 +62,7 @@ pub mod value;
 pub mod yaml;
 
 pub use catalog::{Catalog, DatasetInfo};
-pub use config::{KedroConfig, LoadOptions};
+pub use config::{Deferred, DeferredKind, KedroConfig, LoadOptions};
 pub use error::{Error, Location, Result};
 pub use params::{Parameters, Provenance};
 pub use project::{Project, ProjectMetadata};

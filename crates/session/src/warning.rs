@@ -21,6 +21,9 @@ pub enum Warning {
     CatalogWithoutPipelines(Box<Error>),
     /// A fallback widened some node's code closure.
     Fingerprint(CodeWarning),
+    /// The catalog or the credentials leave something unresolved that no dataset location depends on
+    /// (file relative to the project root); `kedro run` needs it, stage planning does not.
+    Config(kdvc_kedro_model::Deferred),
 }
 
 impl fmt::Display for Warning {
@@ -52,6 +55,7 @@ impl fmt::Display for Warning {
                 "listing the explicit catalog entries only: {}",
                 err.chain_text()
             ),
+            Self::Config(d) => write!(f, "{}: {}", d.location, d.message),
             Self::Fingerprint(w) => write!(
                 f,
                 "{}: {}",

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `kdvc` binary. One test binary for the crate (see `mod` lines below).
 
 mod code_aware;
+mod config_independence;
 mod errors;
 mod experiments;
 mod fake_kube;

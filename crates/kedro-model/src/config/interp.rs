@@ -23,6 +23,28 @@ pub(crate) struct Ctx<'a> {
     pub custom_resolvers: &'a [String],
     /// Environment variables (for `oc.env` in credentials).
     pub environ: &'a dyn Fn(&str) -> Option<String>,
+    /// Leave a `${runtime_params:key}` that is not given and an `${oc.env:VAR}` that is not set (neither
+    /// with a default) unresolved instead of failing: the catalog and the credentials, where only some
+    /// values (the locations) matter to kdvc. See [`Unresolved`].
+    pub defer_unset: bool,
+}
+
+/// The kind of [`Reference`] an unresolved value carries.
+pub(crate) const UNRESOLVED: &str = "unresolved";
+
+/// A value left unresolved because what it reads is not given here (see [`Ctx::defer_unset`]). The value
+/// keeps the expression as its text and a [`Reference`] of kind [`UNRESOLVED`], which every value built
+/// from it inherits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Unresolved {
+    /// Where the value with the expression is.
+    pub location: crate::error::Location,
+    /// The whole `${...}` expression.
+    pub expression: String,
+    /// What is missing, as a sentence.
+    pub message: String,
+    /// What to do.
+    pub hint: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -52,8 +74,9 @@ pub(crate) fn has_interpolation(s: &str) -> bool {
     s.contains("${")
 }
 
-/// Resolves every interpolation of `root` (a mapping), returning a tree without any.
-pub(crate) fn resolve_tree(root: &Node, ctx: &Ctx<'_>) -> Result<Node> {
+/// Resolves every interpolation of `root` (a mapping), returning a tree without any, and the values
+/// left unresolved when [`Ctx::defer_unset`] is set.
+pub(crate) fn resolve_tree(root: &Node, ctx: &Ctx<'_>) -> Result<(Node, Vec<Unresolved>)> {
     let mut r = Resolver {
         root,
         ctx,
@@ -62,8 +85,15 @@ pub(crate) fn resolve_tree(root: &Node, ctx: &Ctx<'_>) -> Result<Node> {
         depth: 0,
         links: 0,
         work: 0,
+        unresolved: Vec::new(),
     };
-    r.resolve_at(&[], root)
+    let node = r.resolve_at(&[], root)?;
+    Ok((node, r.unresolved))
+}
+
+/// Whether `node` was built from a value left unresolved.
+pub(crate) fn is_unresolved(node: &Node) -> bool {
+    node.refs.iter().any(|r| r.kind == UNRESOLVED)
 }
 
 struct Resolver<'a, 'c> {
@@ -78,6 +108,8 @@ struct Resolver<'a, 'c> {
     links: usize,
     /// Size of everything produced so far (bounded by [`MAX_INTERPOLATION_WORK`]).
     work: usize,
+    /// Values left unresolved ([`Ctx::defer_unset`]).
+    unresolved: Vec<Unresolved>,
 }
 
 /// The size of a value in the units of [`MAX_INTERPOLATED_SIZE`], counted up to a little beyond `cap`
@@ -542,6 +574,37 @@ impl Resolver<'_, '_> {
         Ok((node.value.python_str(), node.refs))
     }
 
+    /// A runtime parameter or environment variable that is not given: an error, or, with
+    /// [`Ctx::defer_unset`], the expression itself, marked [`UNRESOLVED`].
+    fn unset(
+        &mut self,
+        raw: &Node,
+        inner: &str,
+        key: &str,
+        message: String,
+        hint: String,
+    ) -> Result<Node> {
+        if !self.ctx.defer_unset {
+            return Err(self.err(raw, inner, message, &hint));
+        }
+        let expression = format!("${{{inner}}}");
+        self.unresolved.push(Unresolved {
+            location: raw.origin.location(),
+            expression: expression.clone(),
+            message,
+            hint,
+        });
+        Ok(Node {
+            value: Value::Str(expression),
+            origin: raw.origin.clone(),
+            refs: vec![Reference {
+                kind: UNRESOLVED.into(),
+                key: key.to_string(),
+                origin: None,
+            }],
+        })
+    }
+
     fn err(&self, raw: &Node, inner: &str, message: String, hint: &str) -> Error {
         Error::Interpolation {
             location: raw.origin.location(),
@@ -811,16 +874,18 @@ impl Resolver<'_, '_> {
             }
             "runtime_params" => match select(self.ctx.runtime, &key) {
                 Some(n) => Ok(found(n, "runtime_params", &key)),
-                None => with_default(default, "runtime_params", &key).ok_or_else(|| {
-                    self.err(
+                None => match with_default(default, "runtime_params", &key) {
+                    Some(n) => Ok(n),
+                    None => self.unset(
                         raw,
                         inner,
+                        &key,
                         format!(
                             "Runtime parameter '{key}' not found and no default value provided."
                         ),
-                        &format!("pass --params {key}=VALUE or give a default"),
-                    )
-                }),
+                        format!("pass --params {key}=VALUE or give a default"),
+                    ),
+                },
             },
             "oc.env" => match (self.ctx.environ)(&key) {
                 Some(v) => Ok(Node {
@@ -841,12 +906,13 @@ impl Resolver<'_, '_> {
                         origin: raw.origin.clone(),
                         refs: Vec::new(),
                     }),
-                    None => Err(self.err(
+                    None => self.unset(
                         raw,
                         inner,
+                        &key,
                         format!("Environment variable '{key}' not found"),
-                        &format!("set {key} or give a default"),
-                    )),
+                        format!("set {key} or give a default"),
+                    ),
                 },
             },
             _ => {
@@ -890,8 +956,9 @@ mod tests {
             runtime: &runtime,
             custom_resolvers: &["myres".to_string()],
             environ: &env,
+            defer_unset: false,
         };
-        Ok(resolve_tree(&root, &ctx)?.to_json())
+        Ok(resolve_tree(&root, &ctx)?.0.to_json())
     }
 
     #[test]
