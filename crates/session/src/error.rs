@@ -188,6 +188,9 @@ impl Error {
                     file, line, col, ..
                 },
             ) => Some(Location::new(file.clone(), *line, *col)),
+            Self::Translate(kdvc_translate::Error::TrackedByGit { inputs }) => {
+                inputs.first().and_then(|i| i.location.clone())
+            }
             Self::StaticPipelines { diagnostics, root } => diagnostics
                 .first()
                 .map(|d| Location::new(root.join(&d.file), d.line, d.col)),

@@ -11,6 +11,14 @@ pub enum Error {
     /// Code fingerprints could not be computed or recorded.
     #[error("code fingerprints: {0}")]
     Fingerprint(String),
+    /// Raw inputs git already tracks: a `.dvc` file would track them a second time (`dvc add` refuses
+    /// them too). The message names every one, with the `git rm --cached` command that stops git
+    /// tracking it.
+    #[error("{}", crate::scm::Listing(inputs))]
+    TrackedByGit {
+        /// The tracked raw inputs, sorted by path.
+        inputs: Vec<crate::scm::TrackedInput>,
+    },
     /// `[tool.kdvc]` in pyproject.toml is invalid (unknown key, wrong type, bad glob).
     #[error("{file}:{line}:{col}: {message}")]
     Config {

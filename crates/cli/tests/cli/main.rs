@@ -10,6 +10,7 @@ mod hash;
 mod install;
 mod k8s;
 mod project;
+mod tracked_raw;
 mod translate_e2e;
 mod ux;
 
