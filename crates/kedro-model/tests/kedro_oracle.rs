@@ -27,6 +27,9 @@ struct Run {
     /// Environment variables set for this run only (`oc.env`).
     environ: Vec<(String, String)>,
     extra_names: Vec<String>,
+    /// A custom resolver kdvc refuses by design (it runs code kdvc does not evaluate): Kedro loads the run,
+    /// kdvc must fail naming it.
+    refused: Option<String>,
     /// `Some(true)`: Kedro must load it (catalog included); `Some(false)`: Kedro must fail; `None` (an environment directory
     /// of the sweep): either, as long as kdvc agrees.
     loads: Option<bool>,
@@ -52,6 +55,11 @@ impl Run {
 
     fn params(mut self, params: &str) -> Self {
         self.params = params.into();
+        self
+    }
+
+    fn refused(mut self, resolver: &str) -> Self {
+        self.refused = Some(resolver.into());
         self
     }
 
@@ -260,8 +268,23 @@ fn check_project(src: &Path, runs: &[Run]) -> usize {
                 fails.unwrap_or(&Value::Null)
             );
         }
-        // Parameters are read without the catalog, in Kedro and in kdvc.
         let params = KedroConfig::load_parameters(&project, &run.options());
+        if let Some(resolver) = &run.refused {
+            assert!(fails.is_none(), "{ctx}: Kedro fails: {fails:?}");
+            for (what, result) in [
+                ("parameters", params.as_ref().err()),
+                ("configuration", config.as_ref().err()),
+            ] {
+                match result {
+                    Some(kdvc_kedro_model::Error::UnsupportedResolver { resolver: r, .. })
+                        if r == resolver => {}
+                    other => panic!("{ctx}: kdvc must refuse {resolver} in the {what}: {other:?}"),
+                }
+            }
+            eprintln!("{ctx}: kdvc refuses the custom resolver {resolver}, as designed");
+            continue;
+        }
+        // Parameters are read without the catalog, in Kedro and in kdvc.
         match (&params, view.get("error")) {
             (Err(_), Some(_)) => {}
             (Err(mine), None) => panic!("{ctx}: kdvc fails on parameters Kedro reads: {mine}"),
@@ -449,13 +472,14 @@ fn runs_for(src: &Path) -> Vec<Run> {
     let plain = |r: &Run, env: &str| {
         r.env == env && r.params.is_empty() && r.kedro_env.is_empty() && r.environ.is_empty()
     };
+    let refused = |r: &Run, env: &str| r.env == env && r.refused.is_some();
     let mut runs = Vec::new();
-    if !extra.iter().any(|r| plain(r, "")) {
+    if !extra.iter().any(|r| plain(r, "") && r.refused.is_none()) {
         runs.push(Run::default_env());
     }
     runs.extend(
         envs.iter()
-            .filter(|e| !extra.iter().any(|r| plain(r, e)))
+            .filter(|e| !extra.iter().any(|r| plain(r, e) || refused(r, e)))
             .map(|e| Run {
                 loads: None,
                 ..Run::env(e)
@@ -475,6 +499,11 @@ fn extra_runs(project: &str) -> Vec<Run> {
                 .names(&["ns.model_out", "x_companies", "anything"]),
         ],
         "config-soft" => vec![Run::env("staging").params("model.alpha=0.1")],
+        "cfg-custom-resolvers" => vec![
+            Run::default_env().environ("REPORT_DIR", "/srv/reports"),
+            Run::default_env().params("extra=1"),
+            Run::env("numeric").refused("np_pow"),
+        ],
         "cfg-params-independent" => vec![
             // Without SENSOR_STORE_TOKEN and `max_rows`, Kedro cannot create the catalog; the
             // parameters are read all the same.
@@ -562,6 +591,7 @@ fn matches_kedro(project: &str) {
 /// The Kedro projects of the repository and all their environments, against Kedro: a test per project.
 mod every_project_and_environment_matches_kedro {
     kdvc_test_support::fixture_tests!(super::matches_kedro;
+        cfg_custom_resolvers => "cfg-custom-resolvers",
         cfg_params_independent => "cfg-params-independent",
         code_aware => "code-aware",
         config_envs => "config-envs",

@@ -2,6 +2,7 @@
 
 mod code_aware;
 mod config_independence;
+mod custom_resolvers;
 mod errors;
 mod experiments;
 mod fake_kube;

@@ -1,7 +1,8 @@
 //! OmegaConf interpolation, as Kedro's loader registers it: `${a.b}`, `${.sibling}`, `${a[0]}`, text with
 //! several `${...}`, `${globals:key[, default]}`, `${runtime_params:key[, default]}`, `${oc.select:key[,
-//! default]}` and, in credentials only, `${oc.env:VAR[, default]}`. Any other resolver is an error: kdvc
-//! never guesses what Python code would return.
+//! default]}`, in credentials only (everywhere when the project registers it) `${oc.env:VAR[, default]}`, and
+//! the project's custom resolvers where `settings::resolvers` can evaluate them. Any other resolver is an
+//! error: kdvc never guesses what Python code would return.
 
 use std::collections::HashMap;
 
@@ -19,8 +20,9 @@ pub(crate) struct Ctx<'a> {
     pub globals: Option<&'a Map>,
     /// Runtime parameters.
     pub runtime: &'a Map,
-    /// Names of the project's custom resolvers.
-    pub custom_resolvers: &'a [String],
+    /// The project's custom resolvers (`CONFIG_LOADER_ARGS["custom_resolvers"]`).
+    pub custom_resolvers:
+        &'a indexmap::IndexMap<String, crate::settings::resolvers::CustomResolver>,
     /// Environment variables (for `oc.env` in credentials).
     pub environ: &'a dyn Fn(&str) -> Option<String>,
     /// Leave a `${runtime_params:key}` that is not given and an `${oc.env:VAR}` that is not set (neither
@@ -67,6 +69,16 @@ fn seg_text(path: &[Seg]) -> String {
         }
     }
     s
+}
+
+/// Gives every value inside `node` the origin `origin` (a resolver's result is defined where it is used).
+fn set_origin_deep(node: &mut Node, origin: &crate::value::Origin) {
+    node.origin = origin.clone();
+    match &mut node.value {
+        Value::List(l) => l.iter_mut().for_each(|n| set_origin_deep(n, origin)),
+        Value::Map(m) => m.values_mut().for_each(|n| set_origin_deep(n, origin)),
+        _ => {}
+    }
 }
 
 /// Whether a string has something to interpolate.
@@ -698,6 +710,59 @@ impl Resolver<'_, '_> {
         Ok(cur)
     }
 
+    /// A custom resolver of `settings.py`: evaluated when kdvc can read it, else a located refusal
+    /// naming it.
+    fn eval_custom(
+        &mut self,
+        resolver: &crate::settings::resolvers::CustomResolver,
+        arg_list: &[String],
+        expression: &str,
+        raw: &Node,
+        path: &[Seg],
+    ) -> Result<Node> {
+        let mut args = Vec::with_capacity(arg_list.len());
+        let mut refs = Vec::new();
+        for a in arg_list {
+            let node = self.eval_arg(a, raw, path)?;
+            refs.extend(node.refs.iter().cloned());
+            args.push(node.value);
+        }
+        if refs.iter().any(|r| r.kind == UNRESOLVED) {
+            // An argument is left aside (a runtime parameter not given): so is the result.
+            return Ok(Node {
+                value: Value::Str(expression.to_string()),
+                origin: raw.origin.clone(),
+                refs,
+            });
+        }
+        match resolver.call(&args) {
+            Ok(value) => {
+                let mut node = Node::new(value, raw.origin.clone());
+                set_origin_deep(&mut node, &raw.origin);
+                // The value is defined where the resolver is used: a parameter's sources are the
+                // configuration values its arguments read (below), not settings.py.
+                node.refs = vec![Reference {
+                    kind: "custom_resolver".into(),
+                    key: resolver.name.clone(),
+                    origin: None,
+                }];
+                node.refs.extend(refs);
+                Ok(node)
+            }
+            Err(why) => Err(Error::UnsupportedResolver {
+                location: raw.origin.location(),
+                resolver: resolver.name.clone(),
+                expression: expression.to_string(),
+                hint: format!(
+                    "kdvc evaluates the custom resolver '{}' ({}) without running Python and cannot here: \
+                     {why}; use a plain value, ${{globals:...}}, or a resolver made of arithmetic, string and \
+                     dict operations",
+                    resolver.name, resolver.location
+                ),
+            }),
+        }
+    }
+
     fn eval_arg(&mut self, arg: &str, raw: &Node, path: &[Seg]) -> Result<Node> {
         self.enter(raw)?;
         let result = self.eval_arg_inner(arg, raw, path);
@@ -770,13 +835,12 @@ impl Resolver<'_, '_> {
         } else {
             split_args(args)
         };
+        let custom = self.ctx.custom_resolvers.get(name);
         match name {
             "globals" | "runtime_params" | "oc.select" | "oc.env" => {}
-            _ if self.ctx.custom_resolvers.iter().any(|r| r == name) => {
-                return Err(unsupported(
-                    "this is a custom resolver registered in settings.py (CONFIG_LOADER_ARGS[\"custom_resolvers\"]); \
-                     kdvc cannot run Python, so replace it with a plain value or ${globals:...}",
-                ));
+            _ if custom.is_some() => {
+                let resolver = custom.expect("checked");
+                return self.eval_custom(resolver, &arg_list, &expression, raw, path);
             }
             "oc.decode" | "oc.create" | "oc.deprecated" | "oc.dict.keys" | "oc.dict.values" => {
                 return Err(unsupported(
@@ -790,7 +854,10 @@ impl Resolver<'_, '_> {
                 ));
             }
         }
-        if name == "oc.env" && self.ctx.key != "credentials" {
+        // A project that registers OmegaConf's `oc.env` itself may use it everywhere.
+        let env_registered =
+            custom.is_some_and(|r| r.kind == crate::settings::resolvers::ResolverKind::Env);
+        if name == "oc.env" && self.ctx.key != "credentials" && !env_registered {
             return Err(unsupported(
                 "Kedro allows ${oc.env:...} only in credentials files; move the value to credentials.yml",
             ));
@@ -954,7 +1021,11 @@ mod tests {
             key,
             globals,
             runtime: &runtime,
-            custom_resolvers: &["myres".to_string()],
+            custom_resolvers: &crate::settings::Settings::parse(
+                "CONFIG_LOADER_ARGS = {\"custom_resolvers\": {\"myres\": np.max}}\n",
+                Path::new("settings.py"),
+            )
+            .custom_resolver_defs,
             environ: &env,
             defer_unset: false,
         };

@@ -429,8 +429,8 @@ impl<'p> Loader<'p> {
             self.deferred.push(Deferred {
                 location,
                 message: format!(
-                    "unable to find credentials '{name}'; kdvc reads the catalog without them, \
-                     but Kedro fails to create the catalog without them"
+                    "unable to find credentials '{name}'; kdvc reads the catalog without them, but Kedro \
+                     cannot create it"
                 ),
                 hint: format!(
                     "define '{name}' in conf/<env>/credentials.yml (usually conf/local, which git ignores) \
@@ -599,7 +599,7 @@ impl<'p> Loader<'p> {
             key,
             globals,
             runtime: &self.runtime,
-            custom_resolvers: &self.project.settings.custom_resolvers,
+            custom_resolvers: &self.project.settings.custom_resolver_defs,
             environ: &*self.environ,
             defer_unset: matches!(key, "catalog" | "credentials"),
         };
