@@ -611,6 +611,7 @@ mod every_project_and_environment_matches_kedro {
         pipe_single_module => "pipe-single-module",
         pipe_transcode => "pipe-transcode",
         pipe_yaml_steps => "pipe-yaml-steps",
+        raw_committed => "raw-committed",
         spaceflights => "examples/spaceflights",
     );
 

@@ -109,3 +109,58 @@ fn a_raw_input_git_tracks_is_refused_with_the_commands_dvc_asks_for() {
     let status = kdvc_test_support::run_tool("dvc", root, ["status", &format!("{RAW}.dvc")]);
     assert!(status.contains("up to date"), "{status}");
 }
+
+/// fixtures/raw-committed: a starter that commits its raw data, a file and a partitioned directory.
+#[test]
+fn a_starter_with_committed_raw_data_gets_one_command_pair_per_input() {
+    let copy = fixture_copy("raw-committed");
+    let root = &copy.root;
+    git_dvc_init(root);
+    let inputs = ["data/01_raw/harbours.csv", "data/01_raw/stations"];
+    for input in inputs {
+        assert!(tracked(root, input), "{input}");
+    }
+    let r = run(kdvc(root).arg("translate"));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "raw input 'data/01_raw/harbours.csv' (dataset 'harbours') is already tracked by git"
+        ) && r
+            .stderr
+            .contains("also tracked by git: 'data/01_raw/stations' (dataset 'station_readings')"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("conf/base/catalog.yml:8:1"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        commands(&r.stderr),
+        [
+            "git rm --cached 'data/01_raw/harbours.csv'",
+            "git commit -m 'stop tracking data/01_raw/harbours.csv'",
+            "git rm -r --cached 'data/01_raw/stations'",
+            "git commit -m 'stop tracking data/01_raw/stations'",
+        ]
+    );
+    assert!(!root.join("dvc.yaml").exists());
+    for command in commands(&r.stderr) {
+        let status = Command::new("sh")
+            .current_dir(root)
+            .args(["-c", &command])
+            .status()
+            .unwrap();
+        assert!(status.success(), "{command}");
+    }
+    let r = run(kdvc(root).arg("translate"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for input in inputs {
+        assert!(!tracked(root, input), "{input}");
+        assert!(root.join(input).exists(), "{input}");
+        let dvc_file = format!("{input}.dvc");
+        let status = kdvc_test_support::run_tool("dvc", root, ["status", &dvc_file]);
+        assert!(status.contains("up to date"), "{dvc_file}: {status}");
+    }
+}
