@@ -232,6 +232,11 @@ impl Session {
     /// first construct the static reader refused).
     pub fn registry(&self) -> Result<&Registry> {
         lazy(&self.registry, || {
+            if self.project.kedro_major_minor().0 == 0 {
+                self.warn(Warning::KedroVersion(
+                    self.project.metadata.kedro_init_version.clone(),
+                ));
+            }
             let reader = match &self.options.reader {
                 // Commands that do not otherwise read `[tool.kdvc]` (it may hold tables of other tools,
                 // such as `k8s`) take the default when it does not load; those that do report its error.

@@ -10,6 +10,7 @@ mod golden;
 mod hash;
 mod install;
 mod k8s;
+mod kedro_versions;
 mod project;
 mod tracked_raw;
 mod translate_e2e;
