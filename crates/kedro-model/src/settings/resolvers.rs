@@ -28,7 +28,9 @@ use crate::value::{Map, Node, Origin, Value};
 /// The largest string, list or dict a resolver may produce (bytes or items), and the deepest chain of
 /// calls between functions of `settings.py`.
 const MAX_SIZE: usize = 1 << 20;
-const MAX_CALL_DEPTH: usize = 32;
+const MAX_CALL_DEPTH: usize = 16;
+/// The deepest nesting of an expression kdvc compiles (evaluation recurses as deep).
+const MAX_EXPR_DEPTH: usize = 64;
 
 /// One custom resolver of `settings.py`.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,6 +120,7 @@ pub(crate) fn read(src: &str, file: &Path) -> IndexMap<String, CustomResolver> {
     };
     let mut c = Compiler {
         src,
+        depth: std::cell::Cell::new(0),
         defs: HashMap::new(),
         imports: HashMap::new(),
     };
@@ -193,6 +196,8 @@ pub(crate) fn read(src: &str, file: &Path) -> IndexMap<String, CustomResolver> {
 
 struct Compiler<'s, 't> {
     src: &'s str,
+    /// Expressions being compiled inside one another.
+    depth: std::cell::Cell<usize>,
     defs: HashMap<String, TsNode<'t>>,
     /// Imported name -> what it is (`omegaconf.resolvers.oc`, `numpy`).
     imports: HashMap<String, String>,
@@ -422,6 +427,18 @@ impl<'s, 't> Compiler<'s, 't> {
     }
 
     fn expr(&self, n: TsNode<'_>) -> Compiled<Expr> {
+        if self.depth.get() >= MAX_EXPR_DEPTH {
+            return Err(format!(
+                "an expression nested more than {MAX_EXPR_DEPTH} deep"
+            ));
+        }
+        self.depth.set(self.depth.get() + 1);
+        let result = self.expr_inner(n);
+        self.depth.set(self.depth.get() - 1);
+        result
+    }
+
+    fn expr_inner(&self, n: TsNode<'_>) -> Compiled<Expr> {
         let text = self.text(n);
         let field = |f: &str| -> Compiled<TsNode<'_>> {
             n.child_by_field_name(f)
@@ -1376,5 +1393,16 @@ CONFIG_LOADER_ARGS = {
                    \"ovf\": lambda x: x ** 200}}\n";
         assert!(call(src, "big", vec![Value::Str("ab".into())]).is_err());
         assert!(call(src, "ovf", vec![Value::Int(3)]).is_err());
+        let deep = format!(
+            "CONFIG_LOADER_ARGS = {{\"custom_resolvers\": {{\"deep\": lambda x: {}x{}}}}}\n",
+            "(".repeat(5000),
+            ")".repeat(5000)
+        );
+        match &resolvers(&deep)["deep"].kind {
+            ResolverKind::Refused(why) => assert!(why.contains("nested more than"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        let calls = "def f(x):\n    return f(x)\n\nCONFIG_LOADER_ARGS = {\"custom_resolvers\": {\"f\": f}}\n";
+        assert!(call(calls, "f", vec![Value::Int(1)]).is_err());
     }
 }
