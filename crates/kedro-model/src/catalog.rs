@@ -347,9 +347,10 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Builds the catalog from the loaded `catalog` config (`config_loader["catalog"]`). `credentials` are
-    /// only checked for existence; their values are never copied.
-    pub fn new(config: &Map, credentials: &Map, root: &Path) -> Result<Self> {
+    /// Builds the catalog from the loaded `catalog` config (`config_loader["catalog"]`). Credentials do
+    /// not change where data is, so they are not needed here (see [`missing_credentials`]); their values
+    /// are never copied.
+    pub fn new(config: &Map, _credentials: &Map, root: &Path) -> Result<Self> {
         let mut explicit = IndexMap::new();
         let mut patterns = Vec::new();
         for (name, node) in config {
@@ -362,7 +363,6 @@ impl Catalog {
                         .into(),
                 });
             }
-            check_credentials(node, credentials)?;
             if name.contains('{') {
                 validate_pattern(name, node)?;
                 patterns.push(Pattern::new(name, node.clone()));
@@ -771,23 +771,27 @@ fn validate_pattern(name: &str, node: &Node) -> Result<()> {
     })
 }
 
-/// Every string `credentials` value at any depth must name a credentials entry.
-fn check_credentials(node: &Node, credentials: &Map) -> Result<()> {
-    if let Value::Map(m) = &node.value {
-        for (k, v) in m {
-            match &v.value {
-                Value::Str(name) if k == "credentials" && !credentials.contains_key(name) => {
-                    return Err(Error::MissingCredentials {
-                        location: v.origin.location(),
-                        name: name.clone(),
-                    });
+/// Every string `credentials` value, at any depth of any catalog entry, that names no credentials entry
+/// (Kedro: `KeyError("Unable to find credentials 'x'")` when it creates the catalog), with where it is.
+pub fn missing_credentials(config: &Map, credentials: &Map) -> Vec<(crate::Location, String)> {
+    fn walk(node: &Node, credentials: &Map, out: &mut Vec<(crate::Location, String)>) {
+        if let Value::Map(m) = &node.value {
+            for (k, v) in m {
+                match &v.value {
+                    Value::Str(name) if k == "credentials" && !credentials.contains_key(name) => {
+                        out.push((v.origin.location(), name.clone()));
+                    }
+                    Value::Map(_) => walk(v, credentials, out),
+                    _ => {}
                 }
-                Value::Map(_) => check_credentials(v, credentials)?,
-                _ => {}
             }
         }
     }
-    Ok(())
+    let mut out = Vec::new();
+    for node in config.values() {
+        walk(node, credentials, &mut out);
+    }
+    out
 }
 
 #[cfg(test)]

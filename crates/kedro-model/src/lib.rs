@@ -10,8 +10,10 @@
 //! - pipelines and nodes, with Kedro's exact node names, namespace renaming and pipeline algebra.
 //!
 //! What it leaves out: anything that needs Python to run. Reading Python source is the job of
-//! `kdvc-pipeline`, which builds the pipeline types defined here. Custom resolvers, hooks that
-//! change the catalog at run time and dataset classes' own behaviour are not modelled.
+//! `kdvc-pipeline`, which builds the pipeline types defined here; the one exception is the small
+//! evaluator of `settings.py`'s custom resolvers ([`settings::resolvers`]: lambdas and simple functions),
+//! which configuration loading needs. Other custom resolvers, hooks that change the catalog at run time and
+//! dataset classes' own behaviour are not modelled.
 //!
 //! The entry point is [`Project::discover`], then [`KedroConfig::load`] for the configuration of one
 //! environment:
@@ -62,7 +64,7 @@ pub mod value;
 pub mod yaml;
 
 pub use catalog::{Catalog, DatasetInfo};
-pub use config::{KedroConfig, LoadOptions};
+pub use config::{Deferred, DeferredKind, KedroConfig, LoadOptions};
 pub use error::{Error, Location, Result};
 pub use params::{Parameters, Provenance};
 pub use project::{Project, ProjectMetadata};

@@ -172,6 +172,46 @@ fn parse_pyproject(text: &str, path: &Path) -> Result<Option<ProjectMetadata>> {
                 .into(),
         });
     };
+    // Kedro 0.18 wrote `project_version` (0.19 renamed it `kedro_init_version`); its default configuration
+    // loaders (ConfigLoader, TemplatedConfigLoader) resolve configuration with other rules than the
+    // OmegaConfigLoader kdvc models.
+    let legacy = match (
+        kedro.get("kedro_init_version"),
+        kedro.get("project_version"),
+    ) {
+        (None, Some(v)) => Some(("project_version", v)),
+        (Some(v), _)
+            if v.as_str().is_some_and(|v| {
+                let mut parts = v.trim().split('.');
+                parts.next() == Some("0")
+                    && parts
+                        .next()
+                        .and_then(|m| m.parse::<u32>().ok())
+                        .is_some_and(|m| m < 19)
+            }) =>
+        {
+            Some(("kedro_init_version", v))
+        }
+        _ => None,
+    };
+    if let Some((key, version)) = legacy {
+        let version = version
+            .as_str()
+            .map_or_else(|| version.to_string(), str::to_owned);
+        let line = find_line(text, key);
+        return Err(Error::Pyproject {
+            location: Location::new(display, line, usize::from(line > 0)),
+            message: format!(
+                "a Kedro {version} project ({key} = \"{version}\"): kdvc reads projects of Kedro 0.19 and 1.x, \
+                 whose configuration and pipelines follow other rules than 0.18's"
+            ),
+            hint: "migrate the project to Kedro 0.19 or later (Kedro's 0.19 migration guide): in [tool.kedro] \
+                   rename project_version to kedro_init_version with the new version, read configuration with \
+                   OmegaConfigLoader (0.18's default ConfigLoader and TemplatedConfigLoader are gone), and use \
+                   `--params key=value` instead of `key:value`"
+                .into(),
+        });
+    }
     let missing: Vec<&str> = TOOL_KEDRO_KEYS[..3]
         .iter()
         .copied()
@@ -244,6 +284,40 @@ fn find_line(text: &str, needle: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kedro_018_projects_are_refused_at_their_version() {
+        for (table, line) in [
+            (
+                "[tool.kedro]\npackage_name = \"p\"\nproject_name = \"P\"\nproject_version = \"0.18.14\"\n",
+                4,
+            ),
+            (
+                "[tool.kedro]\npackage_name = \"p\"\nkedro_init_version = \"0.18.2\"\nproject_name = \"P\"\n",
+                3,
+            ),
+        ] {
+            match parse_pyproject(table, Path::new("pyproject.toml")) {
+                Err(Error::Pyproject {
+                    location,
+                    message,
+                    hint,
+                }) => {
+                    assert_eq!(location.line, line, "{message}");
+                    assert!(
+                        message.contains("kdvc reads projects of Kedro 0.19 and 1.x"),
+                        "{message}"
+                    );
+                    assert!(
+                        hint.contains("kedro_init_version") && hint.contains("OmegaConfigLoader")
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        let ok = "[tool.kedro]\npackage_name = \"p\"\nproject_name = \"P\"\nkedro_init_version = \"0.19.14\"\n";
+        assert!(parse_pyproject(ok, Path::new("pyproject.toml")).is_ok());
+    }
 
     fn write(dir: &Path, rel: &str, text: &str) {
         let p = dir.join(rel);

@@ -7,6 +7,7 @@
 //! root itself is then the only environment).
 
 mod literal;
+pub mod resolvers;
 
 use std::path::{Path, PathBuf};
 
@@ -103,8 +104,11 @@ pub struct Settings {
     pub merge_strategy: Setting<IndexMap<String, MergeStrategy>>,
     /// `CONFIG_LOADER_ARGS["ignore_hidden"]` (default true).
     pub ignore_hidden: Setting<bool>,
-    /// Names of `CONFIG_LOADER_ARGS["custom_resolvers"]` (their Python bodies cannot be run).
+    /// Names of `CONFIG_LOADER_ARGS["custom_resolvers"]`.
     pub custom_resolvers: Vec<String>,
+    /// The custom resolvers by name, compiled where kdvc can evaluate them (see [`resolvers`]).
+    #[serde(skip)]
+    pub custom_resolver_defs: IndexMap<String, resolvers::CustomResolver>,
     /// `CONFIG_LOADER_CLASS` as written, when assigned.
     pub config_loader_class: Option<String>,
     /// `HOOKS` is assigned and not an empty tuple/list: hooks may change the catalog at run time.
@@ -125,6 +129,7 @@ impl Default for Settings {
             merge_strategy: Setting::default_value(IndexMap::new()),
             ignore_hidden: Setting::default_value(true),
             custom_resolvers: Vec::new(),
+            custom_resolver_defs: IndexMap::new(),
             config_loader_class: None,
             has_hooks: false,
             warnings: Vec::new(),
@@ -214,6 +219,9 @@ impl Settings {
         if let Some(a) = vars.get("CONFIG_LOADER_ARGS") {
             s.config_loader_args_set = true;
             s.read_loader_args(a, loc(a));
+            if !s.custom_resolvers.is_empty() {
+                s.custom_resolver_defs = resolvers::read(src, file);
+            }
         }
         s
     }

@@ -3,14 +3,17 @@
 Usage: python kedro_dump.py PROJECT QUERY_JSON
 
 QUERY_JSON is a file with
-  {"runs": [{"env": "", "kedro_env": "", "params": "", "names": [...]}, ...], "types": [...]}
+  {"runs": [{"env": "", "kedro_env": "", "params": "", "environ": {}, "names": [...]}, ...], "types": [...]}
 Each run is one KedroSession (empty strings mean "not given"; `kedro_env` is set as the KEDRO_ENV
-environment variable for that run only). `names` are dataset names to resolve through that run's catalog,
+environment variable and `environ` as further environment variables, for that run only). `names` are dataset names to resolve through that run's catalog,
 on top of every dataset name the project's registered pipelines use. `types` are type paths to import.
 
 All runs share one Python process (Kedro is imported once). Prints one JSON line at the end:
   {"pipeline_datasets": [...], "pipelines_error": str|None, "types": {...},
-   "runs": [{"env", "catalog_config", "parameters", "params", "patterns", "resolved"} | {"error": str}]}
+   "runs": [{"env", "parameters", "params", "catalog_config", "patterns", "resolved"}
+            | {"env", "parameters", "params", "catalog_error": str} | {"error": str}]}
+Parameters are read before the catalog: a catalog Kedro cannot create (missing credentials, a runtime
+parameter or environment variable not given) leaves them readable, as in Kedro itself.
 Kedro's logging is sent to stderr.
 """
 
@@ -104,38 +107,53 @@ def one_run(run):
         ctx = session.load_context()
         loader = ctx.config_loader
         out["env"] = loader.env or loader.default_run_env
-        out["catalog_config"] = loader["catalog"]
         out["parameters"] = loader["parameters"]
         out["params"] = ctx.params
-        catalog = ctx.catalog
-        feed = ctx._get_parameters()
-        out["patterns"] = catalog.config_resolver.list_patterns()
-        resolved = {}
-        for name in sorted(set(run["names"]) | pipeline_datasets):
-            try:
-                kedro_type = catalog.get_type(name)
-            except Exception as exc:  # noqa: BLE001  (e.g. pyspark not installed)
-                kedro_type = f"<error: {type(exc).__name__}>"
-            entry = {
-                "in_catalog": name in catalog,
-                "get_type": kedro_type,
-                "is_parameter": name in feed,
-            }
-            if name in feed:
-                entry["value"] = feed[name]
-            elif name in catalog:
-                entry["config"] = relativize(catalog.config_resolver.resolve_pattern(name))
-            resolved[name] = entry
-        out["resolved"] = resolved
+        try:
+            catalog_part(ctx, loader, run, out)
+        except Exception as exc:  # noqa: BLE001  (the Rust side checks what kdvc makes of it)
+            for key in ("catalog_config", "patterns", "resolved"):
+                out.pop(key, None)
+            out["catalog_error"] = error_text(exc)
     return out
+
+
+def catalog_part(ctx, loader, run, out):
+    """The catalog part of a run's view, into `out`."""
+    out["catalog_config"] = loader["catalog"]
+    catalog = ctx.catalog
+    feed = ctx._get_parameters()
+    out["patterns"] = catalog.config_resolver.list_patterns()
+    resolved = {}
+    for name in sorted(set(run["names"]) | pipeline_datasets):
+        try:
+            kedro_type = catalog.get_type(name)
+        except Exception as exc:  # noqa: BLE001  (e.g. pyspark not installed)
+            kedro_type = f"<error: {type(exc).__name__}>"
+        entry = {
+            "in_catalog": name in catalog,
+            "get_type": kedro_type,
+            "is_parameter": name in feed,
+        }
+        if name in feed:
+            entry["value"] = feed[name]
+        elif name in catalog:
+            entry["config"] = relativize(catalog.config_resolver.resolve_pattern(name))
+        resolved[name] = entry
+    out["resolved"] = resolved
 
 
 runs = []
 for run in query["runs"]:
+    environ = run.get("environ", {})
+    os.environ.update(environ)
     try:
         runs.append(one_run(run))
     except Exception as exc:  # noqa: BLE001  (the Rust side checks that kdvc fails too)
         runs.append({"error": error_text(exc)})
+    finally:
+        for name in environ:
+            os.environ.pop(name, None)
 
 out = {
     "pipeline_datasets": sorted(pipeline_datasets),

@@ -24,8 +24,13 @@ struct Run {
     env: String,
     kedro_env: String,
     params: String,
+    /// Environment variables set for this run only (`oc.env`).
+    environ: Vec<(String, String)>,
     extra_names: Vec<String>,
-    /// `Some(true)`: Kedro must load it; `Some(false)`: Kedro must fail; `None` (an environment directory
+    /// A custom resolver kdvc refuses by design (it runs code kdvc does not evaluate): Kedro loads the run,
+    /// kdvc must fail naming it.
+    refused: Option<String>,
+    /// `Some(true)`: Kedro must load it (catalog included); `Some(false)`: Kedro must fail; `None` (an environment directory
     /// of the sweep): either, as long as kdvc agrees.
     loads: Option<bool>,
 }
@@ -53,6 +58,16 @@ impl Run {
         self
     }
 
+    fn refused(mut self, resolver: &str) -> Self {
+        self.refused = Some(resolver.into());
+        self
+    }
+
+    fn environ(mut self, name: &str, value: &str) -> Self {
+        self.environ.push((name.into(), value.into()));
+        self
+    }
+
     fn kedro_env(mut self, env: &str) -> Self {
         self.kedro_env = env.into();
         self
@@ -68,6 +83,7 @@ impl Run {
         if !self.kedro_env.is_empty() {
             environ.insert("KEDRO_ENV".to_string(), self.kedro_env.clone());
         }
+        environ.extend(self.environ.iter().cloned());
         LoadOptions {
             env: (!self.env.is_empty()).then(|| self.env.clone()),
             runtime_params: (!self.params.is_empty()).then(|| self.params.clone()),
@@ -77,8 +93,8 @@ impl Run {
 
     fn label(&self) -> String {
         format!(
-            "env={:?} KEDRO_ENV={:?} params={:?}",
-            self.env, self.kedro_env, self.params
+            "env={:?} KEDRO_ENV={:?} params={:?} environ={:?}",
+            self.env, self.kedro_env, self.params, self.environ
         )
     }
 }
@@ -117,7 +133,13 @@ fn kedro_view(root: &Path, runs: &[(Run, Vec<String>)], types: &BTreeSet<String>
     let runs: Vec<Value> = runs
         .iter()
         .map(|(r, names)| {
-            json!({"env": r.env, "kedro_env": r.kedro_env, "params": r.params, "names": names})
+            let environ: serde_json::Map<String, Value> = r
+                .environ
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect();
+            json!({"env": r.env, "kedro_env": r.kedro_env, "params": r.params, "environ": environ,
+                   "names": names})
         })
         .collect();
     std::fs::write(&query, json!({"runs": runs, "types": types}).to_string()).unwrap();
@@ -236,23 +258,77 @@ fn check_project(src: &Path, runs: &[Run]) -> usize {
         .zip(kedro["runs"].as_array().unwrap())
     {
         let ctx = format!("{} {}", src.display(), run.label());
+        let fails = view.get("error").or_else(|| view.get("catalog_error"));
         if let Some(loads) = run.loads {
             assert_eq!(
-                view.get("error").is_none(),
+                fails.is_none(),
                 loads,
                 "{ctx}: expected Kedro to {} it: {}",
                 if loads { "load" } else { "reject" },
-                view.get("error").unwrap_or(&Value::Null)
+                fails.unwrap_or(&Value::Null)
             );
         }
-        match (config, view.get("error")) {
+        let params = KedroConfig::load_parameters(&project, &run.options());
+        if let Some(resolver) = &run.refused {
+            assert!(fails.is_none(), "{ctx}: Kedro fails: {fails:?}");
+            for (what, result) in [
+                ("parameters", params.as_ref().err()),
+                ("configuration", config.as_ref().err()),
+            ] {
+                match result {
+                    Some(kdvc_kedro_model::Error::UnsupportedResolver { resolver: r, .. })
+                        if r == resolver => {}
+                    other => panic!("{ctx}: kdvc must refuse {resolver} in the {what}: {other:?}"),
+                }
+            }
+            eprintln!("{ctx}: kdvc refuses the custom resolver {resolver}, as designed");
+            continue;
+        }
+        // Parameters are read without the catalog, in Kedro and in kdvc.
+        match (&params, view.get("error")) {
+            (Err(_), Some(_)) => {}
+            (Err(mine), None) => panic!("{ctx}: kdvc fails on parameters Kedro reads: {mine}"),
+            (Ok(_), Some(theirs)) => {
+                panic!("{ctx}: kdvc reads parameters where Kedro fails: {theirs}")
+            }
+            (Ok(params), None) => {
+                let params = params.to_json();
+                assert_same(
+                    &params,
+                    &view["parameters"],
+                    &format!("{ctx}: config_loader[\"parameters\"] without the catalog"),
+                );
+                assert_same(&params, &view["params"], &format!("{ctx}: context.params"));
+            }
+        }
+        match (config, fails) {
             (Err(mine), Some(theirs)) => {
                 eprintln!("{ctx}: both fail\n  kedro: {theirs}\n  kdvc:  {mine}");
                 continue;
             }
             (Err(mine), None) => panic!("{ctx}: kdvc fails where Kedro loads: {mine}"),
+            // kdvc reads a catalog Kedro cannot create only by leaving aside what no location depends
+            // on (missing credentials, a runtime parameter or environment variable not given), and
+            // says so.
+            (Ok(config), Some(theirs)) if view.get("catalog_error").is_some() => {
+                assert!(
+                    !config.deferred.is_empty(),
+                    "{ctx}: kdvc loads the catalog without a word where Kedro fails: {theirs}"
+                );
+                eprintln!(
+                    "{ctx}: Kedro cannot create the catalog ({theirs}); kdvc leaves aside: {:?}",
+                    config.deferred
+                );
+            }
             (Ok(_), Some(theirs)) => panic!("{ctx}: kdvc loads where Kedro fails: {theirs}"),
-            (Ok(config), None) => compared += compare_run(&ctx, config, view, &kedro["types"]),
+            (Ok(config), None) => {
+                assert!(
+                    config.deferred.is_empty(),
+                    "{ctx}: kdvc leaves aside what Kedro resolves: {:?}",
+                    config.deferred
+                );
+                compared += compare_run(&ctx, config, view, &kedro["types"]);
+            }
         }
     }
     compared
@@ -392,12 +468,18 @@ fn runs_for(src: &Path) -> Vec<Run> {
     envs.sort();
     let name = src.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let extra = extra_runs(name);
-    let mut runs = vec![Run::default_env()];
     // Environments the extra runs load as they are, with an expectation, are not repeated.
-    let plain = |r: &Run, env: &str| r.env == env && r.params.is_empty() && r.kedro_env.is_empty();
+    let plain = |r: &Run, env: &str| {
+        r.env == env && r.params.is_empty() && r.kedro_env.is_empty() && r.environ.is_empty()
+    };
+    let refused = |r: &Run, env: &str| r.env == env && r.refused.is_some();
+    let mut runs = Vec::new();
+    if !extra.iter().any(|r| plain(r, "") && r.refused.is_none()) {
+        runs.push(Run::default_env());
+    }
     runs.extend(
         envs.iter()
-            .filter(|e| !extra.iter().any(|r| plain(r, e)))
+            .filter(|e| !extra.iter().any(|r| plain(r, e) || refused(r, e)))
             .map(|e| Run {
                 loads: None,
                 ..Run::env(e)
@@ -417,6 +499,28 @@ fn extra_runs(project: &str) -> Vec<Run> {
                 .names(&["ns.model_out", "x_companies", "anything"]),
         ],
         "config-soft" => vec![Run::env("staging").params("model.alpha=0.1")],
+        "cfg-custom-resolvers" => vec![
+            Run::default_env().environ("REPORT_DIR", "/srv/reports"),
+            Run::default_env().params("extra=1"),
+            Run::env("numeric").refused("np_pow"),
+        ],
+        "cfg-params-independent" => vec![
+            // Without SENSOR_STORE_TOKEN and `max_rows`, Kedro cannot create the catalog; the
+            // parameters are read all the same.
+            Run::default_env().fails(),
+            Run::default_env().params("batch=w07").fails(),
+            Run::default_env()
+                .params("max_rows=6")
+                .environ("SENSOR_STORE_TOKEN", "t0k3n"),
+            Run::default_env()
+                .params("max_rows=6,batch=w07")
+                .environ("SENSOR_STORE_TOKEN", "t0k3n"),
+            // A credentials name no file defines.
+            Run::env("archive")
+                .params("max_rows=6")
+                .environ("SENSOR_STORE_TOKEN", "t0k3n")
+                .fails(),
+        ],
         "config-runtime" => vec![
             Run::default_env().params(
                 "run_tag=nightly, seed=017,model.alpha=0.5,limits.rows=10,new.key=yes,run_date=2025-02-03,\
@@ -487,6 +591,8 @@ fn matches_kedro(project: &str) {
 /// The Kedro projects of the repository and all their environments, against Kedro: a test per project.
 mod every_project_and_environment_matches_kedro {
     kdvc_test_support::fixture_tests!(super::matches_kedro;
+        cfg_custom_resolvers => "cfg-custom-resolvers",
+        cfg_params_independent => "cfg-params-independent",
         code_aware => "code-aware",
         config_envs => "config-envs",
         config_errors => "config-errors",
@@ -505,6 +611,7 @@ mod every_project_and_environment_matches_kedro {
         pipe_single_module => "pipe-single-module",
         pipe_transcode => "pipe-transcode",
         pipe_yaml_steps => "pipe-yaml-steps",
+        raw_committed => "raw-committed",
         spaceflights => "examples/spaceflights",
     );
 

@@ -112,6 +112,16 @@ impl Warning {
                 report.hint = Some(d.hint.clone());
                 report
             }
+            Self::Config(d) => {
+                let location = Location::new(
+                    root.join(&d.location.file),
+                    d.location.line,
+                    d.location.column,
+                );
+                let mut report = Report::from_text(Level::Warning, &d.message, Some(location));
+                report.hint = Some(d.hint.clone());
+                report
+            }
             _ => Report::from_text(Level::Warning, &self.to_string(), None),
         }
     }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use kdvc_kedro_model::config::{KedroConfig, LoadOptions};
 use kdvc_kedro_model::pipeline::{Node, Pipeline, Registry};
-use kdvc_kedro_model::{Catalog, Parameters, Project};
+use kdvc_kedro_model::{Catalog, DeferredKind, Parameters, Project};
 use kdvc_translate::config::Introspect;
 use kdvc_translate::{KdvcConfig, Plan, Translation};
 
@@ -31,6 +31,8 @@ pub struct Session {
     options: Options,
     kdvc_config: OnceLock<KdvcConfig>,
     kedro_config: OnceLock<KedroConfig>,
+    parameters: OnceLock<Parameters>,
+    credentials_warned: OnceLock<()>,
     registry: OnceLock<Registry>,
     translation: OnceLock<Translation>,
     fingerprints: OnceLock<NodeFingerprints>,
@@ -69,6 +71,8 @@ impl Session {
             options,
             kdvc_config: OnceLock::new(),
             kedro_config: OnceLock::new(),
+            parameters: OnceLock::new(),
+            credentials_warned: OnceLock::new(),
             registry: OnceLock::new(),
             translation: OnceLock::new(),
             fingerprints: OnceLock::new(),
@@ -153,14 +157,30 @@ impl Session {
 
     /// The Kedro configuration (globals, parameters, credentials, catalog) of the requested environment,
     /// with [`Options::runtime_params`].
+    ///
+    /// What the catalog and the credentials leave unresolved without a dataset location depending on it
+    /// (missing credentials, unset environment variables, runtime parameters without a default) becomes a
+    /// [`Warning::Config`] each.
     pub fn kedro_config(&self) -> Result<&KedroConfig> {
         lazy(&self.kedro_config, || {
-            let options = LoadOptions {
-                env: self.requested_env()?.map(str::to_owned),
-                runtime_params: self.options.runtime_params.clone(),
-                environ: None,
-            };
-            KedroConfig::load(&self.project, &options).map_err(|e| self.kedro_error(e))
+            let config = KedroConfig::load(&self.project, &self.load_options()?)
+                .map_err(|e| self.kedro_error(e))?;
+            for deferred in &config.deferred {
+                // Translate refuses missing credentials (see `Session::translation`); the commands that
+                // read the catalog warn about them.
+                if !matches!(deferred.kind, DeferredKind::MissingCredentials { .. }) {
+                    self.warn(Warning::Config(deferred.clone()));
+                }
+            }
+            Ok(config)
+        })
+    }
+
+    fn load_options(&self) -> Result<LoadOptions> {
+        Ok(LoadOptions {
+            env: self.requested_env()?.map(str::to_owned),
+            runtime_params: self.options.runtime_params.clone(),
+            environ: None,
         })
     }
 
@@ -181,14 +201,29 @@ impl Session {
         err
     }
 
-    /// The resolved catalog.
+    /// The resolved catalog. A `credentials` name no file defines is a [`Warning::Config`] (once).
     pub fn catalog(&self) -> Result<&Catalog> {
-        Ok(self.kedro_config()?.catalog())
+        let config = self.kedro_config()?;
+        self.credentials_warned.get_or_init(|| {
+            for deferred in &config.deferred {
+                if matches!(deferred.kind, DeferredKind::MissingCredentials { .. }) {
+                    self.warn(Warning::Config(deferred.clone()));
+                }
+            }
+        });
+        Ok(config.catalog())
     }
 
-    /// The merged parameters.
+    /// The merged parameters. Like Kedro's `context.params`, they are read without the catalog and the
+    /// credentials, so nothing there can fail them.
     pub fn parameters(&self) -> Result<&Parameters> {
-        Ok(self.kedro_config()?.parameters())
+        if let Some(config) = self.kedro_config.get() {
+            return Ok(config.parameters());
+        }
+        lazy(&self.parameters, || {
+            KedroConfig::load_parameters(&self.project, &self.load_options()?)
+                .map_err(|e| self.kedro_error(e))
+        })
     }
 
     /// The registered pipelines, read as [`Options::reader`] says. The static reader's warnings are
@@ -197,6 +232,11 @@ impl Session {
     /// first construct the static reader refused).
     pub fn registry(&self) -> Result<&Registry> {
         lazy(&self.registry, || {
+            if self.project.kedro_major_minor().0 == 0 {
+                self.warn(Warning::KedroVersion(
+                    self.project.metadata.kedro_init_version.clone(),
+                ));
+            }
             let reader = match &self.options.reader {
                 // Commands that do not otherwise read `[tool.kdvc]` (it may hold tables of other tools,
                 // such as `k8s`) take the default when it does not load; those that do report its error.
@@ -302,6 +342,19 @@ impl Session {
         lazy(&self.translation, || {
             let cfg = self.kdvc_config()?;
             let kedro = self.kedro_config()?;
+            // A `credentials` name no file defines stays a refusal of translate: every stage runs
+            // `kedro run`, which creates the whole catalog and fails without it.
+            if let Some(missing) = kedro.deferred.iter().find_map(|d| match &d.kind {
+                DeferredKind::MissingCredentials { name } => {
+                    Some(kdvc_kedro_model::Error::MissingCredentials {
+                        location: d.location.clone(),
+                        name: name.clone(),
+                    })
+                }
+                _ => None,
+            }) {
+                return Err(self.kedro_error(missing));
+            }
             let pipeline = self.pipeline()?;
             let translation = match &self.progress {
                 Some(progress) => kdvc_translate::prepare_project_with(

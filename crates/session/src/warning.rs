@@ -21,6 +21,12 @@ pub enum Warning {
     CatalogWithoutPipelines(Box<Error>),
     /// A fallback widened some node's code closure.
     Fingerprint(CodeWarning),
+    /// The project was made with Kedro 0.x (`kedro_init_version`, as written): it is read with Kedro 0.19's
+    /// rules where they differ from 1.x.
+    KedroVersion(String),
+    /// The catalog or the credentials leave something unresolved that no dataset location depends on
+    /// (file relative to the project root); `kedro run` needs it, stage planning does not.
+    Config(kdvc_kedro_model::Deferred),
 }
 
 impl fmt::Display for Warning {
@@ -51,6 +57,16 @@ impl fmt::Display for Warning {
                 f,
                 "listing the explicit catalog entries only: {}",
                 err.chain_text()
+            ),
+            Self::Config(d) => write!(f, "{}: {}", d.location, d.message),
+            Self::KedroVersion(version) => write!(
+                f,
+                "pyproject.toml: kedro_init_version = \"{version}\": kdvc reads this project with Kedro 0.19's \
+                 rules where they differ from 1.x (automatic node names `f([a;b]) -> [c]`, \
+                 `kedro.pipeline.modular_pipeline.pipeline(pipe=...)`) and its configuration with the rules of \
+                 Kedro 0.19.9 and later (duplicate parameters compared by leaf key, at most one catch-all \
+                 pattern); stages of a pipeline other than __default__ run `kedro run --pipelines`, which needs \
+                 Kedro 1.2 or later"
             ),
             Self::Fingerprint(w) => write!(
                 f,

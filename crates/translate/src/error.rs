@@ -22,6 +22,14 @@ pub enum Error {
         /// Where dvc.yaml was expected.
         file: PathBuf,
     },
+    /// Raw inputs git already tracks: a `.dvc` file would track them a second time (`dvc add` refuses
+    /// them too). The message names every one, with the `git rm --cached` command that stops git
+    /// tracking it.
+    #[error("{}", crate::scm::Listing(inputs))]
+    TrackedByGit {
+        /// The tracked raw inputs, sorted by path.
+        inputs: Vec<crate::scm::TrackedInput>,
+    },
     /// `[tool.kdvc]` in pyproject.toml is invalid (unknown key, wrong type, bad glob).
     #[error("{file}:{line}:{col}: {message}")]
     Config {
@@ -93,6 +101,7 @@ impl Error {
             | Self::Yaml {
                 file, line, col, ..
             } => Some(kdvc_kedro_model::Location::new(file.clone(), *line, *col)),
+            Self::TrackedByGit { inputs } => inputs.first().and_then(|i| i.location.clone()),
             _ => None,
         }
     }

@@ -54,6 +54,7 @@ pub mod merge;
 pub mod names;
 pub mod params;
 pub mod plan;
+pub mod scm;
 pub mod translate;
 mod yaml;
 

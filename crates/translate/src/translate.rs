@@ -332,6 +332,29 @@ pub fn prepare_with(
         );
     }
 
+    // Raw inputs git tracks would be tracked twice: refuse them as `dvc add` does.
+    let present: Vec<&crate::plan::RawInput> = plan
+        .raw_inputs
+        .iter()
+        .filter(|raw| root.join(&raw.path).exists())
+        .collect();
+    let paths: Vec<&str> = present.iter().map(|raw| raw.path.as_str()).collect();
+    let tracked = crate::scm::tracked(root, &paths);
+    if !tracked.is_empty() {
+        return Err(Error::TrackedByGit {
+            inputs: present
+                .iter()
+                .filter(|raw| tracked.contains(&raw.path))
+                .map(|raw| crate::scm::TrackedInput {
+                    path: raw.path.clone(),
+                    directory: root.join(&raw.path).is_dir(),
+                    datasets: raw.datasets.clone(),
+                    location: None,
+                })
+                .collect(),
+        });
+    }
+
     // .dvc files for raw inputs.
     let hash_opts = HashOptions {
         repo_root: Some(root.to_path_buf()),
@@ -845,7 +868,35 @@ pub fn prepare_project_with(
             .then(|| fingerprint_wiring(project, kedro)),
         ..PlanOptions::default()
     };
-    prepare_with(root, &input, &opts, on_hash)
+    prepare_with(root, &input, &opts, on_hash).map_err(|err| match err {
+        Error::TrackedByGit { mut inputs } => {
+            for input in &mut inputs {
+                input.location = input
+                    .datasets
+                    .first()
+                    .and_then(|d| catalog_entry(kedro, d))
+                    .map(|loc| kdvc_kedro_model::Location {
+                        file: root.join(&loc.file),
+                        ..loc
+                    });
+            }
+            Error::TrackedByGit { inputs }
+        }
+        other => other,
+    })
+}
+
+/// Where the catalog declares `dataset`: its explicit entry, else the factory pattern that matches it.
+fn catalog_entry(
+    kedro: &kdvc_kedro_model::KedroConfig,
+    dataset: &str,
+) -> Option<kdvc_kedro_model::Location> {
+    let config = kedro.catalog_config();
+    let key = match config.get(dataset) {
+        Some(_) => dataset.to_owned(),
+        None => kedro.catalog().resolve(dataset).pattern?,
+    };
+    config.get(&key).map(|node| node.origin.location())
 }
 
 /// The fingerprint stage of a project: it depends on what the fingerprints are computed from, so DVC runs

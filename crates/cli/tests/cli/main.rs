@@ -1,6 +1,8 @@
 //! End-to-end tests of the `kdvc` binary. One test binary for the crate (see `mod` lines below).
 
 mod code_aware;
+mod config_independence;
+mod custom_resolvers;
 mod errors;
 mod experiments;
 mod fake_kube;
@@ -9,8 +11,10 @@ mod hash;
 mod install;
 mod k8s;
 mod k8s_e2e;
+mod kedro_versions;
 mod kill;
 mod project;
+mod tracked_raw;
 mod translate_e2e;
 mod ux;
 

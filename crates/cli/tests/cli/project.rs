@@ -7,6 +7,8 @@ use crate::{kdvc, run};
 
 mod pipelines_and_params_json_equal_kedros_view {
     kdvc_test_support::fixture_tests!(super::pipelines_and_params_equal_kedros;
+        cfg_custom_resolvers => "cfg-custom-resolvers",
+        cfg_params_independent => "cfg-params-independent",
         pipe_modular_loop => "pipe-modular-loop",
         pipe_helpers => "pipe-helpers",
     );

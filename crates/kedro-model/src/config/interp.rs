@@ -1,7 +1,8 @@
 //! OmegaConf interpolation, as Kedro's loader registers it: `${a.b}`, `${.sibling}`, `${a[0]}`, text with
 //! several `${...}`, `${globals:key[, default]}`, `${runtime_params:key[, default]}`, `${oc.select:key[,
-//! default]}` and, in credentials only, `${oc.env:VAR[, default]}`. Any other resolver is an error: kdvc
-//! never guesses what Python code would return.
+//! default]}`, in credentials only (everywhere when the project registers it) `${oc.env:VAR[, default]}`, and
+//! the project's custom resolvers where `settings::resolvers` can evaluate them. Any other resolver is an
+//! error: kdvc never guesses what Python code would return.
 
 use std::collections::HashMap;
 
@@ -19,10 +20,33 @@ pub(crate) struct Ctx<'a> {
     pub globals: Option<&'a Map>,
     /// Runtime parameters.
     pub runtime: &'a Map,
-    /// Names of the project's custom resolvers.
-    pub custom_resolvers: &'a [String],
+    /// The project's custom resolvers (`CONFIG_LOADER_ARGS["custom_resolvers"]`).
+    pub custom_resolvers:
+        &'a indexmap::IndexMap<String, crate::settings::resolvers::CustomResolver>,
     /// Environment variables (for `oc.env` in credentials).
     pub environ: &'a dyn Fn(&str) -> Option<String>,
+    /// Leave a `${runtime_params:key}` that is not given and an `${oc.env:VAR}` that is not set (neither
+    /// with a default) unresolved instead of failing: the catalog and the credentials, where only some
+    /// values (the locations) matter to kdvc. See [`Unresolved`].
+    pub defer_unset: bool,
+}
+
+/// The kind of [`Reference`] an unresolved value carries.
+pub(crate) const UNRESOLVED: &str = "unresolved";
+
+/// A value left unresolved because what it reads is not given here (see [`Ctx::defer_unset`]). The value
+/// keeps the expression as its text and a [`Reference`] of kind [`UNRESOLVED`], which every value built
+/// from it inherits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Unresolved {
+    /// Where the value with the expression is.
+    pub location: crate::error::Location,
+    /// The whole `${...}` expression.
+    pub expression: String,
+    /// What is missing, as a sentence.
+    pub message: String,
+    /// What to do.
+    pub hint: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -47,13 +71,24 @@ fn seg_text(path: &[Seg]) -> String {
     s
 }
 
+/// Gives every value inside `node` the origin `origin` (a resolver's result is defined where it is used).
+fn set_origin_deep(node: &mut Node, origin: &crate::value::Origin) {
+    node.origin = origin.clone();
+    match &mut node.value {
+        Value::List(l) => l.iter_mut().for_each(|n| set_origin_deep(n, origin)),
+        Value::Map(m) => m.values_mut().for_each(|n| set_origin_deep(n, origin)),
+        _ => {}
+    }
+}
+
 /// Whether a string has something to interpolate.
 pub(crate) fn has_interpolation(s: &str) -> bool {
     s.contains("${")
 }
 
-/// Resolves every interpolation of `root` (a mapping), returning a tree without any.
-pub(crate) fn resolve_tree(root: &Node, ctx: &Ctx<'_>) -> Result<Node> {
+/// Resolves every interpolation of `root` (a mapping), returning a tree without any, and the values
+/// left unresolved when [`Ctx::defer_unset`] is set.
+pub(crate) fn resolve_tree(root: &Node, ctx: &Ctx<'_>) -> Result<(Node, Vec<Unresolved>)> {
     let mut r = Resolver {
         root,
         ctx,
@@ -62,8 +97,15 @@ pub(crate) fn resolve_tree(root: &Node, ctx: &Ctx<'_>) -> Result<Node> {
         depth: 0,
         links: 0,
         work: 0,
+        unresolved: Vec::new(),
     };
-    r.resolve_at(&[], root)
+    let node = r.resolve_at(&[], root)?;
+    Ok((node, r.unresolved))
+}
+
+/// Whether `node` was built from a value left unresolved.
+pub(crate) fn is_unresolved(node: &Node) -> bool {
+    node.refs.iter().any(|r| r.kind == UNRESOLVED)
 }
 
 struct Resolver<'a, 'c> {
@@ -78,6 +120,8 @@ struct Resolver<'a, 'c> {
     links: usize,
     /// Size of everything produced so far (bounded by [`MAX_INTERPOLATION_WORK`]).
     work: usize,
+    /// Values left unresolved ([`Ctx::defer_unset`]).
+    unresolved: Vec<Unresolved>,
 }
 
 /// The size of a value in the units of [`MAX_INTERPOLATED_SIZE`], counted up to a little beyond `cap`
@@ -541,6 +585,37 @@ impl Resolver<'_, '_> {
         Ok((node.value.python_str(), node.refs))
     }
 
+    /// A runtime parameter or environment variable that is not given: an error, or, with
+    /// [`Ctx::defer_unset`], the expression itself, marked [`UNRESOLVED`].
+    fn unset(
+        &mut self,
+        raw: &Node,
+        inner: &str,
+        key: &str,
+        message: String,
+        hint: String,
+    ) -> Result<Node> {
+        if !self.ctx.defer_unset {
+            return Err(self.err(raw, inner, message, &hint));
+        }
+        let expression = format!("${{{inner}}}");
+        self.unresolved.push(Unresolved {
+            location: raw.origin.location(),
+            expression: expression.clone(),
+            message,
+            hint,
+        });
+        Ok(Node {
+            value: Value::Str(expression),
+            origin: raw.origin.clone(),
+            refs: vec![Reference {
+                kind: UNRESOLVED.into(),
+                key: key.to_string(),
+                origin: None,
+            }],
+        })
+    }
+
     fn err(&self, raw: &Node, inner: &str, message: String, hint: &str) -> Error {
         Error::Interpolation {
             location: raw.origin.location(),
@@ -634,6 +709,59 @@ impl Resolver<'_, '_> {
         Ok(cur)
     }
 
+    /// A custom resolver of `settings.py`: evaluated when kdvc can read it, else a located refusal
+    /// naming it.
+    fn eval_custom(
+        &mut self,
+        resolver: &crate::settings::resolvers::CustomResolver,
+        arg_list: &[String],
+        expression: &str,
+        raw: &Node,
+        path: &[Seg],
+    ) -> Result<Node> {
+        let mut args = Vec::with_capacity(arg_list.len());
+        let mut refs = Vec::new();
+        for a in arg_list {
+            let node = self.eval_arg(a, raw, path)?;
+            refs.extend(node.refs.iter().cloned());
+            args.push(node.value);
+        }
+        if refs.iter().any(|r| r.kind == UNRESOLVED) {
+            // An argument is left aside (a runtime parameter not given): so is the result.
+            return Ok(Node {
+                value: Value::Str(expression.to_string()),
+                origin: raw.origin.clone(),
+                refs,
+            });
+        }
+        match resolver.call(&args) {
+            Ok(value) => {
+                let mut node = Node::new(value, raw.origin.clone());
+                set_origin_deep(&mut node, &raw.origin);
+                // The value is defined where the resolver is used: a parameter's sources are the
+                // configuration values its arguments read (below), not settings.py.
+                node.refs = vec![Reference {
+                    kind: "custom_resolver".into(),
+                    key: resolver.name.clone(),
+                    origin: None,
+                }];
+                node.refs.extend(refs);
+                Ok(node)
+            }
+            Err(why) => Err(Error::UnsupportedResolver {
+                location: raw.origin.location(),
+                resolver: resolver.name.clone(),
+                expression: expression.to_string(),
+                hint: format!(
+                    "kdvc evaluates the custom resolver '{}' ({}) without running Python and cannot here: \
+                     {why}; use a plain value, ${{globals:...}}, or a resolver made of arithmetic, string and \
+                     dict operations",
+                    resolver.name, resolver.location
+                ),
+            }),
+        }
+    }
+
     fn eval_arg(&mut self, arg: &str, raw: &Node, path: &[Seg]) -> Result<Node> {
         self.nested(raw, |this| this.eval_arg_inner(arg, raw, path))
     }
@@ -703,13 +831,12 @@ impl Resolver<'_, '_> {
         } else {
             split_args(args)
         };
+        let custom = self.ctx.custom_resolvers.get(name);
         match name {
             "globals" | "runtime_params" | "oc.select" | "oc.env" => {}
-            _ if self.ctx.custom_resolvers.iter().any(|r| r == name) => {
-                return Err(unsupported(
-                    "this is a custom resolver registered in settings.py (CONFIG_LOADER_ARGS[\"custom_resolvers\"]); \
-                     kdvc cannot run Python, so replace it with a plain value or ${globals:...}",
-                ));
+            _ if custom.is_some() => {
+                let resolver = custom.expect("checked");
+                return self.eval_custom(resolver, &arg_list, &expression, raw, path);
             }
             "oc.decode" | "oc.create" | "oc.deprecated" | "oc.dict.keys" | "oc.dict.values" => {
                 return Err(unsupported(
@@ -723,7 +850,10 @@ impl Resolver<'_, '_> {
                 ));
             }
         }
-        if name == "oc.env" && self.ctx.key != "credentials" {
+        // A project that registers OmegaConf's `oc.env` itself may use it everywhere.
+        let env_registered =
+            custom.is_some_and(|r| r.kind == crate::settings::resolvers::ResolverKind::Env);
+        if name == "oc.env" && self.ctx.key != "credentials" && !env_registered {
             return Err(unsupported(
                 "Kedro allows ${oc.env:...} only in credentials files; move the value to credentials.yml",
             ));
@@ -807,16 +937,18 @@ impl Resolver<'_, '_> {
             }
             "runtime_params" => match select(self.ctx.runtime, &key) {
                 Some(n) => Ok(found(n, "runtime_params", &key)),
-                None => with_default(default, "runtime_params", &key).ok_or_else(|| {
-                    self.err(
+                None => match with_default(default, "runtime_params", &key) {
+                    Some(n) => Ok(n),
+                    None => self.unset(
                         raw,
                         inner,
+                        &key,
                         format!(
                             "Runtime parameter '{key}' not found and no default value provided."
                         ),
-                        &format!("pass --params {key}=VALUE or give a default"),
-                    )
-                }),
+                        format!("pass --params {key}=VALUE or give a default"),
+                    ),
+                },
             },
             "oc.env" => match (self.ctx.environ)(&key) {
                 Some(v) => Ok(Node {
@@ -837,12 +969,13 @@ impl Resolver<'_, '_> {
                         origin: raw.origin.clone(),
                         refs: Vec::new(),
                     }),
-                    None => Err(self.err(
+                    None => self.unset(
                         raw,
                         inner,
+                        &key,
                         format!("Environment variable '{key}' not found"),
-                        &format!("set {key} or give a default"),
-                    )),
+                        format!("set {key} or give a default"),
+                    ),
                 },
             },
             _ => {
@@ -884,10 +1017,15 @@ mod tests {
             key,
             globals,
             runtime: &runtime,
-            custom_resolvers: &["myres".to_string()],
+            custom_resolvers: &crate::settings::Settings::parse(
+                "CONFIG_LOADER_ARGS = {\"custom_resolvers\": {\"myres\": np.max}}\n",
+                Path::new("settings.py"),
+            )
+            .custom_resolver_defs,
             environ: &env,
+            defer_unset: false,
         };
-        Ok(resolve_tree(&root, &ctx)?.to_json())
+        Ok(resolve_tree(&root, &ctx)?.0.to_json())
     }
 
     #[test]

@@ -54,6 +54,42 @@ pub struct ConfigFile {
     pub path: PathBuf,
 }
 
+/// Something in the catalog or the credentials that Kedro would have to resolve before it can create the
+/// catalog, which kdvc leaves aside because no location depends on it (a dataset's location that depends
+/// on it is an error instead). `kedro run` fails until it is given.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Deferred {
+    /// Where it is.
+    pub location: Location,
+    /// What it is.
+    pub kind: DeferredKind,
+    /// What Kedro would say, and that kdvc goes on without it.
+    pub message: String,
+    /// What to do before `kedro run`.
+    pub hint: String,
+}
+
+/// What kind of [`Deferred`] value.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DeferredKind {
+    /// A dataset's `credentials` name that no credentials file defines.
+    MissingCredentials {
+        /// The credentials key.
+        name: String,
+    },
+    /// `${runtime_params:key}` without a default, and `--params` does not give it.
+    RuntimeParam {
+        /// The whole expression.
+        expression: String,
+    },
+    /// `${oc.env:VAR}` without a default, and the variable is not set.
+    EnvironmentVariable {
+        /// The whole expression.
+        expression: String,
+    },
+}
+
 /// The configuration of a project as Kedro's loader returns it for one environment.
 #[derive(Debug, Clone)]
 pub struct KedroConfig {
@@ -69,6 +105,8 @@ pub struct KedroConfig {
     pub files: Vec<ConfigFile>,
     /// Non-fatal notes (e.g. no catalog files).
     pub warnings: Vec<String>,
+    /// What the catalog and the credentials leave unresolved (see [`Deferred`]), in reading order.
+    pub deferred: Vec<Deferred>,
     globals: Map,
     runtime_params: Map,
     catalog_config: Map,
@@ -79,8 +117,26 @@ pub struct KedroConfig {
 
 impl KedroConfig {
     /// Loads globals, parameters, credentials and catalog of `project` as Kedro 1.x would.
+    ///
+    /// Credentials matter to kdvc only by name, so credentials kdvc cannot resolve, a `credentials` name no
+    /// file defines, and a `${runtime_params:...}` or `${oc.env:...}` in the catalog that is not given do
+    /// not fail the load unless a dataset's location depends on them: they are listed in
+    /// [`KedroConfig::deferred`] instead.
     pub fn load(project: &Project, options: &LoadOptions) -> Result<Self> {
         Loader::new(project, options)?.load()
+    }
+
+    /// Loads only what Kedro's `context.params` reads: globals and parameters (with `--params`). The
+    /// catalog and the credentials are not read, so nothing in them can fail this.
+    pub fn load_parameters(project: &Project, options: &LoadOptions) -> Result<Parameters> {
+        let mut loader = Loader::new(project, options)?;
+        loader.check_envs()?;
+        let globals = loader.load_key("globals", None)?.unwrap_or_default();
+        let parameters = match loader.load_key("parameters", Some(&globals))? {
+            Some(p) => p,
+            None => loader.runtime.clone(),
+        };
+        Ok(Parameters::new(parameters))
     }
 
     /// The resolved catalog.
@@ -232,6 +288,7 @@ struct Loader<'p> {
     environ: Environ<'p>,
     files: Vec<ConfigFile>,
     warnings: Vec<String>,
+    deferred: Vec<Deferred>,
 }
 
 /// One parsed file of one env.
@@ -289,6 +346,7 @@ impl<'p> Loader<'p> {
             environ,
             files: Vec::new(),
             warnings: Vec::new(),
+            deferred: Vec::new(),
         })
     }
 
@@ -334,12 +392,17 @@ impl<'p> Loader<'p> {
         envs
     }
 
-    fn load(mut self) -> Result<KedroConfig> {
-        // The environments must exist (Kedro raises on first access to catalog or parameters).
-        self.env_dir(&self.base_env.clone())?;
+    /// The environments must exist (Kedro raises on first access to catalog or parameters).
+    fn check_envs(&self) -> Result<()> {
+        self.env_dir(&self.base_env)?;
         if self.run_env != self.base_env {
-            self.env_dir(&self.run_env.clone())?;
+            self.env_dir(&self.run_env)?;
         }
+        Ok(())
+    }
+
+    fn load(mut self) -> Result<KedroConfig> {
+        self.check_envs()?;
         let globals = match self.load_key("globals", None)? {
             Some(g) => g,
             None => Map::new(),
@@ -361,6 +424,21 @@ impl<'p> Loader<'p> {
                 Map::new()
             }
         };
+        check_locations(&catalog_config)?;
+        for (location, name) in crate::catalog::missing_credentials(&catalog_config, &credentials) {
+            self.deferred.push(Deferred {
+                location,
+                message: format!(
+                    "unable to find credentials '{name}'; kdvc reads the catalog without them, but Kedro \
+                     cannot create it"
+                ),
+                hint: format!(
+                    "define '{name}' in conf/<env>/credentials.yml (usually conf/local, which git ignores) \
+                     where `kedro run` runs"
+                ),
+                kind: DeferredKind::MissingCredentials { name },
+            });
+        }
         let catalog = Catalog::new(&catalog_config, &credentials, &self.project.root)?;
         Ok(KedroConfig {
             root: self.project.root.clone(),
@@ -369,6 +447,7 @@ impl<'p> Loader<'p> {
             env: self.run_env,
             files: self.files,
             warnings: self.warnings,
+            deferred: self.deferred,
             globals,
             runtime_params: self.runtime,
             catalog_config,
@@ -513,19 +592,58 @@ impl<'p> Loader<'p> {
         Ok(parsed)
     }
 
-    fn resolve(&self, key: &str, node: &Node, globals: Option<&Map>) -> Result<Node> {
+    /// Resolves `node`; in the catalog and the credentials, values that read runtime parameters or
+    /// environment variables that are not given are left unresolved and recorded as [`Deferred`].
+    fn resolve(&mut self, key: &str, node: &Node, globals: Option<&Map>) -> Result<Node> {
         let ctx = interp::Ctx {
             key,
             globals,
             runtime: &self.runtime,
-            custom_resolvers: &self.project.settings.custom_resolvers,
+            custom_resolvers: &self.project.settings.custom_resolver_defs,
             environ: &*self.environ,
+            defer_unset: matches!(key, "catalog" | "credentials"),
         };
-        interp::resolve_tree(node, &ctx)
+        let (node, unresolved) = interp::resolve_tree(node, &ctx)?;
+        for u in unresolved {
+            // Credentials are resolved per file, then merged and resolved again: the expression a value
+            // kept is met twice.
+            let seen = self.deferred.iter().any(|d| {
+                d.location == u.location
+                    && matches!(&d.kind, DeferredKind::RuntimeParam { expression }
+                        | DeferredKind::EnvironmentVariable { expression } if *expression == u.expression)
+            });
+            if seen {
+                continue;
+            }
+            let kind = if u.expression.starts_with("${runtime_params:") {
+                DeferredKind::RuntimeParam {
+                    expression: u.expression,
+                }
+            } else {
+                DeferredKind::EnvironmentVariable {
+                    expression: u.expression,
+                }
+            };
+            let what = if key == "credentials" {
+                "kdvc does not need credential values to plan stages"
+            } else {
+                "no dataset location depends on it, so kdvc plans stages without it"
+            };
+            self.deferred.push(Deferred {
+                location: u.location,
+                kind,
+                message: format!(
+                    "{} {what}, but Kedro fails to create the catalog until it is given",
+                    u.message.trim_end_matches('.').to_owned() + ";"
+                ),
+                hint: format!("{} before `kedro run`", u.hint),
+            });
+        }
+        Ok(node)
     }
 
     fn merge_and_resolve(
-        &self,
+        &mut self,
         key: &str,
         files: Vec<Parsed>,
         globals: Option<&Map>,
@@ -553,6 +671,54 @@ impl<'p> Loader<'p> {
         }
         Ok(map)
     }
+}
+
+/// Refuses a catalog entry whose location (`type`, `versioned`, a `filepath`, `path` or `filename` at any
+/// depth) reads a runtime parameter or environment variable that is not given.
+fn check_locations(catalog: &Map) -> Result<()> {
+    /// `dataset_level`: the entry itself, or a nested `dataset:`/`checkpoint:` configuration.
+    fn walk(dataset: &str, node: &Node, dataset_level: bool) -> Result<()> {
+        let Value::Map(m) = &node.value else {
+            return Ok(());
+        };
+        for (k, v) in m {
+            let location_key = matches!(k.as_str(), "filepath" | "path" | "filename")
+                || (dataset_level && matches!(k.as_str(), "type" | "versioned"));
+            if location_key && interp::is_unresolved(v) {
+                let missing = v
+                    .refs
+                    .iter()
+                    .find(|r| r.kind == interp::UNRESOLVED)
+                    .map(|r| r.key.clone())
+                    .unwrap_or_default();
+                let text = v.as_str().unwrap_or_default().to_string();
+                let hint = if text.contains("${oc.env:") {
+                    format!(
+                        "set the environment variable {missing}, or give the expression a default"
+                    )
+                } else {
+                    format!("pass --params {missing}=VALUE, or give the expression a default")
+                };
+                return Err(Error::Interpolation {
+                    location: v.origin.location(),
+                    expression: text,
+                    message: format!(
+                        "'{missing}' is not given and the `{k}` of dataset '{dataset}' depends on it, so \
+                         kdvc cannot tell where the data is"
+                    ),
+                    hint,
+                });
+            }
+            if matches!(v.value, Value::Map(_)) {
+                walk(dataset, v, matches!(k.as_str(), "dataset" | "checkpoint"))?;
+            }
+        }
+        Ok(())
+    }
+    for (name, node) in catalog {
+        walk(name, node, true)?;
+    }
+    Ok(())
 }
 
 /// Leaf key paths of a parameters file (Kedro's `_get_all_keys`), with the position of each leaf.
