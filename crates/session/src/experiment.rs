@@ -157,6 +157,65 @@ impl ParamEdits {
     }
 }
 
+/// One run that `-S` settings ask for (see [`sweep`]): its settings, the parameter files they edit, and
+/// the experiment name its results come back under.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PlannedRun {
+    /// The settings of this run (`KEY=VALUE`, sweeps expanded).
+    pub settings: Vec<String>,
+    /// The parameters set, one per setting.
+    pub changes: Vec<ParamChange>,
+    /// New text of every edited parameter file, keyed by its path relative to the project root. Nothing
+    /// is written: a remote run puts these in its snapshot.
+    pub files: BTreeMap<String, String>,
+    /// The experiment name: `name` for a single run, `name-1`, `name-2`, ... for the runs of a sweep;
+    /// `None` leaves it to DVC.
+    pub name: Option<String>,
+}
+
+impl PlannedRun {
+    /// A run of the work tree as it is (no settings).
+    pub fn unchanged(name: Option<&str>) -> PlannedRun {
+        PlannedRun {
+            name: name.map(str::to_owned),
+            ..PlannedRun::default()
+        }
+    }
+}
+
+impl Session {
+    /// The runs `set` asks for ([`sweep`]), each with its parameter edits made in memory
+    /// ([`Session::param_edits`]) and named after `name` ([`PlannedRun::name`]). No settings: one
+    /// [`PlannedRun::unchanged`] run.
+    pub fn planned_runs(&self, set: &[String], name: Option<&str>) -> Result<Vec<PlannedRun>> {
+        if set.is_empty() {
+            return Ok(vec![PlannedRun::unchanged(name)]);
+        }
+        let runs = sweep(set)?;
+        let many = runs.len() > 1;
+        let mut planned = Vec::with_capacity(runs.len());
+        for (i, settings) in runs.into_iter().enumerate() {
+            let mut edits = self.param_edits()?;
+            for item in &settings {
+                edits.set(item)?;
+            }
+            planned.push(PlannedRun {
+                changes: edits.changes().to_vec(),
+                files: edits.files().clone(),
+                settings,
+                name: name.map(|n| {
+                    if many {
+                        format!("{n}-{}", i + 1)
+                    } else {
+                        n.to_owned()
+                    }
+                }),
+            });
+        }
+        Ok(planned)
+    }
+}
+
 /// Expands parameter settings with sweeps into one list of settings per run, like `dvc exp run -S`:
 /// `KEY=V1,V2,V3` gives one run per value, and several swept keys give every combination (the first
 /// key varies slowest). Values are split at commas outside brackets, braces and quotes, so

@@ -103,7 +103,7 @@ mod translation;
 mod warning;
 
 pub use error::{Error, KedroError, PipelineOrigin, Result};
-pub use experiment::{ParamChange, ParamEdits, sweep};
+pub use experiment::{ParamChange, ParamEdits, PlannedRun, sweep};
 pub use fingerprints::{FingerprintReport, NodeDiff, NodeHash, TraceReport};
 pub use hash::{HashedPath, hash_paths};
 pub use inspect::{

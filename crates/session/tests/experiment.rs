@@ -34,3 +34,31 @@ fn a_failed_dvc_exp_run_puts_the_files_back() {
     assert!(matches!(err, Error::DvcFailed { .. }), "{err:?}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
 }
+
+#[test]
+fn a_sweep_plans_one_named_run_per_combination_and_writes_nothing() {
+    let copy = fixture_copy("exp-lab");
+    let file = copy.root.join("conf/base/parameters.yml");
+    let before = std::fs::read_to_string(&file).unwrap();
+    let session = Session::open(&copy.root, Options::default()).unwrap();
+    let set = ["model.shrinkage=0.1,0.2,0.3".to_string()];
+    let runs = session.planned_runs(&set, Some("sweep")).unwrap();
+    let names: Vec<Option<&str>> = runs.iter().map(|r| r.name.as_deref()).collect();
+    assert_eq!(names, [Some("sweep-1"), Some("sweep-2"), Some("sweep-3")]);
+    for (run, value) in runs.iter().zip(["0.1", "0.2", "0.3"]) {
+        assert_eq!(run.settings, [format!("model.shrinkage={value}")]);
+        assert_eq!(run.changes.len(), 1);
+        assert_eq!(run.changes[0].value, value);
+        let text = &run.files["conf/base/parameters.yml"];
+        assert!(text.contains(&format!("shrinkage: {value}")), "{text}");
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
+    // One setting: one run under the name as given; none: the work tree as it is.
+    let one = session
+        .planned_runs(&["model.shrinkage=0.5".to_string()], Some("one"))
+        .unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].name.as_deref(), Some("one"));
+    let plain = session.planned_runs(&[], None).unwrap();
+    assert_eq!(plain, [kdvc_session::PlannedRun::unchanged(None)]);
+}

@@ -326,9 +326,8 @@ fn status(args: &K8sStatusArgs) -> anyhow::Result<ExitCode> {
 
 fn submit(args: &K8sSubmitArgs) -> anyhow::Result<ExitCode> {
     let root = std::path::absolute(&args.project).unwrap_or_else(|_| args.project.clone());
-    let runs = kdvc_session::sweep(&args.set)?;
-    let session = if args.set.is_empty() {
-        None
+    let runs = if args.set.is_empty() {
+        vec![kdvc_session::PlannedRun::unchanged(args.name.as_deref())]
     } else {
         let project = crate::args::ProjectArgs {
             project: args.project.clone(),
@@ -338,27 +337,24 @@ fn submit(args: &K8sSubmitArgs) -> anyhow::Result<ExitCode> {
             env_from_tool_config: true,
             ..super::options(&project, None)
         };
-        Some(super::open(&project, options)?)
+        let session = super::open(&project, options)?;
+        super::with_warnings(&session, |s| {
+            Ok(s.planned_runs(&args.set, args.name.as_deref())?)
+        })?
     };
-    let many = runs.len() > 1;
     let mut ids = Vec::new();
-    for (i, settings) in runs.iter().enumerate() {
-        let mut request = kdvc_k8s::SubmitRequest::new(choice(args.all, &args.stage));
-        if let Some(session) = &session {
-            let mut edits = super::with_warnings(session, |s| Ok(s.param_edits()?))?;
-            for item in settings {
-                let change = edits.set(item)?;
-                crate::render::info(&format!(
-                    "set {} = {} in {} (was {}) for the run",
-                    change.key, change.value, change.file, change.old_value
-                ));
-            }
-            request.files = edits.files().clone();
-            request.params = settings.clone();
+    for run in runs {
+        for change in &run.changes {
+            crate::render::info(&format!(
+                "set {} = {} in {} (was {}) for the run",
+                change.key, change.value, change.file, change.old_value
+            ));
         }
-        request.name = match &args.name {
-            Some(name) if many => Some(format!("{name}-{}", i + 1)),
-            other => other.clone(),
+        let request = kdvc_k8s::SubmitRequest {
+            stages: choice(args.all, &args.stage),
+            files: run.files,
+            params: run.settings,
+            name: run.name,
         };
         match kdvc_k8s::submit(&root, &request) {
             Ok(done) => {
